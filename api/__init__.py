@@ -1,0 +1,1 @@
+"""The ways in: the ``asb-ledger`` command line (and, later, HTTP)."""

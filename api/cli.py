@@ -1,0 +1,118 @@
+"""The ``asb-ledger`` command line (typer): exit 0 on success, 1 when a check fails, 2 on bad usage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from api.logs import configure_logging
+from ledger.application import CaseLedger, Verdict
+from ledger.errors import CaseNotFound
+from ledger.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
+err = Console(stderr=True)
+
+
+@app.callback()
+def main() -> None:
+    """Event-sourced case ledger for anti-social behaviour cases."""
+    configure_logging(Settings().log_format)
+
+
+def _ledger() -> CaseLedger:
+    return CaseLedger(Settings())
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Load nothing if the store already holds cases.")
+    ] = False,
+) -> None:
+    """Open a small, clearly fictional set of cases and print their references."""
+    from api.demo import load_demo
+
+    ledger = _ledger()
+    try:
+        if if_empty and next(ledger.case_ids(page=1), None) is not None:
+            err.print("demo: the store already holds cases; nothing loaded")
+            return
+        for case in load_demo(ledger, datetime.now(UTC)):
+            typer.echo(f"{case.reference}\t{case.id}")
+    finally:
+        ledger.close()
+
+
+def _resolve(ledger: CaseLedger, given: str) -> UUID:
+    try:
+        return UUID(given)
+    except ValueError:
+        found = ledger.find_case_id(given)
+        if found is None:
+            raise CaseNotFound(given) from None
+        return found
+
+
+def _report_failure(verdict: Verdict) -> None:
+    typer.echo(f"FAILED case {verdict.case_id} version {verdict.version}: {verdict.reason}")
+
+
+@app.command()
+def verify(
+    case: Annotated[
+        str | None, typer.Option("--case", help="A case id or reference (ASB-YYYY-NNNNNN).")
+    ] = None,
+    all_cases: Annotated[bool, typer.Option("--all", help="Check every case in the store.")] = False,
+) -> None:
+    """Check hash chains; print `intact`, or the first failing case, version and reason."""
+    if (case is None) == (not all_cases):
+        err.print("verify: give exactly one of --case ID or --all")
+        raise typer.Exit(2)
+    ledger = _ledger()
+    try:
+        if case is not None:
+            try:
+                verdict = ledger.verify_case(_resolve(ledger, case))
+            except CaseNotFound:
+                err.print(f"verify: no case {case}")
+                raise typer.Exit(2) from None
+            if not verdict.intact:
+                _report_failure(verdict)
+                raise typer.Exit(1)
+            err.print(f"{verdict.events} events checked")
+            typer.echo("intact")
+            return
+        _verify_all(ledger)
+    finally:
+        ledger.close()
+
+
+def _verify_all(ledger: CaseLedger) -> None:
+    case_ids = list(ledger.case_ids())
+    cases = events = 0
+    with Progress(
+        TextColumn("verifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("cases", total=len(case_ids))
+        for case_id in case_ids:
+            verdict = ledger.verify_case(case_id)
+            if not verdict.intact:
+                progress.stop()
+                _report_failure(verdict)
+                raise typer.Exit(1)
+            cases += 1
+            events += verdict.events
+            progress.advance(task)
+    err.print(f"{cases} cases, {events} events checked")
+    typer.echo("intact")

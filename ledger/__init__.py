@@ -1,0 +1,1 @@
+"""The ASB case ledger: the Case aggregate, its events, sealing and integrity."""

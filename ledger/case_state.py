@@ -1,0 +1,124 @@
+"""Plain records the Case aggregate keeps about what has happened so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from ledger.enums import (
+    ActionStatus,
+    Agency,
+    CaseReviewDecision,
+    ContactDirection,
+    ContactMethod,
+    ContactOutcome,
+    EnforcementTool,
+    HarmIndicator,
+    IncidentType,
+    LawfulBasis,
+    PersonRole,
+    RiskLevel,
+    SupportService,
+    Vulnerability,
+)
+from ledger.values import PersonDetails, Sealed
+
+
+@dataclass
+class LinkedPerson:
+    roles: set[PersonRole] = field(default_factory=set)
+    details: PersonDetails | None = None
+    vulnerabilities: set[Vulnerability] = field(default_factory=set)
+    vulnerability_note: Sealed | None = None
+    self_declared_repeat_victim: bool = False
+
+
+@dataclass
+class Incident:
+    occurred_at: datetime
+    incident_type: IncidentType
+    harms: frozenset[HarmIndicator]
+    criminal: bool
+    victim_refs: tuple[UUID, ...]
+    description: Sealed
+    recorded_version: int
+    police_referred: bool = False
+
+
+@dataclass
+class Assessment:
+    instrument: str
+    instrument_version: int
+    score: int
+    computed_level: RiskLevel
+    level: RiskLevel
+    assessed_at: datetime
+    victim_ref: UUID | None
+    overridden: bool
+
+
+@dataclass
+class PlannedAction:
+    description: Sealed
+    owner_agency: Agency
+    owner_officer: str
+    due: date
+    status: ActionStatus = ActionStatus.OPEN
+    outcome: Sealed | None = None
+
+
+@dataclass(frozen=True)
+class Timescales:
+    first_contact_due: date
+    next_review_due: date
+    target_resolution: date
+    agreed_with: tuple[Agency, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    person_ref: UUID
+    method: ContactMethod
+    direction: ContactDirection
+    outcome: ContactOutcome
+    occurred_at: datetime
+    preferred_method_used: bool
+
+
+@dataclass(frozen=True)
+class SupportReferral:
+    person_ref: UUID
+    service: SupportService
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Share:
+    share_id: UUID
+    agency: Agency
+    organisation: str
+    items: tuple[str, ...]
+    lawful_basis: LawfulBasis
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PoliceReferral:
+    incident_ids: tuple[UUID, ...]
+    police_reference: str
+    disseminated_at: datetime
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    tool: EnforcementTool
+    subject_ref: UUID
+    occurred_at: datetime
+
+
+@dataclass
+class CaseReviewRequest:
+    applicant_ref: UUID
+    received_at: datetime
+    decision: CaseReviewDecision = CaseReviewDecision.PENDING

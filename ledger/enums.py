@@ -1,0 +1,271 @@
+"""Enumerations of the ASB domain, with values taken from DOMAIN.md.
+
+These are plain ``Enum`` classes (never ``str`` mixins) so that the registered
+transcodings round-trip them exactly (BASELINE.md, library facts).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Category(Enum):
+    """National Standard for Incident Recording category."""
+
+    PERSONAL = "personal"
+    NUISANCE = "nuisance"
+    ENVIRONMENTAL = "environmental"
+
+
+class Channel(Enum):
+    """How a complaint reached the council."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+    LETTER = "letter"
+    IN_PERSON = "in_person"
+    PARTNER_REFERRAL = "partner_referral"
+
+
+class Department(Enum):
+    """The department leading the response to a case."""
+
+    COMMUNITY_SAFETY = "community_safety"
+    HOUSING = "housing"
+    ENVIRONMENTAL_HEALTH = "environmental_health"
+    LICENSING = "licensing"
+    STREET_SCENE = "street_scene"
+
+
+class IncidentType(Enum):
+    NOISE = "noise"
+    ROWDY_BEHAVIOUR = "rowdy_behaviour"
+    NEIGHBOUR_DISPUTE = "neighbour_dispute"
+    HARASSMENT = "harassment_or_intimidation"
+    HATE_INCIDENT = "hate_incident"
+    THREATS_OR_VIOLENCE = "threats_or_violence"
+    CRIMINAL_DAMAGE = "criminal_damage_or_vandalism"
+    GRAFFITI = "graffiti"
+    DRUG_RELATED = "drug_related"
+    STREET_DRINKING = "street_drinking"
+    VEHICLE_NUISANCE = "vehicle_nuisance"
+    FLY_TIPPING = "fly_tipping_or_littering"
+    ANIMAL_NUISANCE = "animal_nuisance"
+    BEGGING = "begging"
+    FIREWORKS = "fireworks"
+    NUISANCE_COMMUNICATIONS = "nuisance_communications"
+    CUCKOOING = "cuckooing"
+    OTHER = "other"
+
+
+class HarmIndicator(Enum):
+    """Harm indicators on an incident. Hate motivation rests on perception alone."""
+
+    TARGETED = "targeted"
+    HATE_MOTIVATED = "hate_motivated"
+    VIOLENCE_OR_THREAT = "violence_or_threat"
+    DAMAGE_TO_PROPERTY = "damage_to_property"
+    IMPACT_ON_HEALTH = "impact_on_health"
+    CHILDREN_PRESENT = "children_present"
+
+
+class RiskLevel(Enum):
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _RISK_RANK[self]
+
+
+_RISK_RANK = {RiskLevel.STANDARD: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+
+
+class LawfulBasis(Enum):
+    """UK GDPR Article 6 bases (and DPA 2018 Part 3) a council relies on to share."""
+
+    PUBLIC_TASK = "public_task"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    CONSENT = "consent"
+    LAW_ENFORCEMENT = "law_enforcement"
+
+
+class SpecialCategoryCondition(Enum):
+    """Conditions for special-category or criminal-offence data."""
+
+    STATUTORY_PURPOSES = "dpa2018_sch1_statutory_and_government_purposes"
+    PREVENTING_UNLAWFUL_ACTS = "dpa2018_sch1_preventing_or_detecting_unlawful_acts"
+    SAFEGUARDING = "dpa2018_sch1_safeguarding"
+    LAW_ENFORCEMENT_SCH8 = "dpa2018_sch8_law_enforcement"
+
+
+class LegalGateway(Enum):
+    """The statutory power relied on to share, recorded beside the lawful basis."""
+
+    CRIME_AND_DISORDER_ACT_S115 = "crime_and_disorder_act_1998_s115"
+    ASB_CRIME_POLICING_ACT_2014 = "asb_crime_and_policing_act_2014"
+    NONE = "none"
+
+
+class ConsentStatus(Enum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_SOUGHT = "not_sought"
+
+
+class ClosureReason(Enum):
+    RESOLVED = "resolved"
+    NO_FURTHER_ACTION = "no_further_action"
+    NOT_ASB = "not_asb"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    NO_CONTACT = "no_contact"
+    COMPLAINANT_WITHDREW = "complainant_withdrew"
+    REFERRED_TO_OTHER_AGENCY = "referred_to_other_agency"
+    EQUAL_FAULT_DISPUTE = "equal_fault_dispute"
+    PERPETRATOR_MOVED = "perpetrator_moved"
+
+    @property
+    def needs_explanation_and_advice(self) -> bool:
+        return self in _EXPLAINED_CLOSURES
+
+
+_EXPLAINED_CLOSURES = frozenset(
+    {
+        ClosureReason.NO_FURTHER_ACTION,
+        ClosureReason.NOT_ASB,
+        ClosureReason.INSUFFICIENT_EVIDENCE,
+        ClosureReason.EQUAL_FAULT_DISPUTE,
+    }
+)
+
+
+class ContactMethod(Enum):
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    TEXT_MESSAGE = "text_message"
+    IN_PERSON = "in_person"
+    VIDEO_CALL = "video_call"
+
+
+class ContactDirection(Enum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class ContactOutcome(Enum):
+    """Whether a contact attempt reached the person (no-contact closures count attempts)."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    MESSAGE_LEFT = "message_left"
+    SENT = "sent"
+
+
+class PersonRole(Enum):
+    VICTIM = "victim"
+    COMPLAINANT = "complainant"
+    WITNESS = "witness"
+    ALLEGED_PERPETRATOR = "alleged_perpetrator"
+    REPRESENTATIVE = "representative"
+
+
+class Vulnerability(Enum):
+    """Personal, situational and incidental vulnerability of a victim."""
+
+    DISABILITY = "disability"
+    LONG_TERM_ILLNESS = "long_term_illness"
+    AGE = "age"
+    MENTAL_HEALTH = "mental_health"
+    ISOLATION = "isolation"
+    LIVING_ALONE = "living_alone"
+    ECONOMIC_HARDSHIP = "economic_hardship"
+    HIGH_ASB_AREA = "high_asb_area"
+    REPEATED_INCIDENTS = "repeated_incidents"
+    FEAR_OF_REPORTING = "fear_of_reporting"
+
+
+class Agency(Enum):
+    COUNCIL = "council"
+    POLICE = "police"
+    HOUSING_PROVIDER = "housing_provider"
+    VICTIM_SUPPORT = "victim_support"
+    ENVIRONMENTAL_HEALTH = "environmental_health"
+    SOCIAL_CARE = "social_care"
+    HEALTH = "health"
+    FIRE_AND_RESCUE = "fire_and_rescue"
+    PROBATION = "probation"
+    EDUCATION = "education"
+    OTHER = "other"
+
+
+class SupportService(Enum):
+    VICTIMS_GATEWAY = "victims_gateway"
+    CHALLENGE_NORTH_STAFFS = "challenge_north_staffs"
+    VICTIM_SUPPORT = "victim_support"
+    MEDIATION_HARMONY = "mediation_harmony"
+    HOUSING_SUPPORT = "housing_support"
+    MENTAL_HEALTH_SERVICES = "mental_health_services"
+    OTHER = "other"
+
+
+class EnforcementTool(Enum):
+    WARNING_LETTER = "warning_letter"
+    ACCEPTABLE_BEHAVIOUR_CONTRACT = "acceptable_behaviour_contract"
+    MEDIATION_OR_RESTORATIVE_JUSTICE = "mediation_or_restorative_justice"
+    COMMUNITY_RESOLUTION = "community_resolution"
+    COMMUNITY_PROTECTION_WARNING = "community_protection_warning"
+    COMMUNITY_PROTECTION_NOTICE = "community_protection_notice"
+    FIXED_PENALTY_NOTICE = "fixed_penalty_notice"
+    PUBLIC_SPACES_PROTECTION_ORDER = "public_spaces_protection_order"
+    CIVIL_INJUNCTION = "civil_injunction"
+    CLOSURE_NOTICE = "closure_notice"
+    CLOSURE_ORDER = "closure_order"
+    POSSESSION_PROCEEDINGS = "possession_proceedings"
+    CRIMINAL_BEHAVIOUR_ORDER = "criminal_behaviour_order"
+
+
+class ReviewOutcome(Enum):
+    """Outcome of a routine case review."""
+
+    CONTINUE = "continue"
+    ESCALATE = "escalate"
+    RECOMMEND_CLOSURE = "recommend_closure"
+
+
+class CaseReviewDecision(Enum):
+    """Threshold decision on an ASB Case Review (Community Trigger) request."""
+
+    PENDING = "pending"
+    THRESHOLD_MET = "threshold_met"
+    THRESHOLD_NOT_MET = "threshold_not_met"
+
+
+class ActionStatus(Enum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ErasureReason(Enum):
+    """Why a data key was destroyed."""
+
+    SUBJECT_REQUEST = "subject_request"
+    RETENTION_EXPIRED = "retention_expired"
+    COURT_ORDER = "court_order"
+
+
+class Role(Enum):
+    """Roles of the people who act on the ledger (DESIGN §7)."""
+
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    PARTNER = "partner"
+    AUDITOR = "auditor"
+    DPO = "dpo"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+    SYSTEM = "system"

@@ -1,0 +1,111 @@
+"""Domain errors; every broken rule carries a stable rule code."""
+
+from __future__ import annotations
+
+from enum import Enum
+from uuid import UUID
+
+
+class Rule(Enum):
+    """Stable rule codes. Clients and auditors rely on these strings: never rename one."""
+
+    CASE_CLOSED = "case.closed"
+    CASE_NOT_CLOSED = "case.not_closed"
+    TEXT_REQUIRED = "field.text_required"
+    TIMEZONE_REQUIRED = "field.timezone_required"
+    PERSON_NOT_LINKED = "person.not_linked"
+    PERSON_ALREADY_LINKED = "person.already_linked"
+    VULNERABILITY_NOT_VICTIM = "person.vulnerability_needs_victim_role"
+    INCIDENT_DUPLICATE = "incident.duplicate"
+    INCIDENT_UNKNOWN = "incident.unknown"
+    RISK_UNKNOWN_INSTRUMENT = "risk.unknown_instrument"
+    RISK_ANSWERS_INVALID = "risk.answers_invalid"
+    RISK_OVERRIDE_RATIONALE = "risk.override_needs_rationale"
+    ACTION_OWNER_REQUIRED = "action.owner_required"
+    ACTION_DUE_REQUIRED = "action.due_date_required"
+    ACTION_DUPLICATE = "action.duplicate"
+    ACTION_UNKNOWN = "action.unknown"
+    ACTION_NOT_OPEN = "action.not_open"
+    TIMESCALES_ORDER = "timescales.out_of_order"
+    CONTACT_SUBJECT_UNKNOWN = "contact.person_not_linked"
+    SUPPORT_CONSENT_REQUIRED = "support.consent_required"
+    SHARE_RECIPIENT_REQUIRED = "share.recipient_required"
+    SHARE_PURPOSE_REQUIRED = "share.purpose_required"
+    SHARE_LAWFUL_BASIS_REQUIRED = "share.lawful_basis_required"
+    SHARE_ITEMS_REQUIRED = "share.items_required"
+    SHARE_CONDITION_REQUIRED = "share.special_category_condition_required"
+    SHARE_CONSENT_REQUIRED = "share.consent_basis_needs_consent"
+    SHARE_CONSENT_REASON = "share.consent_not_sought_needs_reason"
+    SHARE_AUTHORISER_REQUIRED = "share.authoriser_required"
+    POLICE_REFERRAL_INCIDENTS = "police_referral.incidents_required"
+    POLICE_REFERRAL_NOT_CRIMINAL = "police_referral.incident_not_criminal"
+    POLICE_REFERRAL_DUPLICATE = "police_referral.already_referred"
+    AGENCY_ALREADY_JOINED = "agency.already_joined"
+    ENFORCEMENT_SUBJECT = "enforcement.subject_not_alleged_perpetrator"
+    ENFORCEMENT_CPN_NEEDS_CPW = "enforcement.cpn_needs_prior_warning"
+    CASE_REVIEW_UNKNOWN = "case_review.unknown"
+    CASE_REVIEW_DECIDED = "case_review.already_decided"
+    CLOSURE_REASONS_REQUIRED = "closure.reasons_required"
+    CLOSURE_FEEDBACK_REQUIRED = "closure.feedback_required"
+    CLOSURE_EXPLANATION_REQUIRED = "closure.explanation_and_advice_required"
+    CLOSURE_PREFERRED_METHOD = "closure.preferred_method_not_used_needs_reason"
+    CLOSURE_NEEDS_SUPERVISOR = "closure.needs_supervisor"
+    CLOSURE_NO_CONTACT_ATTEMPTS = "closure.no_contact_attempts_incomplete"
+    REOPEN_REASON_REQUIRED = "reopen.reason_required"
+    KEY_DESTROYED = "sealing.key_destroyed"
+
+
+class LedgerError(Exception):
+    """Base class of every error the ledger raises on purpose."""
+
+
+class RuleViolation(LedgerError):
+    """A domain rule was broken; nothing was recorded."""
+
+    def __init__(self, rule: Rule, detail: str) -> None:
+        super().__init__(f"{rule.value}: {detail}")
+        self.rule = rule
+        self.detail = detail
+
+
+class CaseNotFound(LedgerError):
+    def __init__(self, case_id: UUID | str) -> None:
+        super().__init__(f"case {case_id} not found")
+        self.case_id = case_id
+
+
+class StaleVersion(LedgerError):
+    """The caller's expected version is not the case's current version."""
+
+    def __init__(self, case_id: UUID, expected: int, current: int) -> None:
+        super().__init__(f"case {case_id} is at version {current}, not {expected}")
+        self.case_id = case_id
+        self.expected = expected
+        self.current = current
+
+
+class ConcurrentWrite(LedgerError):
+    """Another writer saved the case first; this save recorded nothing."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"case {case_id} was changed by another writer; reload and retry")
+        self.case_id = case_id
+
+
+class IntegrityFailure(LedgerError):
+    """A stored case does not match its hash chain."""
+
+    def __init__(self, case_id: UUID, version: int, reason: str) -> None:
+        super().__init__(f"case {case_id} version {version}: {reason}")
+        self.case_id = case_id
+        self.version = version
+        self.reason = reason
+
+
+class SealBroken(LedgerError):
+    """A ciphertext failed authentication: altered, or moved from its place."""
+
+    def __init__(self, scope: str, field: str) -> None:
+        super().__init__(f"sealed field {field} under {scope} failed authentication")
+        self.scope = scope
+        self.field = field

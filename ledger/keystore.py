@@ -1,0 +1,121 @@
+"""Data keys, wrapped by a master key and kept apart from the events (DESIGN §6)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.errors import Rule, RuleViolation
+
+KEY_BYTES = 32
+_WRAP_TAG = b"asb-ledger/dek/v1\x00"
+
+
+class KeyTable(Protocol):
+    """Storage of wrapped data keys: one row per scope; destroyed rows keep no key."""
+
+    def load_key(self, scope: str) -> tuple[bool, bytes | None]:
+        """(row exists, wrapped key or None when destroyed)."""
+
+    def insert_key(self, scope: str, wrapped: bytes) -> None:
+        """Inserts unless a row for the scope exists (a concurrent creator may win)."""
+
+    def destroy_key(self, scope: str) -> bool:
+        """Removes the key for good; True if it was there to destroy."""
+
+
+class MemoryKeyTable:
+    """For unit tests only."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def load_key(self, scope: str) -> tuple[bool, bytes | None]:
+        with self._lock:
+            return scope in self.rows, self.rows.get(scope)
+
+    def insert_key(self, scope: str, wrapped: bytes) -> None:
+        with self._lock:
+            self.rows.setdefault(scope, wrapped)
+
+    def destroy_key(self, scope: str) -> bool:
+        with self._lock:
+            had = self.rows.get(scope) is not None
+            self.rows[scope] = None
+            return had
+
+
+def load_or_create_master_key(path: Path) -> bytes:
+    """Reads the master key file, creating it (0600) on first run."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(AESGCM.generate_key(bit_length=256))
+    key = path.read_bytes()
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"master key {path} must hold {KEY_BYTES} bytes")
+    return key
+
+
+class KeyStore:
+    """Wraps, caches and destroys data keys.
+
+    Unwrapped keys are cached for ``cache_seconds``; a destroy here evicts at once, and
+    other processes stop using a destroyed key when their cache entry expires.
+    """
+
+    def __init__(self, table: KeyTable, master_key: bytes, cache_seconds: float = 30.0) -> None:
+        self.table = table
+        self._master = AESGCM(master_key)
+        self._cache: dict[str, tuple[bytes, float]] = {}
+        self._cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+
+    def key_for_sealing(self, scope: str) -> bytes:
+        key = self.key_for_reading(scope)
+        if key is not None:
+            return key
+        exists, _ = self.table.load_key(scope)
+        if exists:
+            raise RuleViolation(Rule.KEY_DESTROYED, f"{scope} was erased; nothing more is sealed under it")
+        fresh = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(12)
+        self.table.insert_key(scope, nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode()))
+        key = self.key_for_reading(scope)
+        if key is None:
+            raise RuleViolation(Rule.KEY_DESTROYED, f"{scope} was erased while sealing")
+        return key
+
+    def key_for_reading(self, scope: str) -> bytes | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(scope)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        _, wrapped = self.table.load_key(scope)
+        if wrapped is None:
+            return None
+        key = self._master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
+        with self._lock:
+            self._cache[scope] = (key, now + self._cache_seconds)
+        return key
+
+    def destroy(self, scope: str) -> bool:
+        with self._lock:
+            self._cache.pop(scope, None)
+        return self.table.destroy_key(scope)
+
+    def is_destroyed(self, scope: str) -> bool:
+        exists, wrapped = self.table.load_key(scope)
+        return exists and wrapped is None

@@ -1,0 +1,192 @@
+"""Rules the Case aggregate checks that need more than a line: shares, closure, enforcement."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
+
+from ledger.calendar import add_working_days
+from ledger.enums import (
+    ConsentStatus,
+    ContactDirection,
+    ContactMethod,
+    EnforcementTool,
+    LawfulBasis,
+    Role,
+    SpecialCategoryCondition,
+)
+from ledger.errors import Rule, RuleViolation
+from ledger.values import Actor, Recipient, Sealed
+
+if TYPE_CHECKING:
+    from ledger.case import Case
+    from ledger.case_state import Contact, Enforcement
+
+T = TypeVar("T")
+
+SHARE_ITEM_KINDS = frozenset(
+    {
+        "case_summary",
+        "incident",
+        "person",
+        "risk_assessment",
+        "action_plan",
+        "timescales",
+        "contact_history",
+        "enforcement",
+        "police_referral",
+        "support_referral",
+    }
+)
+"""What may be named in a share. ``incident`` and ``person`` must say which one."""
+
+_ITEM = re.compile(r"^(?P<kind>[a-z_]+)(?::(?P<ref>[0-9a-fA-F-]{36}))?$")
+
+NO_CONTACT_PHONE_ATTEMPTS = 3
+NO_CONTACT_LETTERS = 1
+NO_CONTACT_WAIT_WORKING_DAYS = 10
+
+
+def require(value: T | None, name: str) -> T:
+    """A sealed text field must be given (sealing turns blank text into ``None``)."""
+    if value is None:
+        raise RuleViolation(Rule.TEXT_REQUIRED, f"{name} is required")
+    return value
+
+
+def text(value: str | None, name: str) -> str:
+    stripped = (value or "").strip()
+    if not stripped:
+        raise RuleViolation(Rule.TEXT_REQUIRED, f"{name} is required")
+    return stripped
+
+
+def check_support_consent(consent: ConsentStatus, note: Sealed | None) -> None:
+    if consent is ConsentStatus.REFUSED:
+        raise RuleViolation(Rule.SUPPORT_CONSENT_REQUIRED, "the person refused consent to the referral")
+    if consent is ConsentStatus.NOT_SOUGHT and note is None:
+        raise RuleViolation(
+            Rule.SUPPORT_CONSENT_REQUIRED, "record why consent was not needed for the referral"
+        )
+
+
+def check_share(
+    *,
+    recipient: Recipient | None,
+    items: Sequence[str],
+    purpose: str,
+    justification: Sealed | None,
+    lawful_basis: LawfulBasis | None,
+    includes_special_category: bool,
+    condition: SpecialCategoryCondition | None,
+    consent: ConsentStatus,
+    consent_note: Sealed | None,
+    authorised_by: str,
+    known_incidents: Iterable[UUID],
+    known_persons: Iterable[UUID],
+) -> tuple[str, ...]:
+    """Checks a share is lawful, necessary and named; returns the items, deduplicated."""
+    if recipient is None or not recipient.organisation.strip():
+        raise RuleViolation(Rule.SHARE_RECIPIENT_REQUIRED, "a share needs a recipient organisation")
+    if not purpose.strip() or justification is None:
+        raise RuleViolation(
+            Rule.SHARE_PURPOSE_REQUIRED, "a share needs a purpose and why it is necessary"
+        )
+    if lawful_basis is None:
+        raise RuleViolation(Rule.SHARE_LAWFUL_BASIS_REQUIRED, "a share needs a lawful basis")
+    if includes_special_category and condition is None:
+        raise RuleViolation(
+            Rule.SHARE_CONDITION_REQUIRED,
+            "special-category or criminal data needs a DPA 2018 condition",
+        )
+    if lawful_basis is LawfulBasis.CONSENT and consent is not ConsentStatus.GIVEN:
+        raise RuleViolation(Rule.SHARE_CONSENT_REQUIRED, "consent as the basis needs consent given")
+    if consent is ConsentStatus.NOT_SOUGHT and consent_note is None:
+        raise RuleViolation(Rule.SHARE_CONSENT_REASON, "record why consent was not sought")
+    if not authorised_by.strip():
+        raise RuleViolation(Rule.SHARE_AUTHORISER_REQUIRED, "a share needs who authorised it")
+    return _check_items(items, set(known_incidents), set(known_persons))
+
+
+def _check_items(
+    items: Sequence[str], incidents: set[UUID], persons: set[UUID]
+) -> tuple[str, ...]:
+    if not items:
+        raise RuleViolation(Rule.SHARE_ITEMS_REQUIRED, "name the items shared, never the whole file")
+    for item in items:
+        match = _ITEM.match(item)
+        if match is None or match["kind"] not in SHARE_ITEM_KINDS:
+            raise RuleViolation(
+                Rule.SHARE_ITEMS_REQUIRED,
+                f"{item!r} is not a nameable item; use one of {sorted(SHARE_ITEM_KINDS)}",
+            )
+        kind, ref = match["kind"], match["ref"]
+        if kind in {"incident", "person"}:
+            known = incidents if kind == "incident" else persons
+            if ref is None or UUID(ref) not in known:
+                raise RuleViolation(
+                    Rule.SHARE_ITEMS_REQUIRED, f"{item!r} must name a {kind} on this case"
+                )
+    return tuple(dict.fromkeys(items))
+
+
+def check_enforcement_sequence(
+    tool: EnforcementTool, subject_ref: UUID, history: Sequence[Enforcement]
+) -> None:
+    """A community protection notice needs an earlier warning to the same person."""
+    if tool is EnforcementTool.COMMUNITY_PROTECTION_NOTICE and not any(
+        e.tool is EnforcementTool.COMMUNITY_PROTECTION_WARNING and e.subject_ref == subject_ref
+        for e in history
+    ):
+        raise RuleViolation(
+            Rule.ENFORCEMENT_CPN_NEEDS_CPW,
+            "a community protection notice must follow a written warning to the same person",
+        )
+
+
+def check_closure_authority(case: Case, actor: Actor) -> None:
+    """High risk, an unreferred criminal incident or an open action needs a supervisor."""
+    blockers = []
+    if case.risk_level is not None and case.risk_level.rank >= 2:
+        blockers.append("the case is assessed high risk")
+    if case.unreferred_criminal_incidents:
+        blockers.append("a criminal incident has not been referred to the police")
+    if case.open_actions:
+        blockers.append(f"actions are still open: {', '.join(case.open_actions)}")
+    if blockers and actor.role not in {Role.SUPERVISOR, Role.ADMIN}:
+        raise RuleViolation(
+            Rule.CLOSURE_NEEDS_SUPERVISOR, "a supervisor must close this case: " + "; ".join(blockers)
+        )
+
+
+def check_no_contact(contacts: Sequence[Contact], complainant_ref: UUID, when: datetime) -> None:
+    """3 phone attempts and a letter, then 10 working days without reply (DOMAIN §3)."""
+    attempts = [
+        c
+        for c in contacts
+        if c.person_ref == complainant_ref and c.direction is ContactDirection.OUTBOUND
+    ]
+    phones = sum(1 for c in attempts if c.method is ContactMethod.PHONE)
+    letters = sum(1 for c in attempts if c.method is ContactMethod.LETTER)
+    if phones < NO_CONTACT_PHONE_ATTEMPTS or letters < NO_CONTACT_LETTERS:
+        raise RuleViolation(
+            Rule.CLOSURE_NO_CONTACT_ATTEMPTS,
+            f"no-contact closure needs {NO_CONTACT_PHONE_ATTEMPTS} phone attempts and a letter;"
+            f" found {phones} and {letters}",
+        )
+    last = max(c.occurred_at for c in attempts)
+    replied = any(
+        c.person_ref == complainant_ref
+        and c.direction is ContactDirection.INBOUND
+        and c.occurred_at > last
+        for c in contacts
+    )
+    earliest = add_working_days(last.date(), NO_CONTACT_WAIT_WORKING_DAYS)
+    if replied or when.date() < earliest:
+        raise RuleViolation(
+            Rule.CLOSURE_NO_CONTACT_ATTEMPTS,
+            f"no-contact closure is possible from {earliest.isoformat()} if no reply comes",
+        )

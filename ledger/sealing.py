@@ -1,0 +1,86 @@
+"""Sealing personal fields with AES-256-GCM under scoped data keys (DESIGN §6)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Final
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.errors import SealBroken
+from ledger.keystore import KeyStore
+from ledger.values import Sealed
+
+NONCE_BYTES = 12
+_AD_TAG = b"asb-ledger/seal/v1"
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What a sealed field reads as once its key is destroyed."""
+
+    scope: str
+
+    def __str__(self) -> str:
+        return "[erased]"
+
+
+Unsealed = str | Erased
+
+
+def person_scope(person_ref: UUID) -> str:
+    return f"person:{person_ref}"
+
+
+def case_scope(case_id: UUID) -> str:
+    return f"case:{case_id}"
+
+
+def associated_data(case_id: UUID, field: str, scope: str) -> bytes:
+    """Binds a ciphertext to its place: the case, the field and the key scope."""
+    return b"\x00".join((_AD_TAG, str(case_id).encode(), field.encode(), scope.encode()))
+
+
+class Sealer:
+    """Seals and unseals personal fields; blank text seals to ``None`` (rules then apply)."""
+
+    ERASED_FIELD: Final = "[erased]"
+
+    def __init__(self, keys: KeyStore) -> None:
+        self.keys = keys
+
+    def seal(self, plaintext: str | None, *, case_id: UUID, field: str, scope: str) -> Sealed | None:
+        if plaintext is None or not plaintext.strip():
+            return None
+        key = self.keys.key_for_sealing(scope)
+        nonce = os.urandom(NONCE_BYTES)
+        blob = nonce + AESGCM(key).encrypt(
+            nonce, plaintext.encode("utf-8"), associated_data(case_id, field, scope)
+        )
+        return Sealed(scope, blob)
+
+    def seal_text(self, plaintext: str | None, *, case_id: UUID, field: str) -> Sealed | None:
+        """Free text about the case, under the case's key."""
+        return self.seal(plaintext, case_id=case_id, field=field, scope=case_scope(case_id))
+
+    def seal_personal(
+        self, plaintext: str | None, *, case_id: UUID, person_ref: UUID, field: str
+    ) -> Sealed | None:
+        """A person's details, under that person's key."""
+        return self.seal(plaintext, case_id=case_id, field=field, scope=person_scope(person_ref))
+
+    def unseal(self, sealed: Sealed, *, case_id: UUID, field: str) -> Unsealed:
+        key = self.keys.key_for_reading(sealed.scope)
+        if key is None:
+            return Erased(sealed.scope)
+        nonce, ciphertext = sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:]
+        try:
+            plain = AESGCM(key).decrypt(
+                nonce, ciphertext, associated_data(case_id, field, sealed.scope)
+            )
+        except InvalidTag:
+            raise SealBroken(sealed.scope, field) from None
+        return plain.decode("utf-8")

@@ -1,0 +1,87 @@
+"""Settings (``ASB_`` environment variables or ``.env``), translated for the library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where events live: the library's settings plus what our own tables need."""
+
+    kind: Literal["sqlite", "postgres", "memory"]
+    library_env: dict[str, str]
+    sqlite_path: str | None = None
+    postgres_conninfo: str | None = None
+    postgres_schema: str = "public"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """All configuration. Only ``store()`` knows the library's own setting names."""
+
+    model_config = SettingsConfigDict(env_prefix="ASB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the embedded store keeps its files")
+    database_url: str | None = Field(
+        default=None,
+        description="sqlite:///path (default: ledger.sqlite3 in the data directory) or"
+        " postgresql://user[:password]@host[:port]/dbname[?schema=name]",
+    )
+    master_key_file: Path | None = Field(
+        default=None, description="Master key wrapping the data keys (default: data_dir/master.key)"
+    )
+    key_cache_seconds: float = Field(default=30.0, ge=0)
+    postgres_pool_size: int = Field(default=8, ge=1)
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    def store(self) -> StoreConfig:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+            if not path:
+                raise ValueError("ASB_DATABASE_URL: a sqlite URL is sqlite:///path/to/file")
+            return StoreConfig(
+                kind="sqlite",
+                library_env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path},
+                sqlite_path=path,
+            )
+        if parts.scheme in {"postgresql", "postgres"}:
+            dbname = unquote(parts.path.lstrip("/"))
+            if not dbname:
+                raise ValueError("ASB_DATABASE_URL: a postgresql URL must name the database")
+            query = parse_qs(parts.query)
+            schema = query.get("schema", ["public"])[0]
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": dbname,
+                "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+                "POSTGRES_SCHEMA": schema,
+            }
+            conninfo = (
+                f"host={env['POSTGRES_HOST']} port={env['POSTGRES_PORT']} dbname={dbname}"
+                f" user={env['POSTGRES_USER']}"
+            )
+            if env["POSTGRES_PASSWORD"]:
+                conninfo += f" password={env['POSTGRES_PASSWORD']}"
+            return StoreConfig(
+                kind="postgres", library_env=env, postgres_conninfo=conninfo, postgres_schema=schema
+            )
+        if parts.scheme == "memory":
+            return StoreConfig(kind="memory", library_env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        raise ValueError(f"ASB_DATABASE_URL: unsupported scheme {parts.scheme!r}")

@@ -1,0 +1,192 @@
+"""Tables beside the events: wrapped data keys and case-reference counters, on both stores."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+
+class ReferenceCounter(Protocol):
+    def next_number(self, year: int) -> int:
+        """The next case number for the year; atomic across processes."""
+
+
+class MemoryReferenceCounter:
+    """For unit tests only."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def next_number(self, year: int) -> int:
+        with self._lock:
+            self._last[year] = self._last.get(year, 0) + 1
+            return self._last[year]
+
+
+_SQLITE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS asb_data_keys ("
+    " scope TEXT PRIMARY KEY, wrapped BLOB,"
+    " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, destroyed_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS asb_reference_counters ("
+    " year INTEGER PRIMARY KEY, last INTEGER NOT NULL)",
+)
+
+
+class SQLiteSidecar:
+    """Key and reference tables in the embedded store's database file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            for statement in _SQLITE_SCHEMA:
+                conn.execute(statement)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA secure_delete=ON")
+            self._local.conn = conn
+        return conn
+
+    def load_key(self, scope: str) -> tuple[bool, bytes | None]:
+        row = self._connection().execute(
+            "SELECT wrapped FROM asb_data_keys WHERE scope = ?", (scope,)
+        ).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
+    def insert_key(self, scope: str, wrapped: bytes) -> None:
+        self._connection().execute(
+            "INSERT INTO asb_data_keys (scope, wrapped) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (scope, wrapped),
+        )
+
+    def destroy_key(self, scope: str) -> bool:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            had = conn.execute(
+                "UPDATE asb_data_keys SET wrapped = NULL, destroyed_at = CURRENT_TIMESTAMP"
+                " WHERE scope = ? AND wrapped IS NOT NULL",
+                (scope,),
+            ).rowcount
+            conn.execute(
+                "INSERT INTO asb_data_keys (scope, wrapped, destroyed_at)"
+                " VALUES (?, NULL, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING",
+                (scope,),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        # secure_delete zeroes the freed page content; checkpoint so the WAL holds no copy.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return had > 0
+
+    def next_number(self, year: int) -> int:
+        row = self._connection().execute(
+            "INSERT INTO asb_reference_counters (year, last) VALUES (?, 1)"
+            " ON CONFLICT (year) DO UPDATE SET last = asb_reference_counters.last + 1"
+            " RETURNING last",
+            (year,),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class PostgresSidecar:
+    """Key and reference tables in the production PostgreSQL database."""
+
+    def __init__(self, conninfo: str, schema: str = "public", max_size: int = 4) -> None:
+        self.schema = schema
+        self.pool: ConnectionPool = ConnectionPool(
+            conninfo, min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=True
+        )
+        keys, counters = self._tables()
+        with self.pool.connection() as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (scope TEXT PRIMARY KEY, wrapped BYTEA,"
+                    " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), destroyed_at TIMESTAMPTZ)"
+                ).format(keys)
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)"
+                ).format(counters)
+            )
+
+    def _tables(self) -> tuple[sql.Identifier, sql.Identifier]:
+        return (
+            sql.Identifier(self.schema, "asb_data_keys"),
+            sql.Identifier(self.schema, "asb_reference_counters"),
+        )
+
+    def load_key(self, scope: str) -> tuple[bool, bytes | None]:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                sql.SQL("SELECT wrapped FROM {} WHERE scope = %s").format(self._tables()[0]),
+                (scope,),
+            ).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
+    def insert_key(self, scope: str, wrapped: bytes) -> None:
+        with self.pool.connection() as conn:
+            conn.execute(
+                sql.SQL("INSERT INTO {} (scope, wrapped) VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                    self._tables()[0]
+                ),
+                (scope, wrapped),
+            )
+
+    def destroy_key(self, scope: str) -> bool:
+        table = self._tables()[0]
+        with self.pool.connection() as conn, conn.transaction():
+            had = conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET wrapped = NULL, destroyed_at = now()"
+                    " WHERE scope = %s AND wrapped IS NOT NULL"
+                ).format(table),
+                (scope,),
+            ).rowcount
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (scope, wrapped, destroyed_at) VALUES (%s, NULL, now())"
+                    " ON CONFLICT DO NOTHING"
+                ).format(table),
+                (scope,),
+            )
+        return had > 0
+
+    def next_number(self, year: int) -> int:
+        counters = self._tables()[1]
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} AS c (year, last) VALUES (%s, 1)"
+                    " ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last"
+                ).format(counters),
+                (year,),
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,72 @@
+"""The ledger's storage behaviour, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ledger.application import CaseLedger
+from ledger.errors import CaseNotFound, ConcurrentWrite, StaleVersion
+from tests.builders import T0, CaseKit
+
+
+def test_save_returns_version_and_position_and_reload_equals(ledger: CaseLedger) -> None:
+    kit = CaseKit(ledger)
+    case = kit.open()
+    opened = ledger.save_new_case(case)
+    assert (opened.version, opened.case_id) == (1, case.id)
+    kit.incident(case, days=1)
+    saved = ledger.save_case(case)
+    assert saved.version == 2
+    assert saved.position > opened.position
+
+    loaded = ledger.get_case(case.id)
+    assert loaded.state() == case.state()
+    assert loaded.head_hash == case.head_hash
+    assert ledger.verify_case(case.id).intact
+
+
+def test_reference_is_human_readable_and_found(ledger: CaseLedger) -> None:
+    case = CaseKit(ledger).open()
+    ledger.save_new_case(case)
+    assert case.reference == "ASB-2026-000001"
+    assert ledger.find_case_id(case.reference) == case.id
+    assert ledger.find_case_id("ASB-2026-999999") is None
+
+
+def test_expected_version_mismatch_is_stale(ledger: CaseLedger) -> None:
+    kit = CaseKit(ledger)
+    case = kit.open()
+    ledger.save_new_case(case)
+    with pytest.raises(StaleVersion) as raised:
+        ledger.get_case(case.id, expected_version=3)
+    assert raised.value.current == 1
+
+
+def test_unknown_case_is_not_found(ledger: CaseLedger) -> None:
+    with pytest.raises(CaseNotFound):
+        ledger.get_case(CaseLedger.new_case_id())
+
+
+def test_second_writer_of_same_version_conflicts_and_loses_nothing(ledger: CaseLedger) -> None:
+    kit = CaseKit(ledger)
+    case = kit.open()
+    ledger.save_new_case(case)
+    first, second = ledger.get_case(case.id), ledger.get_case(case.id)
+    kit.incident(first, days=1)
+    kit.incident(second, days=2)
+    ledger.save_case(first)
+    with pytest.raises(ConcurrentWrite):
+        ledger.save_case(second)
+    stored = ledger.get_case(case.id)
+    assert stored.version == 2
+    assert list(stored.incidents) == list(first.incidents)
+    assert ledger.verify_case(case.id).intact
+
+
+def test_times_are_kept_exactly(ledger: CaseLedger) -> None:
+    kit = CaseKit(ledger)
+    case = kit.open(when=T0 + timedelta(microseconds=123456))
+    ledger.save_new_case(case)
+    assert ledger.get_case(case.id).received_at == case.received_at
