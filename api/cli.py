@@ -1,4 +1,4 @@
-"""The ``asb-ledger`` command line (typer): exit 0 on success, 1 when a check fails, 2 on bad usage."""
+"""The ``asb-ledger`` command line: exit 0 on success, 1 when a check fails, 2 on bad usage."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def verify(
     case: Annotated[
         str | None, typer.Option("--case", help="A case id or reference (ASB-YYYY-NNNNNN).")
     ] = None,
-    all_cases: Annotated[bool, typer.Option("--all", help="Check every case in the store.")] = False,
+    all_cases: Annotated[
+        bool, typer.Option("--all", help="Check every case in the store.")
+    ] = False,
 ) -> None:
     """Check hash chains; print `intact`, or the first failing case, version and reason."""
     if (case is None) == (not all_cases):

@@ -67,7 +67,9 @@ class _Builder:
             return sealed
 
         return PersonDetails(
-            name=seal(name, "name"), contact=seal(contact, "contact"), address=seal(address, "address")
+            name=seal(name, "name"),
+            contact=seal(contact, "contact"),
+            address=seal(address, "address"),
         )
 
     def open(self, when: datetime, who: UUID, **fields: object) -> Case:
@@ -99,7 +101,9 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         victim,
         channel=Channel.PHONE,
         category=Category.PERSONAL,
-        description=b.text("FICTIONAL: verbal abuse and notes pushed through the door", "description"),
+        description=b.text(
+            "FICTIONAL: verbal abuse and notes pushed through the door", "description"
+        ),
         location=b.text("FICTIONAL: 1 Example Close, Demo Town", "location"),
         lead_department=Department.COMMUNITY_SAFETY,
         complainant=b.person(victim, "Demo Victim A", "07700 900001", "1 Example Close, Demo Town"),
@@ -113,7 +117,9 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         person_ref=victim,
         role=PersonRole.VICTIM,
         vulnerabilities=(Vulnerability.DISABILITY, Vulnerability.LIVING_ALONE),
-        vulnerability_note=b.text("FICTIONAL: uses a wheelchair, lives alone", "vulnerability_note"),
+        vulnerability_note=b.text(
+            "FICTIONAL: uses a wheelchair, lives alone", "vulnerability_note"
+        ),
         self_declared_repeat_victim=True,
     )
     perpetrator = uuid4()
@@ -143,10 +149,24 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
     incidents = []
     for days, kind, harms, criminal, text in [
         (35, IncidentType.HARASSMENT, (HarmIndicator.TARGETED,), False, "shouting at the door"),
-        (12, IncidentType.GRAFFITI, (HarmIndicator.TARGETED, HarmIndicator.HATE_MOTIVATED,
-                                     HarmIndicator.DAMAGE_TO_PROPERTY), True, "slur painted on door"),
-        (3, IncidentType.THREATS_OR_VIOLENCE, (HarmIndicator.TARGETED,
-                                               HarmIndicator.VIOLENCE_OR_THREAT), True, "threat to harm"),
+        (
+            12,
+            IncidentType.GRAFFITI,
+            (
+                HarmIndicator.TARGETED,
+                HarmIndicator.HATE_MOTIVATED,
+                HarmIndicator.DAMAGE_TO_PROPERTY,
+            ),
+            True,
+            "slur painted on door",
+        ),
+        (
+            3,
+            IncidentType.THREATS_OR_VIOLENCE,
+            (HarmIndicator.TARGETED, HarmIndicator.VIOLENCE_OR_THREAT),
+            True,
+            "threat to harm",
+        ),
     ]:
         incident = uuid4()
         incidents.append(incident)
@@ -165,9 +185,17 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         occurred_at=now - timedelta(days=2),
         instrument="asb-vra",
         instrument_version=1,
-        answers=_answers(q1_happened_before=2, q2_targeted=2, q3_identity=2, q4_violence=2,
-                         q5_property_damaged=2, q6_health=2, q7_household_disability=2,
-                         q8_unsafe_at_home=2, q9_afraid_to_go_out=1),
+        answers=_answers(
+            q1_happened_before=2,
+            q2_targeted=2,
+            q3_identity=2,
+            q4_violence=2,
+            q5_property_damaged=2,
+            q6_health=2,
+            q7_household_disability=2,
+            q8_unsafe_at_home=2,
+            q9_afraid_to_go_out=1,
+        ),
         victim_ref=victim,
         rationale=b.text("FICTIONAL: escalating hate-motivated campaign", "rationale"),
     )
@@ -194,7 +222,9 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         recipient=Recipient(agency=Agency.POLICE, organisation="Staffordshire Police"),
         items=(f"incident:{incidents[1]}", f"incident:{incidents[2]}", "risk_assessment"),
         purpose="prevent_crime_and_disorder",
-        justification=b.text("FICTIONAL: hate crime investigation needs the incident detail", "justification"),
+        justification=b.text(
+            "FICTIONAL: hate crime investigation needs the incident detail", "justification"
+        ),
         lawful_basis=LawfulBasis.PUBLIC_TASK,
         gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
         includes_special_category=True,
@@ -207,7 +237,9 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         actor=CASEWORKER,
         occurred_at=now - timedelta(days=1),
         action_id="A1",
-        description=b.text("FICTIONAL: joint visit with the neighbourhood officer", "action.description"),
+        description=b.text(
+            "FICTIONAL: joint visit with the neighbourhood officer", "action.description"
+        ),
         owner_agency=Agency.POLICE,
         owner_officer="PC Demo",
         due=(now + timedelta(days=5)).date(),
@@ -263,18 +295,23 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
         actor=CASEWORKER,
         occurred_at=now - timedelta(days=1),
         reason=ClosureReason.NO_FURTHER_ACTION,
-        full_reasons=b.text("FICTIONAL: diary showed occasional music within normal hours",
-                            "closure.full_reasons"),
+        full_reasons=b.text(
+            "FICTIONAL: diary showed occasional music within normal hours", "closure.full_reasons"
+        ),
         feedback=Feedback(
             method=ContactMethod.EMAIL,
             given_at=now - timedelta(days=1),
             given_by=CASEWORKER.user_id,
             preferred_method_used=True,
         ),
-        explanation=b.text("FICTIONAL: the noise is normal living noise, not a statutory nuisance",
-                           "closure.explanation"),
-        advice=b.text("FICTIONAL: keep a diary, try mediation, call again if it recurs late at night",
-                      "closure.advice"),
+        explanation=b.text(
+            "FICTIONAL: the noise is normal living noise, not a statutory nuisance",
+            "closure.explanation",
+        ),
+        advice=b.text(
+            "FICTIONAL: keep a diary, try mediation, call again if it recurs late at night",
+            "closure.advice",
+        ),
     )
     ledger.save_case(case)
     return case
@@ -293,7 +330,9 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
         description=b.text("FICTIONAL: rubbish dumped behind the flats", "description"),
         location=b.text("FICTIONAL: Demo House flats, Demo Town", "location"),
         lead_department=Department.STREET_SCENE,
-        complainant=b.person(complainant, "Demo Tenant D", "d@example.invalid", "Flat 4, Demo House"),
+        complainant=b.person(
+            complainant, "Demo Tenant D", "d@example.invalid", "Flat 4, Demo House"
+        ),
         preferred_contact=ContactMethod.EMAIL,
         ward="Demo Ward East",
     )
@@ -304,7 +343,9 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
         occurred_at=start - timedelta(days=1),
         incident_id=incident,
         incident_type=IncidentType.FLY_TIPPING,
-        description=b.text("FICTIONAL: mattresses and bags by the bin store", "incident.description"),
+        description=b.text(
+            "FICTIONAL: mattresses and bags by the bin store", "incident.description"
+        ),
         harms=(),
         criminal=False,
     )
@@ -319,17 +360,22 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
         actor=CASEWORKER,
         occurred_at=start,
         share_id=uuid4(),
-        recipient=Recipient(agency=Agency.HOUSING_PROVIDER, organisation="Demo Homes Housing Association"),
+        recipient=Recipient(
+            agency=Agency.HOUSING_PROVIDER, organisation="Demo Homes Housing Association"
+        ),
         items=("case_summary", f"incident:{incident}"),
         purpose="prevent_crime_and_disorder",
-        justification=b.text("FICTIONAL: the landowner must clear the waste and check CCTV",
-                             "justification"),
+        justification=b.text(
+            "FICTIONAL: the landowner must clear the waste and check CCTV", "justification"
+        ),
         lawful_basis=LawfulBasis.PUBLIC_TASK,
         gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
         includes_special_category=False,
         condition=None,
         consent=ConsentStatus.NOT_SOUGHT,
-        consent_note=b.text("FICTIONAL: no personal data about the complainant is shared", "consent_note"),
+        consent_note=b.text(
+            "FICTIONAL: no personal data about the complainant is shared", "consent_note"
+        ),
         authorised_by="demo-supervisor",
     )
     case.plan_action(
@@ -346,4 +392,8 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
 
 
 def load_demo(ledger: CaseLedger, now: datetime) -> list[Case]:
-    return [targeted_campaign(ledger, now), noise_nuisance(ledger, now), shared_environmental(ledger, now)]
+    return [
+        targeted_campaign(ledger, now),
+        noise_nuisance(ledger, now),
+        shared_environmental(ledger, now),
+    ]

@@ -11,8 +11,10 @@ import structlog
 _configured = False
 
 
-def configure_logging(fmt: Literal["auto", "json", "console"] = "auto", level: int = logging.INFO) -> None:
-    global _configured  # noqa: PLW0603 - configuration happens once per process
+def configure_logging(
+    fmt: Literal["auto", "json", "console"] = "auto", level: int = logging.INFO
+) -> None:
+    global _configured
     if _configured:
         return
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,11 +22,12 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-from ledger.case import Case, CaseEvent
+from ledger.case import Case
 from ledger.chain import HASH_KEY
 from ledger.enums import ErasureReason
 from ledger.erasure import CaseReferenceIndex, KeyErasure, erasure_id, reference_index_id
 from ledger.errors import CaseNotFound, ConcurrentWrite, IntegrityFailure, StaleVersion
+from ledger.events import CaseEvent, CaseOpened
 from ledger.integrity import GENESIS
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, load_or_create_master_key
 from ledger.sealing import Sealer
@@ -39,7 +41,7 @@ from ledger.stores import (
 from ledger.transcodings import register_all
 from ledger.values import Actor, Receipt
 
-CASE_OPENED_TOPIC = get_topic(Case.CaseOpened)
+CASE_OPENED_TOPIC = get_topic(CaseOpened)
 
 
 class ChainMapper(Mapper[UUID]):
@@ -130,7 +132,7 @@ class CaseLedger(Application[UUID]):
         return self._save(case, CaseReferenceIndex(reference=case.reference, case_id=case.id))
 
     def save_case(self, case: Case) -> Receipt:
-        """Saves a case's new events; a concurrent writer's save wins and this one records nothing."""
+        """Saves a case's new events; if another writer saved first, this records nothing."""
         return self._save(case)
 
     def _save(self, case: Case, *others: Any) -> Receipt:
@@ -138,19 +140,21 @@ class CaseLedger(Application[UUID]):
             recordings = self.save(case, *others)
         except IntegrityError:
             raise ConcurrentWrite(case.id) from None
-        positions = [r.notification.id for r in recordings if r.domain_event.originator_id == case.id]
+        positions = [
+            r.notification.id for r in recordings if r.domain_event.originator_id == case.id
+        ]
         return Receipt(case_id=case.id, version=case.version, position=max(positions, default=0))
 
-    def destroy_key(self, scope: str, *, actor: Actor, occurred_at: datetime, reason: ErasureReason) -> bool:
+    def destroy_key(
+        self, scope: str, *, actor: Actor, occurred_at: datetime, reason: ErasureReason
+    ) -> bool:
         """Records the erasure, then destroys the key. Safe to repeat after a failure."""
         try:
             self.repository.get(erasure_id(scope))
         except AggregateNotFoundError:
             record = KeyErasure(actor=actor, occurred_at=occurred_at, scope=scope, reason=reason)
-            try:
+            with contextlib.suppress(IntegrityError):  # a concurrent eraser recorded it
                 self.save(record)
-            except IntegrityError:
-                pass
         return self.keys.destroy(scope)
 
     # ------------------------------------------------------------- reading
@@ -158,12 +162,20 @@ class CaseLedger(Application[UUID]):
     def get_case(self, case_id: UUID, expected_version: int | None = None) -> Case:
         """Loads a case, verifying its chain; raises StaleVersion if it moved on."""
         try:
-            case = self.repository.get(case_id)
+            case: Any = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
-        except (OriginatorVersionError, MapperDeserialisationError, AttributeError, KeyError, TypeError):
+        except (
+            OriginatorVersionError,
+            MapperDeserialisationError,
+            AttributeError,
+            KeyError,
+            TypeError,
+        ):
             verdict = self.verify_case(case_id)
-            raise IntegrityFailure(case_id, verdict.version or 0, verdict.reason or "unreadable") from None
+            raise IntegrityFailure(
+                case_id, verdict.version or 0, verdict.reason or "unreadable"
+            ) from None
         if not isinstance(case, Case):
             raise CaseNotFound(case_id)
         if expected_version is not None and case.version != expected_version:
@@ -172,7 +184,7 @@ class CaseLedger(Application[UUID]):
 
     def find_case_id(self, reference: str) -> UUID | None:
         try:
-            index = self.repository.get(reference_index_id(reference))
+            index: Any = self.repository.get(reference_index_id(reference))
         except AggregateNotFoundError:
             return None
         return index.case_id if isinstance(index, CaseReferenceIndex) else None
@@ -183,7 +195,7 @@ class CaseLedger(Application[UUID]):
         while True:
             notes = self.recorder.select_notifications(start, page, topics=[CASE_OPENED_TOPIC])
             for note in notes:
-                yield note.originator_id
+                yield UUID(str(note.originator_id))
             if len(notes) < page:
                 return
             start = notes[-1].id + 1
@@ -201,17 +213,30 @@ class CaseLedger(Application[UUID]):
             version = row.originator_version
             if version != expected:
                 what = "is missing" if version > expected else "appears twice"
-                return Verdict(case_id, False, expected - 1, head, expected, f"version {expected} {what}")
+                return Verdict(
+                    case_id, False, expected - 1, head, expected, f"version {expected} {what}"
+                )
             try:
                 event = self.mapper.to_domain_event(row)
                 if not isinstance(event, CaseEvent):
-                    return Verdict(case_id, False, expected - 1, head, version, f"{row.topic} is not a case event")
+                    return Verdict(
+                        case_id,
+                        False,
+                        expected - 1,
+                        head,
+                        version,
+                        f"{row.topic} is not a case event",
+                    )
                 case = event.mutate(case)
             except IntegrityFailure as failure:
                 return Verdict(case_id, False, expected - 1, head, version, failure.reason)
-            except Exception as error:  # noqa: BLE001 - any decoding failure is a finding, named
+            except Exception as error:
                 return Verdict(
-                    case_id, False, expected - 1, head, version,
+                    case_id,
+                    False,
+                    expected - 1,
+                    head,
+                    version,
                     f"stored event cannot be decoded ({type(error).__name__})",
                 )
             head = case.head_hash

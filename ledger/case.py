@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger import rules
+from ledger import events, rules
 from ledger.case_state import (
     Assessment,
     CaseReviewRequest,
@@ -28,7 +28,6 @@ from ledger.case_state import (
     SupportReferral,
     Timescales,
 )
-from ledger.chain import HASH_KEY, hash_event
 from ledger.enums import (
     ActionStatus,
     Agency,
@@ -53,7 +52,7 @@ from ledger.enums import (
     SupportService,
     Vulnerability,
 )
-from ledger.errors import IntegrityFailure, Rule, RuleViolation
+from ledger.errors import Rule, RuleViolation
 from ledger.integrity import GENESIS
 from ledger.risk import instrument as find_instrument
 from ledger.values import Actor, Feedback, PersonDetails, Recipient, RiskOverride, Sealed
@@ -65,43 +64,35 @@ def _utc(moment: datetime, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-class CaseEvent(Aggregate.Event):
-    """Base of every case event: who, when in the world, and the link to the previous event.
-
-    ``mutate`` keeps the chain: on replay it checks the event's own recorded hash and
-    its ``prev_hash`` against the hash of the event before, so loading a case verifies it.
-    """
-
-    actor: Actor
-    occurred_at: datetime
-    prev_hash: str
-
-    def mutate(self, aggregate: Any) -> Any:
-        version = self.originator_version
-        digest = hash_event(self)
-        recorded = vars(self).get(HASH_KEY)
-        if recorded is not None and recorded != digest:
-            raise IntegrityFailure(
-                self.originator_id, version, "event content does not match its recorded hash"
-            )
-        expected_prev = GENESIS if aggregate is None else aggregate.head_hash
-        if self.prev_hash != expected_prev:
-            raise IntegrityFailure(
-                self.originator_id,
-                version,
-                "prev_hash does not match the previous event: an event before it was"
-                " altered, removed or inserted",
-            )
-        case = super().mutate(aggregate)
-        vars(self)[HASH_KEY] = digest
-        case.head_hash = digest
-        return case
-
-
 class Case(Aggregate):
     """One ASB case, from the first complaint to formal closure."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        reference: str,
+        channel: Channel,
+        received_at: datetime,
+        category: Category,
+        description: Sealed,
+        location: Sealed,
+        lead_department: Department,
+        complainant_ref: UUID,
+        preferred_contact: ContactMethod,
+        ward: str | None,
+    ) -> None:
+        self.reference = reference
+        self.channel = channel
+        self.received_at = received_at
+        self.category = category
+        self.description = description
+        self.location = location
+        self.lead_department = lead_department
+        self.complainant_ref = complainant_ref
+        self.preferred_contact = preferred_contact
+        self.ward = ward
+        self.opened_by = actor
         self.head_hash = GENESIS
         self.closed = False
         self.closure_reason: ClosureReason | None = None
@@ -120,326 +111,6 @@ class Case(Aggregate):
         self.enforcement: list[Enforcement] = []
         self.next_review_due: date | None = None
         self.case_reviews: dict[UUID, CaseReviewRequest] = {}
-
-    # ------------------------------------------------------------------ events
-
-    class CaseOpened(CaseEvent, Aggregate.Created):
-        """A complaint was received and registered as a case."""
-
-        reference: str
-        channel: Channel
-        received_at: datetime
-        category: Category
-        description: Sealed
-        location: Sealed
-        lead_department: Department
-        complainant_ref: UUID
-        complainant: PersonDetails
-        preferred_contact: ContactMethod
-        ward: str | None
-
-        def apply(self, case: Case) -> None:
-            case.reference = self.reference
-            case.channel = self.channel
-            case.received_at = self.received_at
-            case.category = self.category
-            case.description = self.description
-            case.location = self.location
-            case.lead_department = self.lead_department
-            case.complainant_ref = self.complainant_ref
-            case.preferred_contact = self.preferred_contact
-            case.ward = self.ward
-            case.opened_by = self.actor
-            case.persons[self.complainant_ref] = LinkedPerson(
-                roles={PersonRole.COMPLAINANT}, details=self.complainant
-            )
-
-    class PersonLinked(CaseEvent):
-        """A person was linked to the case in a role (victim, witness, ...)."""
-
-        person_ref: UUID
-        role: PersonRole
-        details: PersonDetails | None
-        vulnerabilities: tuple[Vulnerability, ...]
-        vulnerability_note: Sealed | None
-        self_declared_repeat_victim: bool
-
-        def apply(self, case: Case) -> None:
-            person = case.persons.setdefault(self.person_ref, LinkedPerson())
-            person.roles.add(self.role)
-            if self.details is not None:
-                person.details = self.details
-            person.vulnerabilities.update(self.vulnerabilities)
-            if self.vulnerability_note is not None:
-                person.vulnerability_note = self.vulnerability_note
-            person.self_declared_repeat_victim |= self.self_declared_repeat_victim
-
-    class IncidentRecorded(CaseEvent):
-        """An incident of ASB; ``occurred_at`` is when it happened, not when it was told."""
-
-        incident_id: UUID
-        incident_type: IncidentType
-        description: Sealed
-        location: Sealed | None
-        harms: tuple[HarmIndicator, ...]
-        criminal: bool
-        victim_refs: tuple[UUID, ...]
-
-        def apply(self, case: Case) -> None:
-            case.incidents[self.incident_id] = Incident(
-                occurred_at=self.occurred_at,
-                incident_type=self.incident_type,
-                harms=frozenset(self.harms),
-                criminal=self.criminal,
-                victim_refs=tuple(self.victim_refs),
-                description=self.description,
-                recorded_version=self.originator_version,
-            )
-
-    class RiskAssessed(CaseEvent):
-        """A risk assessment or reassessment with a named, versioned instrument."""
-
-        instrument: str
-        instrument_version: int
-        answers: dict[str, int]
-        score: int
-        computed_level: RiskLevel
-        level: RiskLevel
-        override: RiskOverride | None
-        assessor: str
-        victim_ref: UUID | None
-        rationale: Sealed | None
-
-        def apply(self, case: Case) -> None:
-            case.assessments.append(
-                Assessment(
-                    instrument=self.instrument,
-                    instrument_version=self.instrument_version,
-                    score=self.score,
-                    computed_level=self.computed_level,
-                    level=self.level,
-                    assessed_at=self.occurred_at,
-                    victim_ref=self.victim_ref,
-                    overridden=self.override is not None,
-                )
-            )
-
-    class ActionPlanned(CaseEvent):
-        """An action in the case's plan, with an owner and a due date."""
-
-        action_id: str
-        description: Sealed
-        owner_agency: Agency
-        owner_officer: str
-        due: date
-
-        def apply(self, case: Case) -> None:
-            case.actions[self.action_id] = PlannedAction(
-                description=self.description,
-                owner_agency=self.owner_agency,
-                owner_officer=self.owner_officer,
-                due=self.due,
-            )
-
-    class ActionCompleted(CaseEvent):
-        """A planned action was done; the outcome is recorded."""
-
-        action_id: str
-        outcome: Sealed
-
-        def apply(self, case: Case) -> None:
-            action = case.actions[self.action_id]
-            action.status = ActionStatus.COMPLETED
-            action.outcome = self.outcome
-
-    class ActionCancelled(CaseEvent):
-        """A planned action was cancelled, with the reason as its outcome."""
-
-        action_id: str
-        outcome: Sealed
-
-        def apply(self, case: Case) -> None:
-            action = case.actions[self.action_id]
-            action.status = ActionStatus.CANCELLED
-            action.outcome = self.outcome
-
-    class TimescalesAgreed(CaseEvent):
-        """Timescales agreed with the victim and partners (else the defaults apply)."""
-
-        first_contact_due: date
-        next_review_due: date
-        target_resolution: date
-        agreed_with: tuple[Agency, ...]
-
-        def apply(self, case: Case) -> None:
-            case.timescales = Timescales(
-                first_contact_due=self.first_contact_due,
-                next_review_due=self.next_review_due,
-                target_resolution=self.target_resolution,
-                agreed_with=tuple(self.agreed_with),
-            )
-            case.next_review_due = self.next_review_due
-
-    class ContactRecorded(CaseEvent):
-        """A contact or contact attempt with a person linked to the case."""
-
-        person_ref: UUID
-        method: ContactMethod
-        direction: ContactDirection
-        outcome: ContactOutcome
-        summary: Sealed
-        preferred_method_used: bool
-
-        def apply(self, case: Case) -> None:
-            case.contacts.append(
-                Contact(
-                    person_ref=self.person_ref,
-                    method=self.method,
-                    direction=self.direction,
-                    outcome=self.outcome,
-                    occurred_at=self.occurred_at,
-                    preferred_method_used=self.preferred_method_used,
-                )
-            )
-
-    class SupportReferralMade(CaseEvent):
-        """A referral to a support service (e.g. Victims Gateway), with consent recorded."""
-
-        person_ref: UUID
-        service: SupportService
-        organisation: str
-        needs: Sealed
-        consent: ConsentStatus
-        consent_note: Sealed | None
-
-        def apply(self, case: Case) -> None:
-            case.support_referrals.append(
-                SupportReferral(self.person_ref, self.service, self.occurred_at)
-            )
-
-    class InformationShared(CaseEvent):
-        """Named items shared with a relevant organisation, for a purpose, on a lawful basis."""
-
-        share_id: UUID
-        recipient: Recipient
-        items: tuple[str, ...]
-        purpose: str
-        justification: Sealed
-        lawful_basis: LawfulBasis
-        gateway: LegalGateway
-        includes_special_category: bool
-        condition: SpecialCategoryCondition | None
-        consent: ConsentStatus
-        consent_note: Sealed | None
-        authorised_by: str
-        protocol_reference: str
-        onward_use_permitted: bool
-
-        def apply(self, case: Case) -> None:
-            case.shares.append(
-                Share(
-                    share_id=self.share_id,
-                    agency=self.recipient.agency,
-                    organisation=self.recipient.organisation,
-                    items=tuple(self.items),
-                    lawful_basis=self.lawful_basis,
-                    occurred_at=self.occurred_at,
-                )
-            )
-
-    class PoliceReferralMade(CaseEvent):
-        """Criminal activity disseminated to the police."""
-
-        incident_ids: tuple[UUID, ...]
-        police_reference: str
-        disseminated_at: datetime
-
-        def apply(self, case: Case) -> None:
-            ids = tuple(self.incident_ids)
-            case.police_referrals.append(
-                PoliceReferral(ids, self.police_reference, self.disseminated_at)
-            )
-            for incident_id in ids:
-                case.incidents[incident_id].police_referred = True
-
-    class AgencyJoined(CaseEvent):
-        """A partner agency joined the multi-agency response."""
-
-        agency: Agency
-        organisation: str
-        role: str
-        contact: Sealed | None
-
-        def apply(self, case: Case) -> None:
-            case.agencies[self.organisation] = self.agency
-
-    class EnforcementActionTaken(CaseEvent):
-        """A formal tool used against an alleged perpetrator linked to the case."""
-
-        tool: EnforcementTool
-        subject_ref: UUID
-        legislation: str
-        outcome: Sealed
-
-        def apply(self, case: Case) -> None:
-            case.enforcement.append(Enforcement(self.tool, self.subject_ref, self.occurred_at))
-
-    class CaseReviewed(CaseEvent):
-        """A routine review of the case and when the next is due."""
-
-        outcome: ReviewOutcome
-        notes: Sealed
-        next_review_due: date
-
-        def apply(self, case: Case) -> None:
-            case.next_review_due = self.next_review_due
-
-    class CaseReviewRequested(CaseEvent):
-        """An ASB Case Review (Community Trigger) was requested."""
-
-        request_id: UUID
-        applicant_ref: UUID
-        received_at: datetime
-
-        def apply(self, case: Case) -> None:
-            case.case_reviews[self.request_id] = CaseReviewRequest(
-                self.applicant_ref, self.received_at
-            )
-
-    class CaseReviewDecided(CaseEvent):
-        """The threshold decision and outcome of an ASB Case Review request."""
-
-        request_id: UUID
-        decision: CaseReviewDecision
-        outcome: Sealed
-
-        def apply(self, case: Case) -> None:
-            case.case_reviews[self.request_id].decision = self.decision
-
-    class CaseClosed(CaseEvent):
-        """Formal closure with full reasons and feedback to the complainant."""
-
-        reason: ClosureReason
-        full_reasons: Sealed
-        feedback: Feedback
-        explanation: Sealed | None
-        advice: Sealed | None
-
-        def apply(self, case: Case) -> None:
-            case.closed = True
-            case.closure_reason = self.reason
-            case.closed_at = self.occurred_at
-
-    class CaseReopened(CaseEvent):
-        """A closed case was reopened."""
-
-        reason: Sealed
-
-        def apply(self, case: Case) -> None:
-            case.closed = False
-            case.closure_reason = None
-            case.closed_at = None
-            case.reopen_count += 1
 
     # ------------------------------------------------------------ plumbing
 
@@ -476,7 +147,7 @@ class Case(Aggregate):
         rules.require(description, "description")
         rules.require(location, "location")
         return cls._create(
-            cls.CaseOpened,
+            events.CaseOpened,
             id=case_id,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
@@ -510,11 +181,13 @@ class Case(Aggregate):
         self._open("link a person")
         known = self.persons.get(person_ref)
         if known is not None and role in known.roles:
-            raise RuleViolation(Rule.PERSON_ALREADY_LINKED, f"person already linked as {role.value}")
+            raise RuleViolation(
+                Rule.PERSON_ALREADY_LINKED, f"person already linked as {role.value}"
+            )
         if known is None and details is None:
             raise RuleViolation(Rule.TEXT_REQUIRED, "details are required for a new person")
         self.trigger_event(
-            self.PersonLinked,
+            events.PersonLinked,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             person_ref=person_ref,
@@ -545,7 +218,7 @@ class Case(Aggregate):
             raise RuleViolation(Rule.INCIDENT_DUPLICATE, f"incident {incident_id} already recorded")
         self._require_linked(victim_refs, "victim_refs")
         self.trigger_event(
-            self.IncidentRecorded,
+            events.IncidentRecorded,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             incident_id=incident_id,
@@ -573,10 +246,14 @@ class Case(Aggregate):
         self._open("assess risk")
         used = find_instrument(instrument, instrument_version)
         score, computed = used.score(answers)
+        if override is not None and override.rationale is None:
+            raise RuleViolation(
+                Rule.RISK_OVERRIDE_RATIONALE, "an override of the computed level needs a rationale"
+            )
         if victim_ref is not None:
             self._require_linked((victim_ref,), "victim_ref")
         self.trigger_event(
-            self.RiskAssessed,
+            events.RiskAssessed,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             instrument=used.name,
@@ -606,13 +283,15 @@ class Case(Aggregate):
         self._open("plan an action")
         rules.require(description, "description")
         if owner_agency is None or not (owner_officer or "").strip():
-            raise RuleViolation(Rule.ACTION_OWNER_REQUIRED, "an action needs an owner agency and officer")
+            raise RuleViolation(
+                Rule.ACTION_OWNER_REQUIRED, "an action needs an owner agency and officer"
+            )
         if due is None:
             raise RuleViolation(Rule.ACTION_DUE_REQUIRED, "an action needs a due date")
         if action_id in self.actions:
             raise RuleViolation(Rule.ACTION_DUPLICATE, f"action {action_id} already planned")
         self.trigger_event(
-            self.ActionPlanned,
+            events.ActionPlanned,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             action_id=action_id,
@@ -626,13 +305,13 @@ class Case(Aggregate):
         self, *, actor: Actor, occurred_at: datetime, action_id: str, outcome: Sealed | None
     ) -> None:
         """Marks a planned action done, with its outcome."""
-        self._finish_action(self.ActionCompleted, actor, occurred_at, action_id, outcome)
+        self._finish_action(events.ActionCompleted, actor, occurred_at, action_id, outcome)
 
     def cancel_action(
         self, *, actor: Actor, occurred_at: datetime, action_id: str, outcome: Sealed | None
     ) -> None:
         """Cancels a planned action, with the reason."""
-        self._finish_action(self.ActionCancelled, actor, occurred_at, action_id, outcome)
+        self._finish_action(events.ActionCancelled, actor, occurred_at, action_id, outcome)
 
     def _finish_action(
         self,
@@ -648,7 +327,9 @@ class Case(Aggregate):
         if action is None:
             raise RuleViolation(Rule.ACTION_UNKNOWN, f"no action {action_id} in the plan")
         if action.status is not ActionStatus.OPEN:
-            raise RuleViolation(Rule.ACTION_NOT_OPEN, f"action {action_id} is {action.status.value}")
+            raise RuleViolation(
+                Rule.ACTION_NOT_OPEN, f"action {action_id} is {action.status.value}"
+            )
         self.trigger_event(
             event_class,
             actor=actor,
@@ -675,7 +356,7 @@ class Case(Aggregate):
                 "first contact and next review must fall on or before the target resolution",
             )
         self.trigger_event(
-            self.TimescalesAgreed,
+            events.TimescalesAgreed,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             first_contact_due=first_contact_due,
@@ -700,7 +381,7 @@ class Case(Aggregate):
         rules.require(summary, "summary")
         self._require_linked((person_ref,), "person_ref")
         self.trigger_event(
-            self.ContactRecorded,
+            events.ContactRecorded,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             person_ref=person_ref,
@@ -729,7 +410,7 @@ class Case(Aggregate):
         self._require_linked((person_ref,), "person_ref")
         rules.check_support_consent(consent, consent_note)
         self.trigger_event(
-            self.SupportReferralMade,
+            events.SupportReferralMade,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             person_ref=person_ref,
@@ -777,7 +458,7 @@ class Case(Aggregate):
             known_persons=self.persons.keys(),
         )
         self.trigger_event(
-            self.InformationShared,
+            events.InformationShared,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             share_id=share_id,
@@ -814,9 +495,11 @@ class Case(Aggregate):
         if unknown:
             raise RuleViolation(Rule.INCIDENT_UNKNOWN, f"no such incidents: {', '.join(unknown)}")
         if all(self.incidents[i].police_referred for i in ids):
-            raise RuleViolation(Rule.POLICE_REFERRAL_DUPLICATE, "these incidents were already referred")
+            raise RuleViolation(
+                Rule.POLICE_REFERRAL_DUPLICATE, "these incidents were already referred"
+            )
         self.trigger_event(
-            self.PoliceReferralMade,
+            events.PoliceReferralMade,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             incident_ids=ids,
@@ -840,7 +523,7 @@ class Case(Aggregate):
         if name in self.agencies:
             raise RuleViolation(Rule.AGENCY_ALREADY_JOINED, f"{name} is already on the case")
         self.trigger_event(
-            self.AgencyJoined,
+            events.AgencyJoined,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             agency=agency,
@@ -869,7 +552,7 @@ class Case(Aggregate):
             )
         rules.check_enforcement_sequence(tool, subject_ref, self.enforcement)
         self.trigger_event(
-            self.EnforcementActionTaken,
+            events.EnforcementActionTaken,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             tool=tool,
@@ -891,7 +574,7 @@ class Case(Aggregate):
         self._open("review")
         rules.require(notes, "notes")
         self.trigger_event(
-            self.CaseReviewed,
+            events.CaseReviewed,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             outcome=outcome,
@@ -911,7 +594,7 @@ class Case(Aggregate):
         """Records an ASB Case Review (Community Trigger) request by a linked person."""
         self._require_linked((applicant_ref,), "applicant_ref")
         self.trigger_event(
-            self.CaseReviewRequested,
+            events.CaseReviewRequested,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             request_id=request_id,
@@ -933,10 +616,13 @@ class Case(Aggregate):
         request = self.case_reviews.get(request_id)
         if request is None:
             raise RuleViolation(Rule.CASE_REVIEW_UNKNOWN, f"no case review request {request_id}")
-        if request.decision is not CaseReviewDecision.PENDING or decision is CaseReviewDecision.PENDING:
+        if (
+            request.decision is not CaseReviewDecision.PENDING
+            or decision is CaseReviewDecision.PENDING
+        ):
             raise RuleViolation(Rule.CASE_REVIEW_DECIDED, "a case review is decided once")
         self.trigger_event(
-            self.CaseReviewDecided,
+            events.CaseReviewDecided,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             request_id=request_id,
@@ -978,7 +664,7 @@ class Case(Aggregate):
         if reason is ClosureReason.NO_CONTACT:
             rules.check_no_contact(self.contacts, self.complainant_ref, when)
         self.trigger_event(
-            self.CaseClosed,
+            events.CaseClosed,
             actor=actor,
             occurred_at=when,
             reason=reason,
@@ -999,7 +685,7 @@ class Case(Aggregate):
         if reason is None:
             raise RuleViolation(Rule.REOPEN_REASON_REQUIRED, "a reopening needs a reason")
         self.trigger_event(
-            self.CaseReopened,
+            events.CaseReopened,
             actor=actor,
             occurred_at=_utc(occurred_at, "occurred_at"),
             reason=reason,
@@ -1010,7 +696,9 @@ class Case(Aggregate):
     def _require_linked(self, refs: tuple[UUID, ...], name: str) -> None:
         missing = [str(ref) for ref in refs if ref not in self.persons]
         if missing:
-            raise RuleViolation(Rule.PERSON_NOT_LINKED, f"{name}: not linked to this case: {missing}")
+            raise RuleViolation(
+                Rule.PERSON_NOT_LINKED, f"{name}: not linked to this case: {missing}"
+            )
 
     @property
     def risk_level(self) -> RiskLevel | None:

@@ -21,7 +21,7 @@ ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "actor
 
 
 @cache
-def committed_fields(cls: type[Any]) -> tuple[str, ...]:
+def committed_fields(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if f.name not in ENVELOPE)
 
 
@@ -61,7 +61,7 @@ def commitment_of(event: Any) -> dict[str, Any]:
         topic=get_topic(type(event)),
         recorded_at=event.timestamp.isoformat(),
         actor=plain(event.actor),
-        fields={name: plain(getattr(event, name)) for name in committed_fields(type(event))},
+        fields={name: plain(getattr(event, name)) for name in committed_fields(event.__class__)},
         prev_hash=event.prev_hash,
     )
 

@@ -88,10 +88,14 @@ class KeyStore:
             return key
         exists, _ = self.table.load_key(scope)
         if exists:
-            raise RuleViolation(Rule.KEY_DESTROYED, f"{scope} was erased; nothing more is sealed under it")
+            raise RuleViolation(
+                Rule.KEY_DESTROYED, f"{scope} was erased; nothing more is sealed under it"
+            )
         fresh = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
-        self.table.insert_key(scope, nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode()))
+        self.table.insert_key(
+            scope, nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode())
+        )
         key = self.key_for_reading(scope)
         if key is None:
             raise RuleViolation(Rule.KEY_DESTROYED, f"{scope} was erased while sealing")

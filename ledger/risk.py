@@ -86,9 +86,7 @@ ASB_VRA_V1 = Instrument(
             text="Are you afraid to go out, or changing your routine?",
         ),
         Question(key="q10_children", text="Are children in the household affected?"),
-        Question(
-            key="q11_support", text="Do you have anyone to support you?", reversed=True
-        ),
+        Question(key="q11_support", text="Do you have anyone to support you?", reversed=True),
         Question(
             key="q12_reported_elsewhere",
             text="Have you reported this to anyone else (police, landlord)?",

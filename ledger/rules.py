@@ -66,7 +66,9 @@ def text(value: str | None, name: str) -> str:
 
 def check_support_consent(consent: ConsentStatus, note: Sealed | None) -> None:
     if consent is ConsentStatus.REFUSED:
-        raise RuleViolation(Rule.SUPPORT_CONSENT_REQUIRED, "the person refused consent to the referral")
+        raise RuleViolation(
+            Rule.SUPPORT_CONSENT_REQUIRED, "the person refused consent to the referral"
+        )
     if consent is ConsentStatus.NOT_SOUGHT and note is None:
         raise RuleViolation(
             Rule.SUPPORT_CONSENT_REQUIRED, "record why consent was not needed for the referral"
@@ -111,11 +113,11 @@ def check_share(
     return _check_items(items, set(known_incidents), set(known_persons))
 
 
-def _check_items(
-    items: Sequence[str], incidents: set[UUID], persons: set[UUID]
-) -> tuple[str, ...]:
+def _check_items(items: Sequence[str], incidents: set[UUID], persons: set[UUID]) -> tuple[str, ...]:
     if not items:
-        raise RuleViolation(Rule.SHARE_ITEMS_REQUIRED, "name the items shared, never the whole file")
+        raise RuleViolation(
+            Rule.SHARE_ITEMS_REQUIRED, "name the items shared, never the whole file"
+        )
     for item in items:
         match = _ITEM.match(item)
         if match is None or match["kind"] not in SHARE_ITEM_KINDS:
@@ -158,7 +160,8 @@ def check_closure_authority(case: Case, actor: Actor) -> None:
         blockers.append(f"actions are still open: {', '.join(case.open_actions)}")
     if blockers and actor.role not in {Role.SUPERVISOR, Role.ADMIN}:
         raise RuleViolation(
-            Rule.CLOSURE_NEEDS_SUPERVISOR, "a supervisor must close this case: " + "; ".join(blockers)
+            Rule.CLOSURE_NEEDS_SUPERVISOR,
+            "a supervisor must close this case: " + "; ".join(blockers),
         )
 
 

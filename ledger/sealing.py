@@ -52,7 +52,9 @@ class Sealer:
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
 
-    def seal(self, plaintext: str | None, *, case_id: UUID, field: str, scope: str) -> Sealed | None:
+    def seal(
+        self, plaintext: str | None, *, case_id: UUID, field: str, scope: str
+    ) -> Sealed | None:
         if plaintext is None or not plaintext.strip():
             return None
         key = self.keys.key_for_sealing(scope)

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASB_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("var"), description="Where the embedded store keeps its files")
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the embedded store keeps its files"
+    )
     database_url: str | None = Field(
         default=None,
         description="sqlite:///path (default: ledger.sqlite3 in the data directory) or"
@@ -83,5 +85,7 @@ class Settings(BaseSettings):
                 kind="postgres", library_env=env, postgres_conninfo=conninfo, postgres_schema=schema
             )
         if parts.scheme == "memory":
-            return StoreConfig(kind="memory", library_env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+            return StoreConfig(
+                kind="memory", library_env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
+            )
         raise ValueError(f"ASB_DATABASE_URL: unsupported scheme {parts.scheme!r}")

@@ -53,16 +53,20 @@ class SQLiteSidecar:
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
 
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
-        row = self._connection().execute(
-            "SELECT wrapped FROM asb_data_keys WHERE scope = ?", (scope,)
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT wrapped FROM asb_data_keys WHERE scope = ?", (scope,))
+            .fetchone()
+        )
         return (False, None) if row is None else (True, row[0])
 
     def insert_key(self, scope: str, wrapped: bytes) -> None:
@@ -94,12 +98,16 @@ class SQLiteSidecar:
         return had > 0
 
     def next_number(self, year: int) -> int:
-        row = self._connection().execute(
-            "INSERT INTO asb_reference_counters (year, last) VALUES (?, 1)"
-            " ON CONFLICT (year) DO UPDATE SET last = asb_reference_counters.last + 1"
-            " RETURNING last",
-            (year,),
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "INSERT INTO asb_reference_counters (year, last) VALUES (?, 1)"
+                " ON CONFLICT (year) DO UPDATE SET last = asb_reference_counters.last + 1"
+                " RETURNING last",
+                (year,),
+            )
+            .fetchone()
+        )
         assert row is not None
         return int(row[0])
 
@@ -129,7 +137,8 @@ class PostgresSidecar:
             )
             conn.execute(
                 sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)"
+                    "CREATE TABLE IF NOT EXISTS {}"
+                    " (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)"
                 ).format(counters)
             )
 
@@ -150,9 +159,9 @@ class PostgresSidecar:
     def insert_key(self, scope: str, wrapped: bytes) -> None:
         with self.pool.connection() as conn:
             conn.execute(
-                sql.SQL("INSERT INTO {} (scope, wrapped) VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
-                    self._tables()[0]
-                ),
+                sql.SQL(
+                    "INSERT INTO {} (scope, wrapped) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+                ).format(self._tables()[0]),
                 (scope, wrapped),
             )
 

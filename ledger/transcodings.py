@@ -22,7 +22,8 @@ class EnumAsValue(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        member: Enum = self.type(data)
+        return member
 
 
 class SealedAsDict(Transcoding):
@@ -59,8 +60,6 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
-
-
 
 
 ENUM_TYPES: tuple[type[Enum], ...] = tuple(

@@ -55,7 +55,7 @@ class RiskOverride:
     """An assessor's override of the computed level, with a sealed rationale."""
 
     level: RiskLevel
-    rationale: Sealed
+    rationale: Sealed | None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,17 +25,27 @@ from ledger.values import Actor, Feedback, PersonDetails, Recipient, Sealed
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 CASEWORKER = Actor(
-    user_id="cw-1", display_name="Casey Worker", role=Role.CASEWORKER, organisation="council", team="north"
+    user_id="cw-1",
+    display_name="Casey Worker",
+    role=Role.CASEWORKER,
+    organisation="council",
+    team="north",
 )
 SUPERVISOR = Actor(
-    user_id="sv-1", display_name="Sam Supervisor", role=Role.SUPERVISOR, organisation="council", team="north"
+    user_id="sv-1",
+    display_name="Sam Supervisor",
+    role=Role.SUPERVISOR,
+    organisation="council",
+    team="north",
 )
 
 
 class CaseKit:
     """Opens a case and seals whatever text a test needs for it."""
 
-    def __init__(self, ledger: CaseLedger, *, preferred: ContactMethod = ContactMethod.PHONE) -> None:
+    def __init__(
+        self, ledger: CaseLedger, *, preferred: ContactMethod = ContactMethod.PHONE
+    ) -> None:
         self.ledger = ledger
         self.case_id = ledger.new_case_id()
         self.complainant = uuid4()

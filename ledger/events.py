@@ -1,0 +1,416 @@
+"""The events of a Case: immutable facts, each hash-chained to the one before.
+
+These classes are a stored contract: their topics (``ledger.events:<Name>``) are written in
+every row. Add fields only with defaults or through ``class_version`` upcasters; never
+rename or move one without registering its old topic.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.case_state import (
+    Assessment,
+    CaseReviewRequest,
+    Contact,
+    Enforcement,
+    Incident,
+    LinkedPerson,
+    PlannedAction,
+    PoliceReferral,
+    Share,
+    SupportReferral,
+    Timescales,
+)
+from ledger.chain import HASH_KEY, hash_event
+from ledger.enums import (
+    ActionStatus,
+    Agency,
+    CaseReviewDecision,
+    Category,
+    Channel,
+    ClosureReason,
+    ConsentStatus,
+    ContactDirection,
+    ContactMethod,
+    ContactOutcome,
+    Department,
+    EnforcementTool,
+    HarmIndicator,
+    IncidentType,
+    LawfulBasis,
+    LegalGateway,
+    PersonRole,
+    ReviewOutcome,
+    RiskLevel,
+    SpecialCategoryCondition,
+    SupportService,
+    Vulnerability,
+)
+from ledger.errors import IntegrityFailure
+from ledger.integrity import GENESIS
+from ledger.values import Actor, Feedback, PersonDetails, Recipient, RiskOverride, Sealed
+
+if TYPE_CHECKING:
+    from ledger.case import Case
+
+
+class CaseEvent(Aggregate.Event):
+    """Base of every case event: who, when in the world, and the link to the previous event.
+
+    ``mutate`` keeps the chain: on replay it checks the event's own recorded hash and
+    its ``prev_hash`` against the hash of the event before, so loading a case verifies it.
+    """
+
+    actor: Actor
+    occurred_at: datetime
+    prev_hash: str
+
+    def mutate(self, aggregate: Any) -> Any:
+        version = self.originator_version
+        digest = hash_event(self)
+        recorded = vars(self).get(HASH_KEY)
+        if recorded is not None and recorded != digest:
+            raise IntegrityFailure(
+                self.originator_id, version, "event content does not match its recorded hash"
+            )
+        expected_prev: str = GENESIS if aggregate is None else aggregate.head_hash
+        if self.prev_hash != expected_prev:
+            raise IntegrityFailure(
+                self.originator_id,
+                version,
+                "prev_hash does not match the previous event: an event before it was"
+                " altered, removed or inserted",
+            )
+        case: Any = super().mutate(aggregate)
+        vars(self)[HASH_KEY] = digest
+        case.head_hash = digest
+        return case
+
+
+class CaseOpened(CaseEvent, Aggregate.Created):
+    """A complaint was received and registered as a case."""
+
+    reference: str
+    channel: Channel
+    received_at: datetime
+    category: Category
+    description: Sealed
+    location: Sealed
+    lead_department: Department
+    complainant_ref: UUID
+    complainant: PersonDetails
+    preferred_contact: ContactMethod
+    ward: str | None
+
+    def apply(self, case: Case) -> None:
+        case.persons[self.complainant_ref] = LinkedPerson(
+            roles={PersonRole.COMPLAINANT}, details=self.complainant
+        )
+
+
+class PersonLinked(CaseEvent):
+    """A person was linked to the case in a role (victim, witness, ...)."""
+
+    person_ref: UUID
+    role: PersonRole
+    details: PersonDetails | None
+    vulnerabilities: tuple[Vulnerability, ...]
+    vulnerability_note: Sealed | None
+    self_declared_repeat_victim: bool
+
+    def apply(self, case: Case) -> None:
+        person = case.persons.setdefault(self.person_ref, LinkedPerson())
+        person.roles.add(self.role)
+        if self.details is not None:
+            person.details = self.details
+        person.vulnerabilities.update(self.vulnerabilities)
+        if self.vulnerability_note is not None:
+            person.vulnerability_note = self.vulnerability_note
+        person.self_declared_repeat_victim |= self.self_declared_repeat_victim
+
+
+class IncidentRecorded(CaseEvent):
+    """An incident of ASB; ``occurred_at`` is when it happened, not when it was told."""
+
+    incident_id: UUID
+    incident_type: IncidentType
+    description: Sealed
+    location: Sealed | None
+    harms: tuple[HarmIndicator, ...]
+    criminal: bool
+    victim_refs: tuple[UUID, ...]
+
+    def apply(self, case: Case) -> None:
+        case.incidents[self.incident_id] = Incident(
+            occurred_at=self.occurred_at,
+            incident_type=self.incident_type,
+            harms=frozenset(self.harms),
+            criminal=self.criminal,
+            victim_refs=tuple(self.victim_refs),
+            description=self.description,
+            recorded_version=self.originator_version,
+        )
+
+
+class RiskAssessed(CaseEvent):
+    """A risk assessment or reassessment with a named, versioned instrument."""
+
+    instrument: str
+    instrument_version: int
+    answers: dict[str, int]
+    score: int
+    computed_level: RiskLevel
+    level: RiskLevel
+    override: RiskOverride | None
+    assessor: str
+    victim_ref: UUID | None
+    rationale: Sealed | None
+
+    def apply(self, case: Case) -> None:
+        case.assessments.append(
+            Assessment(
+                instrument=self.instrument,
+                instrument_version=self.instrument_version,
+                score=self.score,
+                computed_level=self.computed_level,
+                level=self.level,
+                assessed_at=self.occurred_at,
+                victim_ref=self.victim_ref,
+                overridden=self.override is not None,
+            )
+        )
+
+
+class ActionPlanned(CaseEvent):
+    """An action in the case's plan, with an owner and a due date."""
+
+    action_id: str
+    description: Sealed
+    owner_agency: Agency
+    owner_officer: str
+    due: date
+
+    def apply(self, case: Case) -> None:
+        case.actions[self.action_id] = PlannedAction(
+            description=self.description,
+            owner_agency=self.owner_agency,
+            owner_officer=self.owner_officer,
+            due=self.due,
+        )
+
+
+class ActionCompleted(CaseEvent):
+    """A planned action was done; the outcome is recorded."""
+
+    action_id: str
+    outcome: Sealed
+
+    def apply(self, case: Case) -> None:
+        action = case.actions[self.action_id]
+        action.status = ActionStatus.COMPLETED
+        action.outcome = self.outcome
+
+
+class ActionCancelled(CaseEvent):
+    """A planned action was cancelled, with the reason as its outcome."""
+
+    action_id: str
+    outcome: Sealed
+
+    def apply(self, case: Case) -> None:
+        action = case.actions[self.action_id]
+        action.status = ActionStatus.CANCELLED
+        action.outcome = self.outcome
+
+
+class TimescalesAgreed(CaseEvent):
+    """Timescales agreed with the victim and partners (else the defaults apply)."""
+
+    first_contact_due: date
+    next_review_due: date
+    target_resolution: date
+    agreed_with: tuple[Agency, ...]
+
+    def apply(self, case: Case) -> None:
+        case.timescales = Timescales(
+            first_contact_due=self.first_contact_due,
+            next_review_due=self.next_review_due,
+            target_resolution=self.target_resolution,
+            agreed_with=tuple(self.agreed_with),
+        )
+        case.next_review_due = self.next_review_due
+
+
+class ContactRecorded(CaseEvent):
+    """A contact or contact attempt with a person linked to the case."""
+
+    person_ref: UUID
+    method: ContactMethod
+    direction: ContactDirection
+    outcome: ContactOutcome
+    summary: Sealed
+    preferred_method_used: bool
+
+    def apply(self, case: Case) -> None:
+        case.contacts.append(
+            Contact(
+                person_ref=self.person_ref,
+                method=self.method,
+                direction=self.direction,
+                outcome=self.outcome,
+                occurred_at=self.occurred_at,
+                preferred_method_used=self.preferred_method_used,
+            )
+        )
+
+
+class SupportReferralMade(CaseEvent):
+    """A referral to a support service (e.g. Victims Gateway), with consent recorded."""
+
+    person_ref: UUID
+    service: SupportService
+    organisation: str
+    needs: Sealed
+    consent: ConsentStatus
+    consent_note: Sealed | None
+
+    def apply(self, case: Case) -> None:
+        case.support_referrals.append(
+            SupportReferral(self.person_ref, self.service, self.occurred_at)
+        )
+
+
+class InformationShared(CaseEvent):
+    """Named items shared with a relevant organisation, for a purpose, on a lawful basis."""
+
+    share_id: UUID
+    recipient: Recipient
+    items: tuple[str, ...]
+    purpose: str
+    justification: Sealed
+    lawful_basis: LawfulBasis
+    gateway: LegalGateway
+    includes_special_category: bool
+    condition: SpecialCategoryCondition | None
+    consent: ConsentStatus
+    consent_note: Sealed | None
+    authorised_by: str
+    protocol_reference: str
+    onward_use_permitted: bool
+
+    def apply(self, case: Case) -> None:
+        case.shares.append(
+            Share(
+                share_id=self.share_id,
+                agency=self.recipient.agency,
+                organisation=self.recipient.organisation,
+                items=tuple(self.items),
+                lawful_basis=self.lawful_basis,
+                occurred_at=self.occurred_at,
+            )
+        )
+
+
+class PoliceReferralMade(CaseEvent):
+    """Criminal activity disseminated to the police."""
+
+    incident_ids: tuple[UUID, ...]
+    police_reference: str
+    disseminated_at: datetime
+
+    def apply(self, case: Case) -> None:
+        ids = tuple(self.incident_ids)
+        case.police_referrals.append(
+            PoliceReferral(ids, self.police_reference, self.disseminated_at)
+        )
+        for incident_id in ids:
+            case.incidents[incident_id].police_referred = True
+
+
+class AgencyJoined(CaseEvent):
+    """A partner agency joined the multi-agency response."""
+
+    agency: Agency
+    organisation: str
+    role: str
+    contact: Sealed | None
+
+    def apply(self, case: Case) -> None:
+        case.agencies[self.organisation] = self.agency
+
+
+class EnforcementActionTaken(CaseEvent):
+    """A formal tool used against an alleged perpetrator linked to the case."""
+
+    tool: EnforcementTool
+    subject_ref: UUID
+    legislation: str
+    outcome: Sealed
+
+    def apply(self, case: Case) -> None:
+        case.enforcement.append(Enforcement(self.tool, self.subject_ref, self.occurred_at))
+
+
+class CaseReviewed(CaseEvent):
+    """A routine review of the case and when the next is due."""
+
+    outcome: ReviewOutcome
+    notes: Sealed
+    next_review_due: date
+
+    def apply(self, case: Case) -> None:
+        case.next_review_due = self.next_review_due
+
+
+class CaseReviewRequested(CaseEvent):
+    """An ASB Case Review (Community Trigger) was requested."""
+
+    request_id: UUID
+    applicant_ref: UUID
+    received_at: datetime
+
+    def apply(self, case: Case) -> None:
+        case.case_reviews[self.request_id] = CaseReviewRequest(self.applicant_ref, self.received_at)
+
+
+class CaseReviewDecided(CaseEvent):
+    """The threshold decision and outcome of an ASB Case Review request."""
+
+    request_id: UUID
+    decision: CaseReviewDecision
+    outcome: Sealed
+
+    def apply(self, case: Case) -> None:
+        case.case_reviews[self.request_id].decision = self.decision
+
+
+class CaseClosed(CaseEvent):
+    """Formal closure with full reasons and feedback to the complainant."""
+
+    reason: ClosureReason
+    full_reasons: Sealed
+    feedback: Feedback
+    explanation: Sealed | None
+    advice: Sealed | None
+
+    def apply(self, case: Case) -> None:
+        case.closed = True
+        case.closure_reason = self.reason
+        case.closed_at = self.occurred_at
+
+
+class CaseReopened(CaseEvent):
+    """A closed case was reopened."""
+
+    reason: Sealed
+
+    def apply(self, case: Case) -> None:
+        case.closed = False
+        case.closure_reason = None
+        case.closed_at = None
+        case.reopen_count += 1
