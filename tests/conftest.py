@@ -97,10 +97,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         r for r in terminalreporter.stats.get("skipped", []) if "PostgreSQL" in str(r.longrepr)
     ]
     if skipped:
-        terminalreporter.write_sep(
-            "!",
-            f"{len(skipped)} PostgreSQL tests were SKIPPED: no server reachable at {PG_URL}."
-            " Set ASB_TEST_POSTGRES_URL, or ASB_REQUIRE_POSTGRES=1 to fail instead.",
+        terminalreporter.write_line(
+            f"!!! {len(skipped)} PostgreSQL tests were SKIPPED: no server reachable at {PG_URL}."
+            " Set ASB_TEST_POSTGRES_URL, or ASB_REQUIRE_POSTGRES=1 to fail instead. !!!",
             red=True,
             bold=True,
         )
