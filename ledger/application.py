@@ -10,16 +10,19 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import structlog
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     IntegrityError,
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
 )
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic
 
 from ledger.case import Case
@@ -30,6 +33,7 @@ from ledger.errors import CaseNotFound, ConcurrentWrite, IntegrityFailure, Stale
 from ledger.events import CaseEvent, CaseOpened
 from ledger.integrity import GENESIS
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, load_or_create_master_key
+from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.sealing import Sealer
 from ledger.settings import Settings, StoreConfig
 from ledger.stores import (
@@ -42,6 +46,7 @@ from ledger.transcodings import register_all
 from ledger.values import Actor, Receipt
 
 CASE_OPENED_TOPIC = get_topic(CaseOpened)
+log = structlog.get_logger("ledger")
 
 
 class ChainMapper(Mapper[UUID]):
@@ -103,6 +108,12 @@ class CaseLedger(Application[UUID]):
             return pg, pg
         return MemoryKeyTable(), MemoryReferenceCounter()
 
+    def construct_recorder(self) -> ApplicationRecorder:
+        if self.store_config.kind == "postgres" and self.settings.pg_fast_recorder:
+            assert isinstance(self.factory, PostgresFactory)
+            return fast_application_recorder(self.factory)
+        return super().construct_recorder()
+
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ChainMapper)
 
@@ -111,6 +122,8 @@ class CaseLedger(Application[UUID]):
         register_all(transcoder)
 
     def close(self) -> None:
+        if isinstance(self.recorder, FastPostgresApplicationRecorder):
+            self.recorder.close()  # its writer connection goes back before the pool closes
         super().close()
         closer = getattr(self._sidecar_tables, "close", None)
         if closer is not None:
@@ -136,14 +149,24 @@ class CaseLedger(Application[UUID]):
         return self._save(case)
 
     def _save(self, case: Case, *others: Any) -> Receipt:
+        kinds = [type(e).__name__ for e in case.pending_events]
         try:
             recordings = self.save(case, *others)
         except IntegrityError:
+            log.info("case.conflict", case_id=str(case.id), events=kinds)
             raise ConcurrentWrite(case.id) from None
         positions = [
             r.notification.id for r in recordings if r.domain_event.originator_id == case.id
         ]
-        return Receipt(case_id=case.id, version=case.version, position=max(positions, default=0))
+        receipt = Receipt(case_id=case.id, version=case.version, position=max(positions, default=0))
+        log.info(
+            "case.saved",
+            case_id=str(case.id),
+            version=receipt.version,
+            position=receipt.position,
+            events=kinds,
+        )
+        return receipt
 
     def destroy_key(
         self, scope: str, *, actor: Actor, occurred_at: datetime, reason: ErasureReason
@@ -155,7 +178,15 @@ class CaseLedger(Application[UUID]):
             record = KeyErasure(actor=actor, occurred_at=occurred_at, scope=scope, reason=reason)
             with contextlib.suppress(IntegrityError):  # a concurrent eraser recorded it
                 self.save(record)
-        return self.keys.destroy(scope)
+        destroyed = self.keys.destroy(scope)
+        log.info(
+            "key.destroyed",
+            erasure_id=str(erasure_id(scope)),
+            scope_kind=scope.split(":", 1)[0],
+            reason=reason.value,
+            newly=destroyed,
+        )
+        return destroyed
 
     # ------------------------------------------------------------- reading
 
@@ -165,6 +196,9 @@ class CaseLedger(Application[UUID]):
             case: Any = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
+        except IntegrityFailure as failure:
+            log.warning("case.integrity_failure", case_id=str(case_id), version=failure.version)
+            raise
         except (
             OriginatorVersionError,
             MapperDeserialisationError,
@@ -172,10 +206,12 @@ class CaseLedger(Application[UUID]):
             KeyError,
             TypeError,
         ):
+            # Rows that do not even decode: let the verifier name the first bad version.
             verdict = self.verify_case(case_id)
-            raise IntegrityFailure(
-                case_id, verdict.version or 0, verdict.reason or "unreadable"
-            ) from None
+            if verdict.intact:
+                raise
+            log.warning("case.integrity_failure", case_id=str(case_id), version=verdict.version)
+            raise IntegrityFailure(case_id, verdict.version or 0, verdict.reason or "") from None
         if not isinstance(case, Case):
             raise CaseNotFound(case_id)
         if expected_version is not None and case.version != expected_version:

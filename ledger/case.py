@@ -592,6 +592,9 @@ class Case(Aggregate):
         received_at: datetime,
     ) -> None:
         """Records an ASB Case Review (Community Trigger) request by a linked person."""
+        self._open("request a case review (reopen it first)")
+        if request_id in self.case_reviews:
+            raise RuleViolation(Rule.CASE_REVIEW_DUPLICATE, f"request {request_id} already made")
         self._require_linked((applicant_ref,), "applicant_ref")
         self.trigger_event(
             events.CaseReviewRequested,
@@ -612,6 +615,7 @@ class Case(Aggregate):
         outcome: Sealed | None,
     ) -> None:
         """Records the threshold decision and outcome of an ASB Case Review."""
+        self._open("decide a case review")
         rules.require(outcome, "outcome")
         request = self.case_reviews.get(request_id)
         if request is None:

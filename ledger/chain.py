@@ -5,14 +5,19 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from ledger.integrity import NotCanonicalisable, commitment, hash_commitment
-from ledger.values import Sealed
+from ledger.integrity import (
+    MAX_SAFE_INTEGER,
+    NotCanonicalisable,
+    commitment,
+    hash_checked_commitment,
+)
+from ledger.values import Actor, Sealed
 
 HASH_KEY = "event_hash"
 """Key under which each stored event carries its own hash (outside the commitment)."""
@@ -30,16 +35,44 @@ def _value_fields(cls: type[Any]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+def _int(value: int) -> int:
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise NotCanonicalisable(f"integer {value} is outside the JCS safe range")
+    return value
+
+
+def _key(key: Any) -> str:
+    if not isinstance(key, str) or not key.isascii():
+        raise NotCanonicalisable(f"object key {key!r} must be an ASCII string")
+    return key
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_BY_TYPE: dict[type, Any] = {
+    str: _same,
+    bool: _same,
+    type(None): _same,
+    int: _int,
+    UUID: str,
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+}
+
+
 def plain(value: Any) -> Any:
-    """A value as the commitment sees it: sealed fields become their ciphertext digests."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
+    """A value as the commitment sees it: sealed fields become their ciphertext digests.
+
+    The result is held to the commitment domain as it is built (no floats, integers within
+    the JCS safe range, ASCII keys), so it is hashed without a second walk.
+    """
+    convert = _BY_TYPE.get(type(value))
+    if convert is not None:
+        return convert(value)
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
     if isinstance(value, Sealed):
         return {"sealed": value.digest, "scope": value.scope}
     if isinstance(value, list | tuple):
@@ -47,24 +80,31 @@ def plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(plain(item) for item in value)
     if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {_key(key): plain(item) for key, item in value.items()}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {name: plain(getattr(value, name)) for name in _value_fields(type(value))}
     raise NotCanonicalisable(f"{type(value).__name__} cannot be committed to")
+
+
+@lru_cache(maxsize=1024)
+def _plain_actor(actor: Actor) -> dict[str, Any]:
+    return {name: plain(getattr(actor, name)) for name in _value_fields(Actor)}
 
 
 def commitment_of(event: Any) -> dict[str, Any]:
     """The commitment of a case event, exactly as an exported envelope reproduces it."""
     return commitment(
         case_id=str(event.originator_id),
-        version=event.originator_version,
+        version=_int(event.originator_version),
         topic=get_topic(type(event)),
         recorded_at=event.timestamp.isoformat(),
-        actor=plain(event.actor),
+        actor=_plain_actor(event.actor),
         fields={name: plain(getattr(event, name)) for name in committed_fields(event.__class__)},
         prev_hash=event.prev_hash,
     )
 
 
 def hash_event(event: Any) -> str:
-    return hash_commitment(commitment_of(event))
+    return hash_checked_commitment(commitment_of(event))

@@ -41,6 +41,7 @@ class Rule(Enum):
     ENFORCEMENT_SUBJECT = "enforcement.subject_not_alleged_perpetrator"
     ENFORCEMENT_CPN_NEEDS_CPW = "enforcement.cpn_needs_prior_warning"
     CASE_REVIEW_UNKNOWN = "case_review.unknown"
+    CASE_REVIEW_DUPLICATE = "case_review.duplicate_request"
     CASE_REVIEW_DECIDED = "case_review.already_decided"
     CLOSURE_REASONS_REQUIRED = "closure.reasons_required"
     CLOSURE_FEEDBACK_REQUIRED = "closure.feedback_required"
@@ -100,9 +101,17 @@ class IntegrityFailure(LedgerError):
 
 
 class SealBroken(LedgerError):
-    """A ciphertext failed authentication: altered, or moved from its place."""
+    """A ciphertext failed authentication: altered, moved from its place, or its key is lost."""
 
-    def __init__(self, scope: str, field: str) -> None:
-        super().__init__(f"sealed field {field} under {scope} failed authentication")
+    def __init__(self, scope: str, field: str, why: str = "failed authentication") -> None:
+        super().__init__(f"sealed field {field} under {scope}: {why}")
         self.scope = scope
         self.field = field
+
+
+class UnknownKey(LedgerError):
+    """No key was ever stored for a scope: lost, or a ciphertext relabelled. Never an erasure."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"no data key was ever stored for {scope}")
+        self.scope = scope

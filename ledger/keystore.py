@@ -10,7 +10,7 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.errors import Rule, RuleViolation
+from ledger.errors import Rule, RuleViolation, UnknownKey
 
 KEY_BYTES = 32
 _WRAP_TAG = b"asb-ledger/dek/v1\x00"
@@ -83,36 +83,42 @@ class KeyStore:
         self._lock = threading.Lock()
 
     def key_for_sealing(self, scope: str) -> bytes:
-        key = self.key_for_reading(scope)
-        if key is not None:
-            return key
-        exists, _ = self.table.load_key(scope)
-        if exists:
+        """The scope's key, created on first use; refused once the scope was erased."""
+        cached = self._cached(scope)
+        if cached is not None:
+            return cached
+        exists, wrapped = self.table.load_key(scope)
+        if not exists:
+            fresh = AESGCM.generate_key(bit_length=256)
+            nonce = os.urandom(12)
+            sealed_key = nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode())
+            self.table.insert_key(scope, sealed_key)
+            exists, wrapped = self.table.load_key(scope)  # a concurrent creator may have won
+        if wrapped is None:
             raise RuleViolation(
                 Rule.KEY_DESTROYED, f"{scope} was erased; nothing more is sealed under it"
             )
-        fresh = AESGCM.generate_key(bit_length=256)
-        nonce = os.urandom(12)
-        self.table.insert_key(
-            scope, nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode())
-        )
-        key = self.key_for_reading(scope)
-        if key is None:
-            raise RuleViolation(Rule.KEY_DESTROYED, f"{scope} was erased while sealing")
-        return key
+        return self._unwrap(scope, wrapped)
 
     def key_for_reading(self, scope: str) -> bytes | None:
-        now = time.monotonic()
+        """The scope's key, or None if it was destroyed. A scope never keyed is an error."""
+        cached = self._cached(scope)
+        if cached is not None:
+            return cached
+        exists, wrapped = self.table.load_key(scope)
+        if not exists:
+            raise UnknownKey(scope)
+        return None if wrapped is None else self._unwrap(scope, wrapped)
+
+    def _cached(self, scope: str) -> bytes | None:
         with self._lock:
             cached = self._cache.get(scope)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        _, wrapped = self.table.load_key(scope)
-        if wrapped is None:
-            return None
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
+    def _unwrap(self, scope: str, wrapped: bytes) -> bytes:
         key = self._master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
         with self._lock:
-            self._cache[scope] = (key, now + self._cache_seconds)
+            self._cache[scope] = (key, time.monotonic() + self._cache_seconds)
         return key
 
     def destroy(self, scope: str) -> bool:

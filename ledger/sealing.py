@@ -10,7 +10,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.errors import SealBroken
+from ledger.errors import SealBroken, UnknownKey
 from ledger.keystore import KeyStore
 from ledger.values import Sealed
 
@@ -75,7 +75,10 @@ class Sealer:
         return self.seal(plaintext, case_id=case_id, field=field, scope=person_scope(person_ref))
 
     def unseal(self, sealed: Sealed, *, case_id: UUID, field: str) -> Unsealed:
-        key = self.keys.key_for_reading(sealed.scope)
+        try:
+            key = self.keys.key_for_reading(sealed.scope)
+        except UnknownKey:
+            raise SealBroken(sealed.scope, field, "no key was ever stored for this scope") from None
         if key is None:
             return Erased(sealed.scope)
         nonce, ciphertext = sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:]

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     key_cache_seconds: float = Field(default=30.0, ge=0)
     postgres_pool_size: int = Field(default=8, ge=1)
+    pg_fast_recorder: bool = Field(
+        default=True,
+        description="On PostgreSQL, insert events with one locked server-side call"
+        " (ledger.pgrecorder); false uses the library's recorder",
+    )
     log_format: Literal["auto", "json", "console"] = "auto"
 
     @property

@@ -102,6 +102,21 @@ def test_nothing_follows_closure_but_reopening(kit: CaseKit, case: Case) -> None
     )
 
 
+def test_a_closed_case_takes_no_case_review_until_reopened(kit: CaseKit, case: Case) -> None:
+    closed(kit, case)
+    refused(
+        case,
+        Rule.CASE_CLOSED,
+        lambda: case.request_case_review(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            request_id=uuid4(),
+            applicant_ref=kit.complainant,
+            received_at=T0,
+        ),
+    )
+
+
 def test_only_a_closed_case_reopens(kit: CaseKit, case: Case) -> None:
     refused(
         case,
@@ -559,6 +574,17 @@ def test_case_reviews_are_known_and_decided_once(kit: CaseKit, case: Case) -> No
     )
     case.collect_events()
     refused(case, Rule.CASE_REVIEW_DECIDED, decide(CaseReviewDecision.PENDING))
+    refused(
+        case,
+        Rule.CASE_REVIEW_DUPLICATE,
+        lambda: case.request_case_review(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            request_id=request,
+            applicant_ref=kit.complainant,
+            received_at=T0,
+        ),
+    )
     decide(CaseReviewDecision.THRESHOLD_NOT_MET)()
     case.collect_events()
     refused(case, Rule.CASE_REVIEW_DECIDED, decide(CaseReviewDecision.THRESHOLD_MET))
