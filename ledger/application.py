@@ -159,7 +159,7 @@ class CaseLedger(Application[UUID]):
             r.notification.id for r in recordings if r.domain_event.originator_id == case.id
         ]
         receipt = Receipt(case_id=case.id, version=case.version, position=max(positions, default=0))
-        log.info(
+        log.debug(
             "case.saved",
             case_id=str(case.id),
             version=receipt.version,
@@ -196,17 +196,15 @@ class CaseLedger(Application[UUID]):
             case: Any = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
-        except IntegrityFailure as failure:
-            log.warning("case.integrity_failure", case_id=str(case_id), version=failure.version)
-            raise
         except (
+            IntegrityFailure,
             OriginatorVersionError,
             MapperDeserialisationError,
             AttributeError,
             KeyError,
             TypeError,
         ):
-            # Rows that do not even decode: let the verifier name the first bad version.
+            # Let the verifier, which reads the raw rows, name the first bad version.
             verdict = self.verify_case(case_id)
             if verdict.intact:
                 raise

@@ -22,8 +22,8 @@ class KeyTable(Protocol):
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
         """(row exists, wrapped key or None when destroyed)."""
 
-    def insert_key(self, scope: str, wrapped: bytes) -> None:
-        """Inserts unless a row for the scope exists (a concurrent creator may win)."""
+    def insert_key(self, scope: str, wrapped: bytes) -> bool:
+        """Inserts unless a row for the scope exists; False if a concurrent creator won."""
 
     def destroy_key(self, scope: str) -> bool:
         """Removes the key for good; True if it was there to destroy."""
@@ -40,9 +40,12 @@ class MemoryKeyTable:
         with self._lock:
             return scope in self.rows, self.rows.get(scope)
 
-    def insert_key(self, scope: str, wrapped: bytes) -> None:
+    def insert_key(self, scope: str, wrapped: bytes) -> bool:
         with self._lock:
-            self.rows.setdefault(scope, wrapped)
+            if scope in self.rows:
+                return False
+            self.rows[scope] = wrapped
+            return True
 
     def destroy_key(self, scope: str) -> bool:
         with self._lock:
@@ -78,12 +81,27 @@ class KeyStore:
     def __init__(self, table: KeyTable, master_key: bytes, cache_seconds: float = 30.0) -> None:
         self.table = table
         self._master = AESGCM(master_key)
-        self._cache: dict[str, tuple[bytes, float]] = {}
+        self._cache: dict[str, tuple[bytes, AESGCM, float]] = {}
         self._cache_seconds = cache_seconds
         self._lock = threading.Lock()
 
     def key_for_sealing(self, scope: str) -> bytes:
         """The scope's key, created on first use; refused once the scope was erased."""
+        return self._for_sealing(scope)[0]
+
+    def aead_for_sealing(self, scope: str) -> AESGCM:
+        return self._for_sealing(scope)[1]
+
+    def key_for_reading(self, scope: str) -> bytes | None:
+        """The scope's key, or None if it was destroyed. A scope never keyed is an error."""
+        entry = self._for_reading(scope)
+        return None if entry is None else entry[0]
+
+    def aead_for_reading(self, scope: str) -> AESGCM | None:
+        entry = self._for_reading(scope)
+        return None if entry is None else entry[1]
+
+    def _for_sealing(self, scope: str) -> tuple[bytes, AESGCM]:
         cached = self._cached(scope)
         if cached is not None:
             return cached
@@ -92,16 +110,16 @@ class KeyStore:
             fresh = AESGCM.generate_key(bit_length=256)
             nonce = os.urandom(12)
             sealed_key = nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode())
-            self.table.insert_key(scope, sealed_key)
-            exists, wrapped = self.table.load_key(scope)  # a concurrent creator may have won
+            if self.table.insert_key(scope, sealed_key):
+                return self._remember(scope, fresh)
+            exists, wrapped = self.table.load_key(scope)  # a concurrent creator won
         if wrapped is None:
             raise RuleViolation(
                 Rule.KEY_DESTROYED, f"{scope} was erased; nothing more is sealed under it"
             )
         return self._unwrap(scope, wrapped)
 
-    def key_for_reading(self, scope: str) -> bytes | None:
-        """The scope's key, or None if it was destroyed. A scope never keyed is an error."""
+    def _for_reading(self, scope: str) -> tuple[bytes, AESGCM] | None:
         cached = self._cached(scope)
         if cached is not None:
             return cached
@@ -110,16 +128,22 @@ class KeyStore:
             raise UnknownKey(scope)
         return None if wrapped is None else self._unwrap(scope, wrapped)
 
-    def _cached(self, scope: str) -> bytes | None:
+    def _cached(self, scope: str) -> tuple[bytes, AESGCM] | None:
         with self._lock:
             cached = self._cache.get(scope)
-        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+        if cached is None or cached[2] <= time.monotonic():
+            return None
+        return cached[0], cached[1]
 
-    def _unwrap(self, scope: str, wrapped: bytes) -> bytes:
+    def _unwrap(self, scope: str, wrapped: bytes) -> tuple[bytes, AESGCM]:
         key = self._master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
+        return self._remember(scope, key)
+
+    def _remember(self, scope: str, key: bytes) -> tuple[bytes, AESGCM]:
+        aead = AESGCM(key)
         with self._lock:
-            self._cache[scope] = (key, time.monotonic() + self._cache_seconds)
-        return key
+            self._cache[scope] = (key, aead, time.monotonic() + self._cache_seconds)
+        return key, aead
 
     def destroy(self, scope: str) -> bool:
         with self._lock:

@@ -8,7 +8,6 @@ from typing import Final
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.errors import SealBroken, UnknownKey
 from ledger.keystore import KeyStore
@@ -57,9 +56,9 @@ class Sealer:
     ) -> Sealed | None:
         if plaintext is None or not plaintext.strip():
             return None
-        key = self.keys.key_for_sealing(scope)
+        aead = self.keys.aead_for_sealing(scope)
         nonce = os.urandom(NONCE_BYTES)
-        blob = nonce + AESGCM(key).encrypt(
+        blob = nonce + aead.encrypt(
             nonce, plaintext.encode("utf-8"), associated_data(case_id, field, scope)
         )
         return Sealed(scope, blob)
@@ -76,16 +75,14 @@ class Sealer:
 
     def unseal(self, sealed: Sealed, *, case_id: UUID, field: str) -> Unsealed:
         try:
-            key = self.keys.key_for_reading(sealed.scope)
+            aead = self.keys.aead_for_reading(sealed.scope)
         except UnknownKey:
             raise SealBroken(sealed.scope, field, "no key was ever stored for this scope") from None
-        if key is None:
+        if aead is None:
             return Erased(sealed.scope)
         nonce, ciphertext = sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:]
         try:
-            plain = AESGCM(key).decrypt(
-                nonce, ciphertext, associated_data(case_id, field, sealed.scope)
-            )
+            plain = aead.decrypt(nonce, ciphertext, associated_data(case_id, field, sealed.scope))
         except InvalidTag:
             raise SealBroken(sealed.scope, field) from None
         return plain.decode("utf-8")

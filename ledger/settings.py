@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         default=None, description="Master key wrapping the data keys (default: data_dir/master.key)"
     )
     key_cache_seconds: float = Field(default=30.0, ge=0)
-    postgres_pool_size: int = Field(default=8, ge=1)
+    postgres_pool_size: int = Field(default=2, ge=1)
     pg_fast_recorder: bool = Field(
         default=True,
         description="On PostgreSQL, insert events with one locked server-side call"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Protocol
 
+import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
@@ -69,11 +71,12 @@ class SQLiteSidecar:
         )
         return (False, None) if row is None else (True, row[0])
 
-    def insert_key(self, scope: str, wrapped: bytes) -> None:
-        self._connection().execute(
+    def insert_key(self, scope: str, wrapped: bytes) -> bool:
+        cursor = self._connection().execute(
             "INSERT INTO asb_data_keys (scope, wrapped) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (scope, wrapped),
         )
+        return cursor.rowcount == 1
 
     def destroy_key(self, scope: str) -> bool:
         conn = self._connection()
@@ -126,47 +129,37 @@ class PostgresSidecar:
         self.pool: ConnectionPool = ConnectionPool(
             conninfo, min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=True
         )
-        keys, counters = self._tables()
+        self._keys = sql.Identifier(schema, "asb_data_keys")
+        self._sequences: set[int] = set()
         with self.pool.connection() as conn:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} (scope TEXT PRIMARY KEY, wrapped BYTEA,"
                     " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), destroyed_at TIMESTAMPTZ)"
-                ).format(keys)
+                ).format(self._keys)
             )
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {}"
-                    " (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)"
-                ).format(counters)
-            )
-
-    def _tables(self) -> tuple[sql.Identifier, sql.Identifier]:
-        return (
-            sql.Identifier(self.schema, "asb_data_keys"),
-            sql.Identifier(self.schema, "asb_reference_counters"),
-        )
 
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
         with self.pool.connection() as conn:
             row = conn.execute(
-                sql.SQL("SELECT wrapped FROM {} WHERE scope = %s").format(self._tables()[0]),
+                sql.SQL("SELECT wrapped FROM {} WHERE scope = %s").format(self._keys),
                 (scope,),
             ).fetchone()
         return (False, None) if row is None else (True, row[0])
 
-    def insert_key(self, scope: str, wrapped: bytes) -> None:
+    def insert_key(self, scope: str, wrapped: bytes) -> bool:
         with self.pool.connection() as conn:
-            conn.execute(
+            cursor = conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (scope, wrapped) VALUES (%s, %s) ON CONFLICT DO NOTHING"
-                ).format(self._tables()[0]),
+                ).format(self._keys),
                 (scope, wrapped),
             )
+            return cursor.rowcount == 1
 
     def destroy_key(self, scope: str) -> bool:
-        table = self._tables()[0]
+        table = self._keys
         with self.pool.connection() as conn, conn.transaction():
             had = conn.execute(
                 sql.SQL(
@@ -185,15 +178,17 @@ class PostgresSidecar:
         return had > 0
 
     def next_number(self, year: int) -> int:
-        counters = self._tables()[1]
+        """A sequence per year: ``nextval`` never repeats and needs no commit to be flushed."""
+        sequence = sql.Identifier(self.schema, f"asb_case_reference_{year:04d}")
         with self.pool.connection() as conn:
-            row = conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} AS c (year, last) VALUES (%s, 1)"
-                    " ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last"
-                ).format(counters),
-                (year,),
-            ).fetchone()
+            if year not in self._sequences:
+                # A concurrent creator may win the race in the catalogue: that is fine.
+                with contextlib.suppress(psycopg.errors.UniqueViolation):
+                    conn.execute(
+                        sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} MINVALUE 1").format(sequence)
+                    )
+                self._sequences.add(year)
+            row = conn.execute(sql.SQL("SELECT nextval('{}')").format(sequence)).fetchone()
         assert row is not None
         return int(row[0])
 

@@ -27,7 +27,7 @@ def test_save_logs_ids_and_event_types_only(memory_ledger: CaseLedger) -> None:
     assert saved == [
         {
             "event": "case.saved",
-            "log_level": "info",
+            "log_level": "debug",
             "case_id": str(case.id),
             "version": 1,
             "position": saved[0]["position"],
