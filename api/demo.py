@@ -77,7 +77,7 @@ class _Builder:
             case_id=self.case_id,
             actor=CASEWORKER,
             occurred_at=when,
-            reference=self.ledger.allocate_reference(when),
+            reference=self.ledger.prepare_opening(self.case_id, [who], when),
             received_at=when,
             complainant_ref=who,
             **fields,  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,10 +34,9 @@ from ledger.events import CaseEvent, CaseOpened
 from ledger.integrity import GENESIS
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, load_or_create_master_key
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
-from ledger.sealing import Sealer
+from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
 from ledger.stores import (
-    MemoryReferenceCounter,
     PostgresSidecar,
     ReferenceCounter,
     SQLiteSidecar,
@@ -106,7 +105,8 @@ class CaseLedger(Application[UUID]):
             assert config.postgres_conninfo is not None
             pg = PostgresSidecar(config.postgres_conninfo, config.postgres_schema)
             return pg, pg
-        return MemoryKeyTable(), MemoryReferenceCounter()
+        memory = MemoryKeyTable()
+        return memory, memory
 
     def construct_recorder(self) -> ApplicationRecorder:
         if self.store_config.kind == "postgres" and self.settings.pg_fast_recorder:
@@ -139,6 +139,15 @@ class CaseLedger(Application[UUID]):
         """``ASB-<year>-<6 digits>``: numbers never repeat, and may skip if an opening fails."""
         year = received_at.year
         return f"ASB-{year}-{self.references.next_number(year):06d}"
+
+    def prepare_opening(
+        self, case_id: UUID, person_refs: Iterable[UUID], received_at: datetime
+    ) -> str:
+        """The reference for a new case, with the data keys for the case and its people made
+        in the same transaction: an opening then commits twice (this, and the events)."""
+        scopes = [case_scope(case_id), *(person_scope(ref) for ref in person_refs)]
+        number = self.keys.reserve_opening(received_at.year, scopes)
+        return f"ASB-{received_at.year}-{number:06d}"
 
     def save_new_case(self, case: Case) -> Receipt:
         """Saves a newly opened case with its reference index, atomically."""

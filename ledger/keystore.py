@@ -28,12 +28,16 @@ class KeyTable(Protocol):
     def destroy_key(self, scope: str) -> bool:
         """Removes the key for good; True if it was there to destroy."""
 
+    def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
+        """In one transaction: the year's next case number, and the rows inserted (by scope)."""
+
 
 class MemoryKeyTable:
     """For unit tests only."""
 
     def __init__(self) -> None:
         self.rows: dict[str, bytes | None] = {}
+        self.numbers: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
@@ -52,6 +56,16 @@ class MemoryKeyTable:
             had = self.rows.get(scope) is not None
             self.rows[scope] = None
             return had
+
+    def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
+        with self._lock:
+            inserted = {scope for scope, _ in rows if scope not in self.rows}
+            self.rows.update((scope, wrapped) for scope, wrapped in rows if scope in inserted)
+            self.numbers[year] = self.numbers.get(year, 0) + 1
+            return self.numbers[year], inserted
+
+    def next_number(self, year: int) -> int:
+        return self.reserve(year, [])[0]
 
 
 def load_or_create_master_key(path: Path) -> bytes:
@@ -101,15 +115,30 @@ class KeyStore:
         entry = self._for_reading(scope)
         return None if entry is None else entry[1]
 
+    def reserve_opening(self, year: int, scopes: list[str]) -> int:
+        """The year's next case number, with keys for the new case's scopes made in the same
+        transaction (one commit for both, instead of one each)."""
+        fresh = {scope: self._new_key(scope) for scope in scopes if self._cached(scope) is None}
+        number, inserted = self.table.reserve(
+            year, [(scope, wrapped) for scope, (_, wrapped) in fresh.items()]
+        )
+        for scope in inserted:
+            self._remember(scope, fresh[scope][0])
+        return number
+
+    def _new_key(self, scope: str) -> tuple[bytes, bytes]:
+        """A fresh data key and its wrapping under the master key."""
+        key = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(12)
+        return key, nonce + self._master.encrypt(nonce, key, _WRAP_TAG + scope.encode())
+
     def _for_sealing(self, scope: str) -> tuple[bytes, AESGCM]:
         cached = self._cached(scope)
         if cached is not None:
             return cached
         exists, wrapped = self.table.load_key(scope)
         if not exists:
-            fresh = AESGCM.generate_key(bit_length=256)
-            nonce = os.urandom(12)
-            sealed_key = nonce + self._master.encrypt(nonce, fresh, _WRAP_TAG + scope.encode())
+            fresh, sealed_key = self._new_key(scope)
             if self.table.insert_key(scope, sealed_key):
                 return self._remember(scope, fresh)
             exists, wrapped = self.table.load_key(scope)  # a concurrent creator won

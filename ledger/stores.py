@@ -18,19 +18,6 @@ class ReferenceCounter(Protocol):
         """The next case number for the year; atomic across processes."""
 
 
-class MemoryReferenceCounter:
-    """For unit tests only."""
-
-    def __init__(self) -> None:
-        self._last: dict[int, int] = {}
-        self._lock = threading.Lock()
-
-    def next_number(self, year: int) -> int:
-        with self._lock:
-            self._last[year] = self._last.get(year, 0) + 1
-            return self._last[year]
-
-
 _SQLITE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS asb_data_keys ("
     " scope TEXT PRIMARY KEY, wrapped BLOB,"
@@ -101,18 +88,33 @@ class SQLiteSidecar:
         return had > 0
 
     def next_number(self, year: int) -> int:
-        row = (
-            self._connection()
-            .execute(
+        return self.reserve(year, [])[0]
+
+    def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            inserted = set()
+            for scope, wrapped in rows:
+                cursor = conn.execute(
+                    "INSERT INTO asb_data_keys (scope, wrapped) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (scope, wrapped),
+                )
+                if cursor.rowcount == 1:
+                    inserted.add(scope)
+            row = conn.execute(
                 "INSERT INTO asb_reference_counters (year, last) VALUES (?, 1)"
                 " ON CONFLICT (year) DO UPDATE SET last = asb_reference_counters.last + 1"
                 " RETURNING last",
                 (year,),
-            )
-            .fetchone()
-        )
+            ).fetchone()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         assert row is not None
-        return int(row[0])
+        return int(row[0]), inserted
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -178,7 +180,11 @@ class PostgresSidecar:
         return had > 0
 
     def next_number(self, year: int) -> int:
-        """A sequence per year: ``nextval`` never repeats and needs no commit to be flushed."""
+        return self.reserve(year, [])[0]
+
+    def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
+        """One statement: ``nextval`` of the year's sequence (never repeats, gaps allowed)
+        and the key rows, committed once."""
         sequence = sql.Identifier(self.schema, f"asb_case_reference_{year:04d}")
         with self.pool.connection() as conn:
             if year not in self._sequences:
@@ -188,9 +194,21 @@ class PostgresSidecar:
                         sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} MINVALUE 1").format(sequence)
                     )
                 self._sequences.add(year)
-            row = conn.execute(sql.SQL("SELECT nextval('{}')").format(sequence)).fetchone()
-        assert row is not None
-        return int(row[0])
+            if not rows:
+                number = conn.execute(sql.SQL("SELECT nextval('{}')").format(sequence)).fetchone()
+                assert number is not None
+                return int(number[0]), set()
+            found = conn.execute(
+                sql.SQL(
+                    "WITH added AS (INSERT INTO {keys} (scope, wrapped)"
+                    " SELECT * FROM unnest(%s::text[], %s::bytea[])"
+                    " ON CONFLICT DO NOTHING RETURNING scope)"
+                    " SELECT nextval('{sequence}'), ARRAY(SELECT scope FROM added)"
+                ).format(keys=self._keys, sequence=sequence),
+                ([scope for scope, _ in rows], [wrapped for _, wrapped in rows]),
+            ).fetchone()
+        assert found is not None
+        return int(found[0]), set(found[1])
 
     def close(self) -> None:
         self.pool.close()

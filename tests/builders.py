@@ -74,7 +74,7 @@ class CaseKit:
             case_id=self.case_id,
             actor=CASEWORKER,
             occurred_at=when,
-            reference=self.ledger.allocate_reference(when),
+            reference=self.ledger.prepare_opening(self.case_id, [self.complainant], when),
             channel=Channel.PHONE,
             received_at=when,
             category=Category.PERSONAL,

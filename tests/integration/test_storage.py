@@ -70,3 +70,26 @@ def test_times_are_kept_exactly(ledger: CaseLedger) -> None:
     case = kit.open(when=T0 + timedelta(microseconds=123456))
     ledger.save_new_case(case)
     assert ledger.get_case(case.id).received_at == case.received_at
+
+
+def test_preparing_an_opening_reserves_a_reference_and_the_keys(ledger: CaseLedger) -> None:
+    from uuid import uuid4
+
+    from ledger.sealing import case_scope, person_scope
+
+    case_id, known, new = ledger.new_case_id(), uuid4(), uuid4()
+    earlier = ledger.sealer.seal_personal(
+        "Known Person", case_id=case_id, person_ref=known, field="name"
+    )
+    assert earlier is not None
+    reference = ledger.prepare_opening(case_id, [known, new], T0)
+    assert reference == "ASB-2026-000001"
+    assert ledger.prepare_opening(ledger.new_case_id(), [], T0) == "ASB-2026-000002"
+    for scope in (case_scope(case_id), person_scope(new), person_scope(known)):
+        assert ledger.keys.table.load_key(scope)[1] is not None
+    # A person already keyed keeps their key: what was sealed before still opens.
+    fresh = CaseLedger(ledger.settings)
+    try:
+        assert fresh.sealer.unseal(earlier, case_id=case_id, field="name") == "Known Person"
+    finally:
+        fresh.close()
