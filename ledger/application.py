@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
 from ledger.case import Case
@@ -36,6 +37,7 @@ from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, load_or_create_m
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
+from ledger.sqliterecorder import LeanSQLiteApplicationRecorder, lean_application_recorder
 from ledger.stores import (
     PostgresSidecar,
     ReferenceCounter,
@@ -112,6 +114,11 @@ class CaseLedger(Application[UUID]):
         if self.store_config.kind == "postgres" and self.settings.pg_fast_recorder:
             assert isinstance(self.factory, PostgresFactory)
             return fast_application_recorder(self.factory)
+        if self.store_config.kind == "sqlite":
+            assert isinstance(self.factory, SQLiteFactory)
+            return lean_application_recorder(
+                self.factory.datastore, self.factory.env_create_table()
+            )
         return super().construct_recorder()
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -122,8 +129,10 @@ class CaseLedger(Application[UUID]):
         register_all(transcoder)
 
     def close(self) -> None:
-        if isinstance(self.recorder, FastPostgresApplicationRecorder):
-            self.recorder.close()  # its writer connection goes back before the pool closes
+        if isinstance(
+            self.recorder, FastPostgresApplicationRecorder | LeanSQLiteApplicationRecorder
+        ):
+            self.recorder.close()  # its writer connection goes before the pool closes
         super().close()
         closer = getattr(self._sidecar_tables, "close", None)
         if closer is not None:
