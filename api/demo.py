@@ -23,6 +23,7 @@ from ledger.enums import (
     LegalGateway,
     PersonRole,
     Role,
+    SharePurpose,
     SpecialCategoryCondition,
     SupportService,
     Vulnerability,
@@ -58,18 +59,18 @@ class _Builder:
         assert sealed is not None
         return sealed
 
-    def person(self, ref: UUID, name: str, contact: str, address: str) -> PersonDetails:
-        def seal(value: str, field: str) -> Sealed:
-            sealed = self.ledger.sealer.seal_personal(
-                value, case_id=self.case_id, person_ref=ref, field=field
-            )
-            assert sealed is not None
-            return sealed
+    def personal(self, ref: UUID, value: str, field: str = "vulnerability_note") -> Sealed:
+        sealed = self.ledger.sealer.seal_personal(
+            value, case_id=self.case_id, person_ref=ref, field=field
+        )
+        assert sealed is not None
+        return sealed
 
+    def person(self, ref: UUID, name: str, contact: str, address: str) -> PersonDetails:
         return PersonDetails(
-            name=seal(name, "name"),
-            contact=seal(contact, "contact"),
-            address=seal(address, "address"),
+            name=self.personal(ref, name, "name"),
+            contact=self.personal(ref, contact, "contact"),
+            address=self.personal(ref, address, "address"),
         )
 
     def open(self, when: datetime, who: UUID, **fields: object) -> Case:
@@ -117,9 +118,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         person_ref=victim,
         role=PersonRole.VICTIM,
         vulnerabilities=(Vulnerability.DISABILITY, Vulnerability.LIVING_ALONE),
-        vulnerability_note=b.text(
-            "FICTIONAL: uses a wheelchair, lives alone", "vulnerability_note"
-        ),
+        vulnerability_note=b.personal(victim, "FICTIONAL: uses a wheelchair, lives alone"),
         self_declared_repeat_victim=True,
     )
     perpetrator = uuid4()
@@ -221,7 +220,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
         share_id=uuid4(),
         recipient=Recipient(agency=Agency.POLICE, organisation="Staffordshire Police"),
         items=(f"incident:{incidents[1]}", f"incident:{incidents[2]}", "risk_assessment"),
-        purpose="prevent_crime_and_disorder",
+        purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
         justification=b.text(
             "FICTIONAL: hate crime investigation needs the incident detail", "justification"
         ),
@@ -354,7 +353,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
         occurred_at=start,
         agency=Agency.HOUSING_PROVIDER,
         organisation="Demo Homes Housing Association",
-        role="landowner; clears the land and checks CCTV",
+        role=b.text("FICTIONAL: landowner; clears the land and checks CCTV", "agency.role"),
     )
     case.share_information(
         actor=CASEWORKER,
@@ -364,7 +363,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             agency=Agency.HOUSING_PROVIDER, organisation="Demo Homes Housing Association"
         ),
         items=("case_summary", f"incident:{incident}"),
-        purpose="prevent_crime_and_disorder",
+        purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
         justification=b.text(
             "FICTIONAL: the landowner must clear the waste and check CCTV", "justification"
         ),

@@ -136,8 +136,8 @@ class Store:
     schema: str | None = None
     schemas: list[str] = field(default_factory=list)
 
-    def ledger(self, *, fast_recorder: bool = True, pool_size: int | None = None) -> CaseLedger:
-        """The ledger with the product's settings; on PostgreSQL each variant has its own schema."""
+    def settings(self, *, fast_recorder: bool = True, pool_size: int | None = None) -> Settings:
+        """The product's settings; on PostgreSQL each variant has its own schema."""
         if self.kind == "sqlite":
             url = f"sqlite:///{self.directory / 'ledger.sqlite3'}"
         else:
@@ -149,7 +149,11 @@ class Store:
         )
         if pool_size is not None:
             settings = settings.model_copy(update={"postgres_pool_size": pool_size})
-        return CaseLedger(settings)
+        return settings
+
+    def ledger(self, *, fast_recorder: bool = True, pool_size: int | None = None) -> CaseLedger:
+        """The ledger with the product's settings (``settings``)."""
+        return CaseLedger(self.settings(fast_recorder=fast_recorder, pool_size=pool_size))
 
     def raw_inserter(self, row_bytes: int, topic: str) -> tuple[Op, Callable[[], None]]:
         """One row per transaction, the library's table layout, a row of ``row_bytes``."""

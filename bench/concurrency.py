@@ -1,57 +1,106 @@
-"""Concurrent writers on PostgreSQL: 4 threads appending to different cases, against 1.
+"""Concurrent writers on PostgreSQL: 4 writers appending to different cases, against 1.
 
 Each writer keeps its own case in memory and records then saves one incident at a time.
-Configurations run round-robin (raw inserts, the library's recorder, ours; 1 and 4
-threads each) for a fixed time per round; rates are medians over rounds, latencies are
-pooled over rounds. The raw baseline is a single-row insert per transaction, one
-connection per thread, with no table lock.
+Writers run in two ways:
+
+- **threads** in one process, sharing one ``CaseLedger`` (and one GIL: a save spends most
+  of its time in Python, so threads overlap only its waits on the database);
+- **processes**, as the service scales in production (DESIGN §10: several server processes
+  share one PostgreSQL). Writer processes are started once with the ``spawn`` method; each
+  builds its own ``CaseLedger`` from the same ``Settings`` as the threads' ledger (so the
+  same schema and tables) and opens its own cases, then waits for commands. A round sends
+  each of its writers the configuration and the time; they start together behind a
+  barrier (the parent is a party, so setup and messaging are not timed), save until the
+  time is up, meet at a second barrier (the parent times the span between the two) and
+  send back their counts and per-save latencies.
+
+Configurations (raw inserts, the library's recorder, ours; 1 and 4 writers; threads and
+processes) run round-robin for a fixed time per round after a short warm-up. Rates are
+medians over rounds; ratios are taken within each round (4 writers ÷ 1 writer of the same
+kind and way, or each kind ÷ raw inserts with 1 writer) and their median is reported;
+latencies are pooled over rounds and writers. The raw baseline is a single-row insert per
+transaction, one connection per writer, with no table lock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import statistics
 import threading
 import time
-from collections.abc import Callable
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Barrier, Lock
+from threading import BrokenBarrierError
+from typing import Any
 
 import psycopg
 
 from bench.append import _appender, stored_sizes
-from bench.common import Figure, Op, percentile, pg_conninfo, pg_raw_insert_statement, pg_raw_table
+from bench.common import (
+    Figure,
+    Op,
+    percentile,
+    pg_conninfo,
+    pg_raw_insert_statement,
+    pg_raw_table,
+    quiet_logging,
+)
 from bench.common import store as open_store
 from ledger.application import CaseLedger
+from ledger.settings import Settings
 
 TARGET = 2.0
 WRITERS = (1, 4)
+KINDS = ("raw", "ours", "library")
+WAYS = ("threads", "processes")
+ROUNDS = 4
+WARM_UP = 0.2  # seconds per configuration, untimed
+RAW_TABLE = "raw_concurrent"
+_WAIT = 60.0  # seconds: the most a barrier or a reply may take beyond the round's time
+
+Key = tuple[str, str, int]
+"""(way, kind, writers): one configuration."""
 
 
-def _raw_ops(
-    schema: str, threads: int, row_bytes: int, topic: str
-) -> tuple[list[Op], Callable[[], None]]:
-    import os
-    import uuid
+@dataclass(frozen=True)
+class Sample:
+    """One round of one configuration."""
 
-    conns = [psycopg.connect(pg_conninfo(), autocommit=True) for _ in range(threads)]
-    pg_raw_table(conns[0], schema, "raw_concurrent")
-    statement = pg_raw_insert_statement(schema, "raw_concurrent").as_bytes(conns[0])
+    rate: float  # events/s, all writers together
+    latencies: list[float]  # seconds per save
+    cpu: float  # CPU seconds the writers' process(es) used in the round
+
+
+# ------------------------------------------------------------------ raw inserts
+
+
+def _raw_op(
+    conninfo: str, schema: str, row_bytes: int, topic: str
+) -> tuple[Op, Callable[[], None]]:
+    """A single-row insert per transaction on a connection of its own, no lock."""
+    conn = psycopg.connect(conninfo, autocommit=True)
+    statement = pg_raw_insert_statement(schema, RAW_TABLE).as_bytes(conn)
     state = os.urandom(row_bytes)
 
-    def op_for(conn: psycopg.Connection[tuple[object, ...]]) -> Op:
-        def insert() -> int:
-            conn.execute(statement, (uuid.uuid4(), 1, topic, state), prepare=True).fetchone()
-            return 1
+    def insert() -> int:
+        conn.execute(statement, (uuid.uuid4(), 1, topic, state), prepare=True).fetchone()
+        return 1
 
-        return insert
-
-    def close() -> None:
-        for conn in conns:
-            conn.close()
-
-    return [op_for(conn) for conn in conns], close
+    return insert, conn.close
 
 
-def _drive(ops: list[Op], seconds: float) -> tuple[float, list[float]]:
-    """Runs each op in its own thread for ``seconds``; (events/s, latencies in seconds)."""
+# ------------------------------------------------------------------ threads
+
+
+def _drive_threads(ops: list[Op], seconds: float) -> Sample:
+    """Runs each op in its own thread for ``seconds``."""
     latencies: list[list[float]] = [[] for _ in ops]
     counts = [0] * len(ops)
     start = threading.Barrier(len(ops) + 1)
@@ -69,89 +118,348 @@ def _drive(ops: list[Op], seconds: float) -> tuple[float, list[float]]:
     threads = [threading.Thread(target=work, args=(n,)) for n in range(len(ops))]
     for thread in threads:
         thread.start()
+    cpu = time.process_time()
     began = time.perf_counter()
     deadline[0] = began + seconds
     start.wait()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    return sum(counts) / elapsed, [x for per in latencies for x in per]
+    cpu = time.process_time() - cpu
+    return Sample(sum(counts) / elapsed, [x for per in latencies for x in per], cpu)
 
 
-def run(seconds_per_round: float, rounds: int = 3) -> list[Figure]:
+# ------------------------------------------------------------------ processes
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What one writer process needs to build its own writers (it must pickle)."""
+
+    index: int
+    settings: dict[str, Settings]  # "ours" and "library": the threads' ledgers' settings
+    conninfo: str
+    raw_schema: str
+    row_bytes: int
+    topic: str
+    writers: tuple[int, ...]  # the configurations (by number of writers) it takes part in
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A writer process's answer: ready, one round's figures, or a failure."""
+
+    kind: str  # "ready", "done" or "error"
+    count: int = 0
+    cpu: float = 0.0
+    latencies: tuple[float, ...] = ()
+    error: str = ""
+
+
+def _worker(
+    spec: WorkerSpec, pipe: Connection[Any, Any], barriers: dict[int, Barrier], setup: Lock
+) -> None:
+    """A writer process: builds its ledgers and cases, then runs the rounds it is sent."""
+    quiet_logging()  # logging on, as in production, into /dev/null
+    closers: list[Callable[[], None]] = []
+    try:
+        try:
+            with setup:  # one at a time: building a ledger runs CREATE ... IF NOT EXISTS
+                ops = _worker_ops(spec, closers)
+        except Exception:
+            pipe.send(Reply("error", error=traceback.format_exc()))
+            return
+        pipe.send(Reply("ready"))
+        while True:
+            command: tuple[str, str, int, float] = pipe.recv()
+            if command[0] == "stop":
+                return
+            _, kind, writers, seconds = command
+            barrier = barriers[writers]
+            try:
+                reply = _timed(ops[(kind, writers)], barrier, seconds)
+            except Exception:
+                barrier.abort()
+                pipe.send(Reply("error", error=traceback.format_exc()))
+                return
+            pipe.send(reply)
+    finally:
+        for closer in reversed(closers):
+            with contextlib.suppress(Exception):
+                closer()
+
+
+def _worker_ops(spec: WorkerSpec, closers: list[Callable[[], None]]) -> dict[tuple[str, int], Op]:
+    """This process's writers: one case per (kind, writers), one ledger per recorder."""
+    ops: dict[tuple[str, int], Op] = {}
+    raw, close = _raw_op(spec.conninfo, spec.raw_schema, spec.row_bytes, spec.topic)
+    closers.append(close)
+    for writers in spec.writers:
+        ops[("raw", writers)] = raw
+    for kind, settings in spec.settings.items():
+        ledger = CaseLedger(settings)
+        closers.append(ledger.close)
+        for writers in spec.writers:
+            ops[(kind, writers)] = _appender(ledger)
+    return ops
+
+
+def _timed(op: Op, barrier: Barrier, seconds: float) -> Reply:
+    """Saves one at a time from the start barrier until ``seconds`` have passed."""
+    latencies: list[float] = []
+    count = 0
+    barrier.wait(_WAIT)
+    cpu = time.process_time()
+    deadline = time.perf_counter() + seconds
+    while True:
+        t0 = time.perf_counter()
+        if t0 >= deadline:
+            break
+        count += op()
+        latencies.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu
+    barrier.wait(seconds + _WAIT)
+    return Reply("done", count=count, cpu=cpu, latencies=tuple(latencies))
+
+
+class WriterProcesses:
+    """``max(WRITERS)`` writer processes; the first ``n`` run a configuration of ``n`` writers."""
+
+    def __init__(self, specs: list[WorkerSpec]) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.barriers = {n: ctx.Barrier(n + 1) for n in WRITERS}  # the parent is a party
+        self._setup = ctx.Lock()  # kept: the children unpickle it after this returns
+        self.pipes: list[Connection[Any, Any]] = []
+        self.processes: list[SpawnProcess] = []
+        for spec in specs:
+            ours, theirs = ctx.Pipe()
+            barriers = {n: b for n, b in self.barriers.items() if n > spec.index}
+            process = ctx.Process(
+                target=_worker,
+                args=(spec, theirs, barriers, self._setup),
+                name=f"bench-writer-{spec.index}",
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    def ready(self, timeout: float = 120.0) -> None:
+        """Waits until every process has built its ledgers and cases."""
+        for n in range(len(self.pipes)):
+            self._receive(n, timeout)
+
+    def drive(self, kind: str, writers: int, seconds: float) -> Sample:
+        """One round: ``writers`` processes save for ``seconds``, started together."""
+        for pipe in self.pipes[:writers]:
+            pipe.send(("run", kind, writers, seconds))
+        barrier = self.barriers[writers]
+        try:
+            barrier.wait(_WAIT)
+            began = time.perf_counter()
+            barrier.wait(seconds + _WAIT)
+            elapsed = time.perf_counter() - began
+        except BrokenBarrierError:
+            barrier.reset()
+            errors = []
+            for n in range(writers):
+                try:
+                    self._receive(n, 5.0)
+                except RuntimeError as error:
+                    errors.append(str(error))
+            # The writer that failed first is the one whose error is not the broken barrier.
+            errors.sort(key=lambda text: "BrokenBarrierError" in text)
+            raise RuntimeError("\n".join(errors) or "a writer process broke the barrier") from None
+        replies = [self._receive(n, _WAIT) for n in range(writers)]
+        return Sample(
+            sum(r.count for r in replies) / elapsed,
+            [x for r in replies for x in r.latencies],
+            sum(r.cpu for r in replies),
+        )
+
+    def _receive(self, n: int, timeout: float) -> Reply:
+        pipe, process = self.pipes[n], self.processes[n]
+        if not pipe.poll(timeout):
+            raise RuntimeError(f"{process.name} did not answer within {timeout:g} s")
+        try:
+            reply: Reply = pipe.recv()
+        except EOFError:
+            raise RuntimeError(f"{process.name} exited (code {process.exitcode})") from None
+        if reply.kind == "error":
+            raise RuntimeError(f"{process.name} failed:\n{reply.error}")
+        return reply
+
+    def close(self) -> None:
+        """Stops the processes (they close their ledgers and connections first)."""
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):
+                pipe.send(("stop", "", 0, 0.0))
+        for process in self.processes:
+            process.join(30)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+        for pipe in self.pipes:
+            pipe.close()
+
+
+@contextlib.contextmanager
+def writer_processes(specs: list[WorkerSpec]) -> Iterator[WriterProcesses]:
+    pool = WriterProcesses(specs)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+# ------------------------------------------------------------------ the run
+
+
+def run(seconds: float, rounds: int = ROUNDS) -> list[Figure]:
+    """``seconds`` per configuration, split over ``rounds`` interleaved rounds."""
+    per_round = seconds / rounds
+    load_before = os.getloadavg()[0]
     with open_store("postgres") as where:
-        ledgers = {"ours": where.ledger(), "library": where.ledger(fast_recorder=False)}
         assert where.schema is not None
+        settings = {"ours": where.settings(), "library": where.settings(fast_recorder=False)}
+        ledgers = {kind: CaseLedger(s) for kind, s in settings.items()}
         closers: list[Callable[[], None]] = [ledger.close for ledger in ledgers.values()]
         try:
             _, (topic, row_bytes) = stored_sizes(ledgers["ours"])
-            configs: dict[tuple[str, int], list[Op]] = {}
-            for threads in WRITERS:
-                ops, close = _raw_ops(where.schema, threads, row_bytes, topic)
-                closers.append(close)
-                configs[("raw", threads)] = ops
-                for name, ledger in ledgers.items():
-                    configs[(name, threads)] = _writers(ledger, threads)
-            rates: dict[tuple[str, int], list[float]] = {key: [] for key in configs}
-            latencies: dict[tuple[str, int], list[float]] = {key: [] for key in configs}
-            for ops in configs.values():  # warm-up
-                _drive(ops, 0.2)
-            for _ in range(rounds):
-                for key, ops in configs.items():
-                    rate, lat = _drive(ops, seconds_per_round)
-                    rates[key].append(rate)
-                    latencies[key].extend(lat)
+            with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
+                pg_raw_table(conn, where.schema, RAW_TABLE)
+            specs = [
+                WorkerSpec(
+                    index=n,
+                    settings=settings,
+                    conninfo=pg_conninfo(),
+                    raw_schema=where.schema,
+                    row_bytes=row_bytes,
+                    topic=topic,
+                    writers=tuple(w for w in WRITERS if w > n),
+                )
+                for n in range(max(WRITERS))
+            ]
+            # The processes start (and import) while this one builds the threads' writers.
+            with writer_processes(specs) as processes:
+                drivers: dict[Key, Callable[[float], Sample]] = {}
+                for writers in WRITERS:
+                    raw: list[Op] = []
+                    for _ in range(writers):
+                        op, close = _raw_op(pg_conninfo(), where.schema, row_bytes, topic)
+                        closers.append(close)
+                        raw.append(op)
+                    thread_ops = {"raw": raw}
+                    for kind in ("ours", "library"):
+                        thread_ops[kind] = [_appender(ledgers[kind]) for _ in range(writers)]
+                    for kind in KINDS:
+                        drivers[("threads", kind, writers)] = _threads(thread_ops[kind])
+                for writers in WRITERS:
+                    for kind in KINDS:
+                        drivers[("processes", kind, writers)] = _processes(processes, kind, writers)
+                processes.ready()
+                for drive in drivers.values():
+                    drive(WARM_UP)
+                samples: dict[Key, list[Sample]] = {key: [] for key in drivers}
+                for _ in range(rounds):
+                    for key, drive in drivers.items():
+                        samples[key].append(drive(per_round))
         finally:
             for closer in closers:
                 closer()
-    return _figures(rates, latencies, row_bytes)
+    loads = (load_before, os.getloadavg()[0])
+    return _figures(samples, row_bytes, rounds, per_round, loads)
 
 
-def _writers(ledger: CaseLedger, threads: int) -> list[Op]:
-    return [_appender(ledger) for _ in range(threads)]
+def _threads(ops: list[Op]) -> Callable[[float], Sample]:
+    return lambda seconds: _drive_threads(ops, seconds)
+
+
+def _processes(pool: WriterProcesses, kind: str, writers: int) -> Callable[[float], Sample]:
+    return lambda seconds: pool.drive(kind, writers, seconds)
+
+
+# ------------------------------------------------------------------ the report
+
+_LABEL = {
+    "raw": "raw insert ({row_bytes} B, no lock)",
+    "ours": "our recorder",
+    "library": "library recorder",
+}
+_NOUN = {"threads": ("thread", "threads"), "processes": ("process", "processes")}
+
+
+def _writers(way: str, n: int) -> str:
+    one, many = _NOUN[way]
+    return f"{n} {one if n == 1 else many}"
+
+
+def _ms(latencies: list[float], fraction: float) -> str:
+    return f"{percentile(latencies, fraction) * 1e3:.2f} ms"
 
 
 def _figures(
-    rates: dict[tuple[str, int], list[float]],
-    latencies: dict[tuple[str, int], list[float]],
+    samples: dict[Key, list[Sample]],
     row_bytes: int,
+    rounds: int,
+    per_round: float,
+    loads: tuple[float, float],
 ) -> list[Figure]:
-    raw_one = statistics.median(rates[("raw", 1)])
-    label = {
-        "raw": f"raw insert ({row_bytes} B, no lock)",
-        "library": "library recorder",
-        "ours": "our recorder",
-    }
-    figures = []
-    for (name, threads), values in rates.items():
-        lat = latencies[(name, threads)]
-        figures.append(
-            Figure(
-                "concurrency",
-                "postgres",
-                f"{label[name]}, {threads} writer{'s' if threads > 1 else ''}",
-                statistics.median(values),
-                "events/s",
-                statistics.median(values) / raw_one,
-                baseline="raw, 1 writer",
-                note=f"p50 {percentile(lat, 0.5) * 1e3:.2f} ms,"
-                f" p99 {percentile(lat, 0.99) * 1e3:.2f} ms",
+    label = {kind: text.format(row_bytes=row_bytes) for kind, text in _LABEL.items()}
+    one, many = min(WRITERS), max(WRITERS)
+    figures: list[Figure] = []
+    for way in WAYS:
+        raw_one = [s.rate for s in samples[(way, "raw", one)]]
+        for writers in WRITERS:
+            for kind in KINDS:
+                runs = samples[(way, kind, writers)]
+                lat = [x for s in runs for x in s.latencies]
+                saves = len(lat)
+                cpu = sum(s.cpu for s in runs) / saves if saves else 0.0
+                note = (
+                    f"p50 {_ms(lat, 0.5)}, p99 {_ms(lat, 0.99)}; client CPU {cpu * 1e3:.2f} ms/save"
+                )
+                if writers == one and kind == "raw":
+                    note += f"; {rounds} interleaved rounds of {per_round:.2f} s"
+                figures.append(
+                    Figure(
+                        "concurrency",
+                        "postgres",
+                        f"{label[kind]}, {_writers(way, writers)}",
+                        statistics.median(s.rate for s in runs),
+                        "events/s",
+                        statistics.median(s.rate / r for s, r in zip(runs, raw_one, strict=True)),
+                        baseline=f"raw insert, {_writers(way, one)}",
+                        note=note,
+                    )
+                )
+        for kind in KINDS:
+            fours, ones = samples[(way, kind, many)], samples[(way, kind, one)]
+            speedups = [f.rate / o.rate for f, o in zip(fours, ones, strict=True)]
+            p99 = (
+                f"p99 {_ms([x for s in ones for x in s.latencies], 0.99)}"
+                f" → {_ms([x for s in fours for x in s.latencies], 0.99)}"
             )
-        )
-    for name in ("raw", "library", "ours"):
-        speedups = [
-            four / one for four, one in zip(rates[(name, 4)], rates[(name, 1)], strict=True)
-        ]
-        figures.append(
-            Figure(
-                "concurrency",
-                "postgres",
-                f"{label[name]}: 4 writers ÷ 1 writer",
-                statistics.median(rates[(name, 4)]),
-                "events/s",
-                statistics.median(speedups),
-                baseline=f"{label[name]}, 1 writer",
-                target=TARGET if name == "ours" else None,
+            target = None
+            if way == "threads":
+                note = f"{p99}; threads share one process's GIL (the service scales by processes)"
+            elif kind == "ours":
+                target = TARGET
+                note = f"{p99}; load average {loads[0]:.2f} at start, {loads[1]:.2f} at end"
+            else:
+                note = p99
+            figures.append(
+                Figure(
+                    "concurrency",
+                    "postgres",
+                    f"{label[kind]}: {_writers(way, many)} ÷ {_writers(way, one)}",
+                    statistics.median(s.rate for s in fours),
+                    "events/s",
+                    statistics.median(speedups),
+                    baseline=f"{label[kind]}, {_writers(way, one)}",
+                    target=target,
+                    note=note,
+                )
             )
-        )
     return figures

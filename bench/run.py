@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     runs: dict[str, Callable[[], list[Figure]]] = {
         "append": lambda: [f for kind in stores for f in append.run(kind, seconds)],
-        "concurrency": lambda: [] if reason else concurrency.run(seconds / 2),
+        "concurrency": lambda: [] if reason else concurrency.run(seconds),
         "load": lambda: load.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []

@@ -48,6 +48,7 @@ from ledger.enums import (
     PersonRole,
     ReviewOutcome,
     RiskLevel,
+    SharePurpose,
     SpecialCategoryCondition,
     SupportService,
     Vulnerability,
@@ -115,6 +116,7 @@ class Case(Aggregate):
     # ------------------------------------------------------------ plumbing
 
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        rules.check_seal_scopes(self.id, kwargs)
         kwargs["prev_hash"] = self.head_hash
         super().trigger_event(event_class, **kwargs)
 
@@ -146,6 +148,15 @@ class Case(Aggregate):
         """Opens a case from a complaint."""
         rules.require(description, "description")
         rules.require(location, "location")
+        rules.check_seal_scopes(
+            case_id,
+            {
+                "description": description,
+                "location": location,
+                "complainant": complainant,
+                "complainant_ref": complainant_ref,
+            },
+        )
         return cls._create(
             events.CaseOpened,
             id=case_id,
@@ -429,7 +440,7 @@ class Case(Aggregate):
         share_id: UUID,
         recipient: Recipient | None,
         items: tuple[str, ...],
-        purpose: str,
+        purpose: SharePurpose | None,
         justification: Sealed | None,
         lawful_basis: LawfulBasis | None,
         gateway: LegalGateway,
@@ -514,7 +525,7 @@ class Case(Aggregate):
         occurred_at: datetime,
         agency: Agency,
         organisation: str,
-        role: str,
+        role: Sealed | None,
         contact: Sealed | None = None,
     ) -> None:
         """Adds a partner agency to the case."""
@@ -528,7 +539,7 @@ class Case(Aggregate):
             occurred_at=_utc(occurred_at, "occurred_at"),
             agency=agency,
             organisation=name,
-            role=rules.text(role, "role"),
+            role=rules.require(role, "role"),
             contact=contact,
         )
 

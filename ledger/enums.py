@@ -102,6 +102,14 @@ class SpecialCategoryCondition(Enum):
     LAW_ENFORCEMENT_SCH8 = "dpa2018_sch8_law_enforcement"
 
 
+class SharePurpose(Enum):
+    """Why information may leave the council (the policy's three grounds)."""
+
+    SAFEGUARDING = "safeguarding"
+    PREVENT_CRIME_AND_DISORDER = "prevent_crime_and_disorder"
+    PUBLIC_INTEREST = "public_interest"
+
+
 class LegalGateway(Enum):
     """The statutory power relied on to share, recorded beside the lawful basis."""
 

@@ -51,6 +51,7 @@ class Rule(Enum):
     CLOSURE_NO_CONTACT_ATTEMPTS = "closure.no_contact_attempts_incomplete"
     REOPEN_REASON_REQUIRED = "reopen.reason_required"
     KEY_DESTROYED = "sealing.key_destroyed"
+    SEAL_SCOPE = "sealing.wrong_scope"
 
 
 class LedgerError(Exception):

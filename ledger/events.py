@@ -47,6 +47,7 @@ from ledger.enums import (
     PersonRole,
     ReviewOutcome,
     RiskLevel,
+    SharePurpose,
     SpecialCategoryCondition,
     SupportService,
     Vulnerability,
@@ -291,7 +292,7 @@ class InformationShared(CaseEvent):
     share_id: UUID
     recipient: Recipient
     items: tuple[str, ...]
-    purpose: str
+    purpose: SharePurpose
     justification: Sealed
     lawful_basis: LawfulBasis
     gateway: LegalGateway
@@ -337,7 +338,7 @@ class AgencyJoined(CaseEvent):
 
     agency: Agency
     organisation: str
-    role: str
+    role: Sealed
     contact: Sealed | None
 
     def apply(self, case: Case) -> None:

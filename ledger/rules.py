@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields, is_dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from ledger.calendar import add_working_days
@@ -16,10 +17,11 @@ from ledger.enums import (
     EnforcementTool,
     LawfulBasis,
     Role,
+    SharePurpose,
     SpecialCategoryCondition,
 )
 from ledger.errors import Rule, RuleViolation
-from ledger.values import Actor, Recipient, Sealed
+from ledger.values import Actor, Recipient, Sealed, case_scope, person_scope
 
 if TYPE_CHECKING:
     from ledger.case import Case
@@ -79,7 +81,7 @@ def check_share(
     *,
     recipient: Recipient | None,
     items: Sequence[str],
-    purpose: str,
+    purpose: SharePurpose | None,
     justification: Sealed | None,
     lawful_basis: LawfulBasis | None,
     includes_special_category: bool,
@@ -93,7 +95,7 @@ def check_share(
     """Checks a share is lawful, necessary and named; returns the items, deduplicated."""
     if recipient is None or not recipient.organisation.strip():
         raise RuleViolation(Rule.SHARE_RECIPIENT_REQUIRED, "a share needs a recipient organisation")
-    if not purpose.strip() or justification is None:
+    if purpose is None or justification is None:
         raise RuleViolation(
             Rule.SHARE_PURPOSE_REQUIRED, "a share needs a purpose and why it is necessary"
         )
@@ -123,14 +125,14 @@ def _check_items(items: Sequence[str], incidents: set[UUID], persons: set[UUID])
         if match is None or match["kind"] not in SHARE_ITEM_KINDS:
             raise RuleViolation(
                 Rule.SHARE_ITEMS_REQUIRED,
-                f"{item!r} is not a nameable item; use one of {sorted(SHARE_ITEM_KINDS)}",
+                f"items must be named from {sorted(SHARE_ITEM_KINDS)}",
             )
         kind, ref = match["kind"], match["ref"]
         if kind in {"incident", "person"}:
             known = incidents if kind == "incident" else persons
             if ref is None or UUID(ref) not in known:
                 raise RuleViolation(
-                    Rule.SHARE_ITEMS_REQUIRED, f"{item!r} must name a {kind} on this case"
+                    Rule.SHARE_ITEMS_REQUIRED, f"a shared {kind} must be one on this case"
                 )
     return tuple(dict.fromkeys(items))
 
@@ -193,3 +195,29 @@ def check_no_contact(contacts: Sequence[Contact], complainant_ref: UUID, when: d
             Rule.CLOSURE_NO_CONTACT_ATTEMPTS,
             f"no-contact closure is possible from {earliest.isoformat()} if no reply comes",
         )
+
+
+PERSONAL_ARGUMENTS = frozenset({"details", "complainant", "vulnerability_note"})
+"""Arguments sealed under the person's key; every other sealed field is the case's free text."""
+
+
+def check_seal_scopes(case_id: UUID, arguments: dict[str, Any]) -> None:
+    """Each sealed field must be under the key it belongs to, or erasure would miss it."""
+    person = arguments.get("person_ref") or arguments.get("complainant_ref")
+    for name, value in arguments.items():
+        personal = name in PERSONAL_ARGUMENTS and isinstance(person, UUID)
+        expected = (
+            person_scope(person) if isinstance(person, UUID) and personal else case_scope(case_id)
+        )
+        for path, sealed in _sealed_in(value, name):
+            if sealed.scope != expected:
+                kind = "person's" if personal else "case's"
+                raise RuleViolation(Rule.SEAL_SCOPE, f"{path} must be sealed under the {kind} key")
+
+
+def _sealed_in(value: Any, path: str) -> Iterator[tuple[str, Sealed]]:
+    if isinstance(value, Sealed):
+        yield path, value
+    elif is_dataclass(value) and not isinstance(value, type):
+        for item in fields(value):
+            yield from _sealed_in(getattr(value, item.name), f"{path}.{item.name}")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Final
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
 from ledger.errors import SealBroken, UnknownKey
 from ledger.keystore import KeyStore
-from ledger.values import Sealed
+from ledger.values import Sealed, case_scope, person_scope
+
+__all__ = ["Erased", "Sealer", "Unsealed", "associated_data", "case_scope", "person_scope"]
 
 NONCE_BYTES = 12
 _AD_TAG = b"asb-ledger/seal/v1"
@@ -30,14 +31,6 @@ class Erased:
 Unsealed = str | Erased
 
 
-def person_scope(person_ref: UUID) -> str:
-    return f"person:{person_ref}"
-
-
-def case_scope(case_id: UUID) -> str:
-    return f"case:{case_id}"
-
-
 def associated_data(case_id: UUID, field: str, scope: str) -> bytes:
     """Binds a ciphertext to its place: the case, the field and the key scope."""
     return b"\x00".join((_AD_TAG, str(case_id).encode(), field.encode(), scope.encode()))
@@ -45,8 +38,6 @@ def associated_data(case_id: UUID, field: str, scope: str) -> bytes:
 
 class Sealer:
     """Seals and unseals personal fields; blank text seals to ``None`` (rules then apply)."""
-
-    ERASED_FIELD: Final = "[erased]"
 
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys

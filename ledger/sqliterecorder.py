@@ -22,7 +22,11 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteApplicationRecorder,
+    SQLiteDatastore,
+)
 
 
 class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -43,7 +47,7 @@ class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 uri=True,
                 check_same_thread=False,
                 isolation_level=None,
-                timeout=pool.lock_timeout or 5,
+                timeout=pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
             )
         return self._writer
 

@@ -40,6 +40,16 @@ class Sealed:
         return hashlib.sha256(self.blob).hexdigest()
 
 
+def person_scope(person_ref: UUID) -> str:
+    """The key scope for a person's identifying details (and notes about them)."""
+    return f"person:{person_ref}"
+
+
+def case_scope(case_id: UUID) -> str:
+    """The key scope for a case's free text."""
+    return f"case:{case_id}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class PersonDetails:
     """A person's identifying details, each sealed under that person's key."""

@@ -19,6 +19,7 @@ from ledger.enums import (
     LawfulBasis,
     LegalGateway,
     Role,
+    SharePurpose,
 )
 from ledger.values import Actor, Feedback, PersonDetails, Recipient, Sealed
 
@@ -125,7 +126,7 @@ class CaseKit:
             share_id=uuid4(),
             recipient=Recipient(agency=Agency.HOUSING_PROVIDER, organisation="Test Homes"),
             items=("case_summary",),
-            purpose="prevent_crime_and_disorder",
+            purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
             justification=self.text("landlord must act on the tenancy", "justification"),
             lawful_basis=LawfulBasis.PUBLIC_TASK,
             gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,

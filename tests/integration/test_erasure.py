@@ -102,7 +102,7 @@ def open_case(ledger: CaseLedger) -> Subjects:
             address=kit.personal(victim, c["victim.address"], "address"),
             date_of_birth=kit.personal(victim, c["victim.dob"], "date_of_birth"),
         ),
-        vulnerability_note=kit.text(c["vulnerability"], "vulnerability_note"),
+        vulnerability_note=kit.personal(victim, c["vulnerability"], "vulnerability_note"),
     )
     case.record_incident(
         actor=CASEWORKER,
@@ -205,6 +205,7 @@ def _unseal_person(ledger: CaseLedger, case_id: UUID, person: UUID) -> dict[str,
         "name": details.name,
         "address": details.address,
         "date_of_birth": details.date_of_birth,
+        "vulnerability_note": case.persons[person].vulnerability_note,
     }
     return {
         field: ledger.sealer.unseal(sealed, case_id=case_id, field=field)
@@ -216,16 +217,11 @@ def _unseal_person(ledger: CaseLedger, case_id: UUID, person: UUID) -> dict[str,
 def _unseal_free_text(ledger: CaseLedger, case_id: UUID) -> dict[str, object]:
     case = ledger.get_case(case_id)
     [incident] = case.incidents.values()
-    note = case.persons[next(p for p, lp in case.persons.items() if lp.vulnerability_note)]
-    assert note.vulnerability_note is not None
     return {
         "description": ledger.sealer.unseal(case.description, case_id=case_id, field="description"),
         "location": ledger.sealer.unseal(case.location, case_id=case_id, field="location"),
         "incident": ledger.sealer.unseal(
             incident.description, case_id=case_id, field="incident.description"
-        ),
-        "vulnerability": ledger.sealer.unseal(
-            note.vulnerability_note, case_id=case_id, field="vulnerability_note"
         ),
     }
 
@@ -239,6 +235,7 @@ def test_destroying_a_subjects_key_erases_them_everywhere(ledger: CaseLedger) ->
         "name": c["victim.name"],
         "address": c["victim.address"],
         "date_of_birth": c["victim.dob"],
+        "vulnerability_note": c["vulnerability"],
     }
 
     assert ledger.destroy_key(
@@ -252,13 +249,14 @@ def test_destroying_a_subjects_key_erases_them_everywhere(ledger: CaseLedger) ->
                 "name": Erased(scope),
                 "address": Erased(scope),
                 "date_of_birth": Erased(scope),
+                "vulnerability_note": Erased(scope),
             }
             assert _unseal_person(reader, subjects.case_id, subjects.complainant) == {
                 "name": c["complainant.name"],
                 "address": c["complainant.address"],
             }
             assert _unseal_free_text(reader, subjects.case_id) == {
-                k: c[k] for k in ("description", "location", "incident", "vulnerability")
+                k: c[k] for k in ("description", "location", "incident")
             }
             beside = _unseal_person(reader, other.case_id, other.victim)
             assert beside["name"] == other.canaries["victim.name"]

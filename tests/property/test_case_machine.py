@@ -37,6 +37,7 @@ from ledger.enums import (
     PersonRole,
     ReviewOutcome,
     RiskLevel,
+    SharePurpose,
     SpecialCategoryCondition,
     SupportService,
     Vulnerability,
@@ -260,7 +261,8 @@ class CaseMachine(RuleBasedStateMachine):
             broken, self.case.link_person, actor=CASEWORKER, occurred_at=self.when(),
             person_ref=ref, role=role, details=details,
             vulnerabilities=(Vulnerability.LIVING_ALONE, Vulnerability.AGE) if victim else (),
-            vulnerability_note=self.text(victim, "vulnerability_note"),
+            vulnerability_note=self.kit.personal(ref, "vulnerable", "vulnerability_note")
+            if victim else None,
             self_declared_repeat_victim=victim,
         ):  # fmt: skip
             m.persons.setdefault(ref, set()).add(role)
@@ -480,7 +482,7 @@ class CaseMachine(RuleBasedStateMachine):
             recipient=None if "no_recipient" in bad else Recipient(
                 agency=Agency.POLICE, person=self.text(True, "share.recipient.person"),
                 organisation=" " if "blank_recipient" in bad else "Staffordshire Police"),
-            purpose="  " if "no_purpose" in bad else "prevent crime and disorder",
+            purpose=None if "no_purpose" in bad else SharePurpose.PREVENT_CRIME_AND_DISORDER,
             justification=self.text("no_justification" not in bad, "share.justification"),
             lawful_basis=None if "no_basis" in bad else basis, includes_special_category=special,
             condition=None if "no_condition" in bad or not special
@@ -493,7 +495,7 @@ class CaseMachine(RuleBasedStateMachine):
         to: Recipient | None = kw["recipient"]
         broken = m.closed_rule() | on({
             Rule.SHARE_RECIPIENT_REQUIRED: not (to and to.organisation.strip()),
-            Rule.SHARE_PURPOSE_REQUIRED: not kw["purpose"].strip() or not kw["justification"],
+            Rule.SHARE_PURPOSE_REQUIRED: kw["purpose"] is None or not kw["justification"],
             Rule.SHARE_LAWFUL_BASIS_REQUIRED: kw["lawful_basis"] is None,
             Rule.SHARE_CONDITION_REQUIRED: special and kw["condition"] is None,
             Rule.SHARE_CONSENT_REQUIRED: kw["lawful_basis"] is LawfulBasis.CONSENT
@@ -560,8 +562,8 @@ class CaseMachine(RuleBasedStateMachine):
         if self.attempt(
             broken, self.case.add_agency, actor=CASEWORKER, occurred_at=self.when(),
             agency=Agency.HOUSING_PROVIDER, organisation=organisation,
-            role=" " if "no_role" in bad else "landlord",
-            contact=self.kit.personal(m.complainant, "landlord contact", "agency.contact"),
+            role=self.text("no_role" not in bad, "agency.role"),
+            contact=self.kit.text("landlord contact", "agency.contact"),
         ):  # fmt: skip
             m.agencies.add(organisation.strip())
 

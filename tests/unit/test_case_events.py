@@ -236,13 +236,13 @@ def test_a_police_referral_marks_its_incidents_referred(kit: CaseKit, case: Case
     assert case.unreferred_criminal_incidents == []
 
 
-def test_an_agency_joins(case: Case) -> None:
+def test_an_agency_joins(kit: CaseKit, case: Case) -> None:
     case.add_agency(
         actor=CASEWORKER,
         occurred_at=T0,
         agency=Agency.HOUSING_PROVIDER,
         organisation="Test Homes",
-        role="landlord",
+        role=kit.text("landlord", "agency.role"),
     )
     assert isinstance(recorded(case), events.AgencyJoined)
     assert case.agencies == {"Test Homes": Agency.HOUSING_PROVIDER}

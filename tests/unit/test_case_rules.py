@@ -23,6 +23,7 @@ from ledger.enums import (
     EnforcementTool,
     LawfulBasis,
     PersonRole,
+    ReviewOutcome,
     RiskLevel,
     SupportService,
 )
@@ -462,7 +463,7 @@ def test_support_needs_consent_or_why_not(kit: CaseKit, case: Case) -> None:
             {"recipient": Recipient(agency=Agency.POLICE, organisation=" ")},
             Rule.SHARE_RECIPIENT_REQUIRED,
         ),
-        ({"purpose": ""}, Rule.SHARE_PURPOSE_REQUIRED),
+        ({"purpose": None}, Rule.SHARE_PURPOSE_REQUIRED),
         ({"justification": None}, Rule.SHARE_PURPOSE_REQUIRED),
         ({"lawful_basis": None}, Rule.SHARE_LAWFUL_BASIS_REQUIRED),
         ({"includes_special_category": True}, Rule.SHARE_CONDITION_REQUIRED),
@@ -505,14 +506,14 @@ def test_a_police_referral_names_known_incidents_once(kit: CaseKit, case: Case) 
     refused(case, Rule.POLICE_REFERRAL_DUPLICATE, refer(incident))
 
 
-def test_an_agency_joins_once(case: Case) -> None:
+def test_an_agency_joins_once(kit: CaseKit, case: Case) -> None:
     def join() -> None:
         case.add_agency(
             actor=CASEWORKER,
             occurred_at=T0,
             agency=Agency.POLICE,
             organisation="Staffordshire Police",
-            role="investigation",
+            role=kit.text("investigation"),
         )
 
     join()
@@ -588,6 +589,79 @@ def test_case_reviews_are_known_and_decided_once(kit: CaseKit, case: Case) -> No
     decide(CaseReviewDecision.THRESHOLD_NOT_MET)()
     case.collect_events()
     refused(case, Rule.CASE_REVIEW_DECIDED, decide(CaseReviewDecision.THRESHOLD_MET))
+
+
+def test_each_sealed_field_is_under_the_key_it_belongs_to(kit: CaseKit, case: Case) -> None:
+    victim, other = uuid4(), uuid4()
+    refused(
+        case,
+        Rule.SEAL_SCOPE,
+        lambda: case.link_person(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            person_ref=victim,
+            role=PersonRole.VICTIM,
+            details=kit.details(other),
+        ),
+    )
+    refused(
+        case,
+        Rule.SEAL_SCOPE,
+        lambda: case.link_person(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            person_ref=victim,
+            role=PersonRole.VICTIM,
+            details=kit.details(victim),
+            vulnerability_note=kit.text("case-keyed note about a person"),
+        ),
+    )
+    refused(
+        case,
+        Rule.SEAL_SCOPE,
+        lambda: case.review(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            outcome=ReviewOutcome.CONTINUE,
+            notes=kit.personal(kit.complainant, "free text under a person's key"),
+            next_review_due=due(5),
+        ),
+    )
+    stranger = CaseKit(kit.ledger)
+    refused(
+        case,
+        Rule.SEAL_SCOPE,
+        lambda: case.review(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            outcome=ReviewOutcome.CONTINUE,
+            notes=stranger.text("another case's text"),
+            next_review_due=due(5),
+        ),
+    )
+
+
+def test_opening_checks_scopes_too(kit: CaseKit) -> None:
+    from ledger.enums import Category, Channel, Department
+    from ledger.values import PersonDetails
+
+    with pytest.raises(RuleViolation) as raised:
+        Case.open(
+            case_id=kit.case_id,
+            actor=CASEWORKER,
+            occurred_at=T0,
+            reference="ASB-2026-000009",
+            channel=Channel.PHONE,
+            received_at=T0,
+            category=Category.PERSONAL,
+            description=kit.text("d", "description"),
+            location=kit.text("l", "location"),
+            lead_department=Department.HOUSING,
+            complainant_ref=kit.complainant,
+            complainant=PersonDetails(name=kit.text("name under the case key", "name")),
+            preferred_contact=ContactMethod.EMAIL,
+        )
+    assert raised.value.rule is Rule.SEAL_SCOPE
 
 
 def test_sealing_under_an_erased_scope_is_refused(kit: CaseKit) -> None:
