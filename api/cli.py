@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
+import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.logs import configure_logging
-from ledger.application import CaseLedger, Verdict
-from ledger.errors import CaseNotFound
+from ledger.application import CaseLedger
+from ledger.errors import CaseNotFound, LedgerError
 from ledger.settings import Settings
+from ledger.verify import Verdict
 
 app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
 err = Console(stderr=True)
@@ -25,8 +29,17 @@ def main() -> None:
     configure_logging(Settings().log_format)
 
 
-def _ledger() -> CaseLedger:
-    return CaseLedger(Settings())
+def _ledger(*, must_exist: bool = False) -> CaseLedger:
+    """The configured ledger; a setting or store that is unusable is bad usage (exit 2)."""
+    try:
+        settings = Settings()
+        config = settings.store()
+        if must_exist and config.sqlite_path is not None and not Path(config.sqlite_path).exists():
+            raise LedgerError(f"no ledger at {config.sqlite_path}: nothing to check")
+        return CaseLedger(settings)
+    except (ValueError, LedgerError, PersistenceError, psycopg.Error) as error:
+        err.print(f"asb-ledger: {error}".splitlines()[0])
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -49,14 +62,16 @@ def demo(
         ledger.close()
 
 
-def _resolve(ledger: CaseLedger, given: str) -> UUID:
+def _resolve(ledger: CaseLedger, given: str) -> tuple[UUID, bool]:
+    """The case id, and whether the store shows the case existed (by reference or listing)."""
     try:
-        return UUID(given)
+        case_id = UUID(given)
     except ValueError:
         found = ledger.find_case_id(given)
         if found is None:
             raise CaseNotFound(given) from None
-        return found
+        return found, True
+    return case_id, case_id in set(ledger.case_ids())
 
 
 def _report_failure(verdict: Verdict) -> None:
@@ -76,11 +91,12 @@ def verify(
     if (case is None) == (not all_cases):
         err.print("verify: give exactly one of --case ID or --all")
         raise typer.Exit(2)
-    ledger = _ledger()
+    ledger = _ledger(must_exist=True)
     try:
         if case is not None:
             try:
-                verdict = ledger.verify_case(_resolve(ledger, case))
+                case_id, known = _resolve(ledger, case)
+                verdict = ledger.verify_case(case_id, known=known)
             except CaseNotFound:
                 err.print(f"verify: no case {case}")
                 raise typer.Exit(2) from None
@@ -108,7 +124,7 @@ def _verify_all(ledger: CaseLedger) -> None:
     ) as progress:
         task = progress.add_task("cases", total=len(case_ids))
         for case_id in case_ids:
-            verdict = ledger.verify_case(case_id)
+            verdict = ledger.verify_case(case_id, known=True)
             if not verdict.intact:
                 progress.stop()
                 _report_failure(verdict)

@@ -20,11 +20,17 @@ medians over rounds; ratios are taken within each round (4 writers ÷ 1 writer o
 kind and way, or each kind ÷ raw inserts with 1 writer) and their median is reported;
 latencies are pooled over rounds and writers. The raw baseline is a single-row insert per
 transaction, one connection per writer, with no table lock.
+
+Each row's note also gives the CPU time per save spent in the writers' process(es)
+(``time.process_time``) and in the local PostgreSQL's processes (``/proc``; other users of
+the same server count too), and how much of the machine's CPU stayed idle (``/proc/stat``):
+on a small or shared machine, 4 writers cannot go faster than the spare CPU allows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import statistics
@@ -37,6 +43,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Barrier, Lock
+from pathlib import Path
 from threading import BrokenBarrierError
 from typing import Any
 
@@ -76,6 +83,49 @@ class Sample:
     rate: float  # events/s, all writers together
     latencies: list[float]  # seconds per save
     cpu: float  # CPU seconds the writers' process(es) used in the round
+    idle: float = 0.0  # the machine's idle CPU time in the round (/proc/stat ticks) ...
+    ticks: float = 0.0  # ... out of all its CPU time (every core, steal included)
+    server: float = 0.0  # CPU seconds of the local PostgreSQL's processes in the round
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(idle, total) CPU ticks of the whole machine so far; (0, 0) without /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [float(x) for x in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    # user nice system idle iowait irq softirq steal
+    return fields[3] + fields[4], sum(fields)
+
+
+def _postgres_cpu() -> dict[int, float]:
+    """CPU seconds so far of each process named ``postgres`` on this machine (if it is local)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            name, rest = text[text.index("(") + 1 :].rsplit(")", 1)
+            if name == "postgres":
+                fields = rest.split()
+                found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def _measure(drive: Callable[[float], Sample], seconds: float) -> Sample:
+    """One round of ``drive``, with the machine's idle CPU and the server's CPU meanwhile."""
+    idle, ticks = _machine_cpu()
+    server = _postgres_cpu()
+    sample = drive(seconds)
+    server_after = _postgres_cpu()
+    idle_after, ticks_after = _machine_cpu()
+    return dataclasses.replace(
+        sample,
+        idle=idle_after - idle,
+        ticks=ticks_after - ticks,
+        server=sum(cpu - server[pid] for pid, cpu in server_after.items() if pid in server),
+    )
 
 
 # ------------------------------------------------------------------ raw inserts
@@ -319,7 +369,7 @@ def writer_processes(specs: list[WorkerSpec]) -> Iterator[WriterProcesses]:
 def run(seconds: float, rounds: int = ROUNDS) -> list[Figure]:
     """``seconds`` per configuration, split over ``rounds`` interleaved rounds."""
     per_round = seconds / rounds
-    load_before = os.getloadavg()[0]
+    load = os.getloadavg()[0]
     with open_store("postgres") as where:
         assert where.schema is not None
         settings = {"ours": where.settings(), "library": where.settings(fast_recorder=False)}
@@ -364,12 +414,11 @@ def run(seconds: float, rounds: int = ROUNDS) -> list[Figure]:
                 samples: dict[Key, list[Sample]] = {key: [] for key in drivers}
                 for _ in range(rounds):
                     for key, drive in drivers.items():
-                        samples[key].append(drive(per_round))
+                        samples[key].append(_measure(drive, per_round))
         finally:
             for closer in closers:
                 closer()
-    loads = (load_before, os.getloadavg()[0])
-    return _figures(samples, row_bytes, rounds, per_round, loads)
+    return _figures(samples, row_bytes, rounds, per_round, load)
 
 
 def _threads(ops: list[Op]) -> Callable[[float], Sample]:
@@ -395,6 +444,19 @@ def _writers(way: str, n: int) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _cpu(runs: list[Sample], saves: int) -> str:
+    """CPU per save in the writers' processes and in PostgreSQL's; the machine's idle share."""
+    per_save = 1e3 / max(saves, 1)
+    text = f"CPU per save: writers {sum(s.cpu for s in runs) * per_save:.2f} ms"
+    server = sum(s.server for s in runs)
+    if server > 0:
+        text += f", PostgreSQL {server * per_save:.2f} ms"
+    ticks = sum(s.ticks for s in runs)
+    if ticks:
+        text += f"; machine CPU idle {sum(s.idle for s in runs) / ticks:.0%}"
+    return text
+
+
 def _ms(latencies: list[float], fraction: float) -> str:
     return f"{percentile(latencies, fraction) * 1e3:.2f} ms"
 
@@ -404,7 +466,7 @@ def _figures(
     row_bytes: int,
     rounds: int,
     per_round: float,
-    loads: tuple[float, float],
+    load: float,
 ) -> list[Figure]:
     label = {kind: text.format(row_bytes=row_bytes) for kind, text in _LABEL.items()}
     one, many = min(WRITERS), max(WRITERS)
@@ -416,10 +478,7 @@ def _figures(
                 runs = samples[(way, kind, writers)]
                 lat = [x for s in runs for x in s.latencies]
                 saves = len(lat)
-                cpu = sum(s.cpu for s in runs) / saves if saves else 0.0
-                note = (
-                    f"p50 {_ms(lat, 0.5)}, p99 {_ms(lat, 0.99)}; client CPU {cpu * 1e3:.2f} ms/save"
-                )
+                note = f"p50 {_ms(lat, 0.5)}, p99 {_ms(lat, 0.99)}; {_cpu(runs, saves)}"
                 if writers == one and kind == "raw":
                     note += f"; {rounds} interleaved rounds of {per_round:.2f} s"
                 figures.append(
@@ -446,7 +505,7 @@ def _figures(
                 note = f"{p99}; threads share one process's GIL (the service scales by processes)"
             elif kind == "ours":
                 target = TARGET
-                note = f"{p99}; load average {loads[0]:.2f} at start, {loads[1]:.2f} at end"
+                note = f"{p99}; 1-min load average {load:.2f} before this section"
             else:
                 note = p99
             figures.append(

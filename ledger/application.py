@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,27 +12,28 @@ from uuid import UUID, uuid4
 import structlog
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
     JSONTranscoder,
     Mapper,
-    MapperDeserialisationError,
-    StoredEvent,
 )
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
 from ledger.case import Case
-from ledger.chain import HASH_KEY
 from ledger.enums import ErasureReason
 from ledger.erasure import CaseReferenceIndex, KeyErasure, erasure_id, reference_index_id
-from ledger.errors import CaseNotFound, ConcurrentWrite, IntegrityFailure, StaleVersion
-from ledger.events import CaseEvent, CaseOpened
-from ledger.integrity import GENESIS
-from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, load_or_create_master_key
+from ledger.errors import (
+    CaseNotFound,
+    ConcurrentWrite,
+    IntegrityFailure,
+    NothingToSave,
+    StaleVersion,
+)
+from ledger.events import CASE_EVENT_TYPES
+from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
@@ -45,36 +45,14 @@ from ledger.stores import (
 )
 from ledger.transcodings import register_all
 from ledger.values import Actor, Receipt
+from ledger.verify import UNREADABLE, ChainMapper, Verdict, verify_rows
 
-CASE_OPENED_TOPIC = get_topic(CaseOpened)
+INDEX_TOPIC = get_topic(CaseReferenceIndex.Registered)
+CASE_LISTING_TOPICS = [
+    *(get_topic(cls) for cls in CASE_EVENT_TYPES),
+    INDEX_TOPIC,
+]
 log = structlog.get_logger("ledger")
-
-
-class ChainMapper(Mapper[UUID]):
-    """Marks decoded case events that lost their recorded hash, so the chain check fails."""
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        event = super().to_domain_event(stored_event)
-        if isinstance(event, CaseEvent):
-            vars(event).setdefault(HASH_KEY, "")
-        return event
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of checking one case's chain."""
-
-    case_id: UUID
-    intact: bool
-    events: int
-    head_hash: str
-    version: int | None = None
-    reason: str | None = None
-
-    def __str__(self) -> str:
-        if self.intact:
-            return f"{self.case_id}: intact ({self.events} events)"
-        return f"{self.case_id}: version {self.version}: {self.reason}"
 
 
 class CaseLedger(Application[UUID]):
@@ -94,7 +72,7 @@ class CaseLedger(Application[UUID]):
         if self.store_config.kind == "memory":
             master = AESGCM.generate_key(bit_length=256)
         else:
-            master = load_or_create_master_key(self.settings.master_key_path)
+            master = open_master_key(self.settings.master_key_path, table)
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         self.sealer = Sealer(self.keys)
 
@@ -146,7 +124,7 @@ class CaseLedger(Application[UUID]):
 
     def allocate_reference(self, received_at: datetime) -> str:
         """``ASB-<year>-<6 digits>``: numbers never repeat, and may skip if an opening fails."""
-        year = received_at.year
+        year = received_at.astimezone(UTC).year
         return f"ASB-{year}-{self.references.next_number(year):06d}"
 
     def prepare_opening(
@@ -155,8 +133,8 @@ class CaseLedger(Application[UUID]):
         """The reference for a new case, with the data keys for the case and its people made
         in the same transaction: an opening then commits twice (this, and the events)."""
         scopes = [case_scope(case_id), *(person_scope(ref) for ref in person_refs)]
-        number = self.keys.reserve_opening(received_at.year, scopes)
-        return f"ASB-{received_at.year}-{number:06d}"
+        year = received_at.astimezone(UTC).year
+        return f"ASB-{year}-{self.keys.reserve_opening(year, scopes):06d}"
 
     def save_new_case(self, case: Case) -> Receipt:
         """Saves a newly opened case with its reference index, atomically."""
@@ -168,6 +146,10 @@ class CaseLedger(Application[UUID]):
 
     def _save(self, case: Case, *others: Any) -> Receipt:
         kinds = [type(e).__name__ for e in case.pending_events]
+        if not kinds:
+            # Nothing new: most likely a retry of a save that lost a conflict, whose events
+            # were dropped with it. Saying "saved" here would hide that loss.
+            raise NothingToSave(case.id)
         try:
             recordings = self.save(case, *others)
         except IntegrityError:
@@ -214,14 +196,7 @@ class CaseLedger(Application[UUID]):
             case: Any = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
-        except (
-            IntegrityFailure,
-            OriginatorVersionError,
-            MapperDeserialisationError,
-            AttributeError,
-            KeyError,
-            TypeError,
-        ):
+        except (IntegrityFailure, *UNREADABLE):
             # Let the verifier, which reads the raw rows, name the first bad version.
             verdict = self.verify_case(case_id)
             if verdict.intact:
@@ -242,58 +217,36 @@ class CaseLedger(Application[UUID]):
         return index.case_id if isinstance(index, CaseReferenceIndex) else None
 
     def case_ids(self, page: int = 500) -> Iterator[UUID]:
-        """Every case, in the order opened."""
+        """Every case that any row speaks of: its own events, or its reference index (so a
+        case whose opening, or every event, was removed is still listed, to be checked)."""
+        seen: set[UUID] = set()
         start = 1
         while True:
-            notes = self.recorder.select_notifications(start, page, topics=[CASE_OPENED_TOPIC])
+            notes = self.recorder.select_notifications(start, page, topics=CASE_LISTING_TOPICS)
             for note in notes:
-                yield UUID(str(note.originator_id))
+                case_id = UUID(str(note.originator_id))
+                if note.topic == INDEX_TOPIC:
+                    index = self.mapper.to_domain_event(note)
+                    case_id = getattr(index, "case_id", case_id)
+                if case_id not in seen:
+                    seen.add(case_id)
+                    yield case_id
             if len(notes) < page:
                 return
             start = notes[-1].id + 1
 
     # ------------------------------------------------------------- verifying
 
-    def verify_case(self, case_id: UUID) -> Verdict:
-        """Checks a case's chain from the stored rows; names the first failing version."""
-        stored = self.recorder.select_events(case_id)
-        if not stored:
+    def verify_case(self, case_id: UUID, *, known: bool = False) -> Verdict:
+        """Checks a case's chain from the stored rows; names the first failing version.
+
+        A case with no rows is unknown (``CaseNotFound``) unless ``known`` says something,
+        such as its reference index, shows it existed: then its rows were removed."""
+        rows = self.recorder.select_events(case_id)
+        if not rows and not known:
             raise CaseNotFound(case_id)
-        case: Any = None
-        head = GENESIS
-        for expected, row in enumerate(stored, start=1):
-            version = row.originator_version
-            if version != expected:
-                what = "is missing" if version > expected else "appears twice"
-                return Verdict(
-                    case_id, False, expected - 1, head, expected, f"version {expected} {what}"
-                )
-            try:
-                event = self.mapper.to_domain_event(row)
-                if not isinstance(event, CaseEvent):
-                    return Verdict(
-                        case_id,
-                        False,
-                        expected - 1,
-                        head,
-                        version,
-                        f"{row.topic} is not a case event",
-                    )
-                case = event.mutate(case)
-            except IntegrityFailure as failure:
-                return Verdict(case_id, False, expected - 1, head, version, failure.reason)
-            except Exception as error:
-                return Verdict(
-                    case_id,
-                    False,
-                    expected - 1,
-                    head,
-                    version,
-                    f"stored event cannot be decoded ({type(error).__name__})",
-                )
-            head = case.head_hash
-        return Verdict(case_id, True, len(stored), head)
+        return verify_rows(case_id, rows, self.mapper)
 
     def verify_all(self) -> Iterator[Verdict]:
         for case_id in self.case_ids():
-            yield self.verify_case(case_id)
+            yield self.verify_case(case_id, known=True)

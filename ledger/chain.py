@@ -89,20 +89,32 @@ def plain(value: Any) -> Any:
 
 
 @lru_cache(maxsize=1024)
-def _plain_actor(actor: Actor) -> dict[str, Any]:
-    return {name: plain(getattr(actor, name)) for name in _value_fields(Actor)}
+def _cached_actor(actor: Actor) -> Any:
+    return plain(actor)
+
+
+def _plain_actor(actor: Any) -> Any:
+    """Staff act again and again, so their plain form is cached (when it can be: a decoded
+    actor that was tampered with may not even be hashable)."""
+    try:
+        return _cached_actor(actor)
+    except TypeError:
+        return plain(actor)
 
 
 def commitment_of(event: Any) -> dict[str, Any]:
-    """The commitment of a case event, exactly as an exported envelope reproduces it."""
+    """The commitment of a case event, exactly as an exported envelope reproduces it.
+
+    Every slot goes through ``plain``: a stored event that was tampered with can decode to
+    values of the wrong type, and must then hash differently rather than fail to hash."""
     return commitment(
         case_id=str(event.originator_id),
         version=_int(event.originator_version),
         topic=get_topic(type(event)),
-        recorded_at=event.timestamp.isoformat(),
+        recorded_at=plain(event.timestamp),
         actor=_plain_actor(event.actor),
         fields={name: plain(getattr(event, name)) for name in committed_fields(event.__class__)},
-        prev_hash=event.prev_hash,
+        prev_hash=plain(event.prev_hash),
     )
 
 

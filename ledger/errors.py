@@ -91,6 +91,18 @@ class ConcurrentWrite(LedgerError):
         self.case_id = case_id
 
 
+class NothingToSave(LedgerError):
+    """A save with no new events: after a lost conflict, reload the case and act again."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"case {case_id} has nothing new to save; reload it and act again")
+        self.case_id = case_id
+
+
+class MasterKeyError(LedgerError):
+    """The master key is missing, or is not the one the store's data keys were wrapped with."""
+
+
 class IntegrityFailure(LedgerError):
     """A stored case does not match its hash chain."""
 

@@ -415,3 +415,11 @@ class CaseReopened(CaseEvent):
         case.closure_reason = None
         case.closed_at = None
         case.reopen_count += 1
+
+
+CASE_EVENT_TYPES: tuple[type[CaseEvent], ...] = tuple(
+    cls
+    for cls in list(globals().values())
+    if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not CaseEvent
+)
+"""Every case event class, for listing and checking what the store holds."""

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.errors import Rule, RuleViolation, UnknownKey
+from ledger.errors import MasterKeyError, Rule, RuleViolation, UnknownKey
 
 KEY_BYTES = 32
 _WRAP_TAG = b"asb-ledger/dek/v1\x00"
@@ -66,6 +67,31 @@ class MemoryKeyTable:
 
     def next_number(self, year: int) -> int:
         return self.reserve(year, [])[0]
+
+
+MASTER_CHECK_SCOPE = "asb:master-key-check"
+"""A data key kept only to prove, at start-up, that the master key is the store's own."""
+
+
+def open_master_key(path: Path, table: KeyTable) -> bytes:
+    """The master key for a store: created on first run, refused if it does not fit.
+
+    A store whose data keys exist but whose master key file is missing, or a key file that
+    does not unwrap them, stops the process with a clear error instead of quietly making a
+    new key under which no other process could read."""
+    keyed, _ = table.load_key(MASTER_CHECK_SCOPE)
+    if keyed and not path.exists():
+        raise MasterKeyError(
+            f"the store holds data keys but the master key {path} is missing: restore it"
+        )
+    master = load_or_create_master_key(path)
+    try:
+        KeyStore(table, master, cache_seconds=0).key_for_sealing(MASTER_CHECK_SCOPE)
+    except MasterKeyError:
+        raise MasterKeyError(
+            f"the master key {path} does not unwrap this store's data keys"
+        ) from None
+    return master
 
 
 def load_or_create_master_key(path: Path) -> bytes:
@@ -165,7 +191,10 @@ class KeyStore:
         return cached[0], cached[1]
 
     def _unwrap(self, scope: str, wrapped: bytes) -> tuple[bytes, AESGCM]:
-        key = self._master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
+        try:
+            key = self._master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
+        except InvalidTag:
+            raise MasterKeyError(f"the data key for {scope} does not unwrap") from None
         return self._remember(scope, key)
 
     def _remember(self, scope: str, key: bytes) -> tuple[bytes, AESGCM]:

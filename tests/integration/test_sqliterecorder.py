@@ -32,8 +32,9 @@ class TestLeanApplicationRecorder(
 ):
     @pytest.fixture(autouse=True)
     def _datastore(self, tmp_path: Path) -> None:
+        # Not closed here: the library's concurrency tests leave reader threads finishing
+        # after the test returns, and closing their connections under them crashes SQLite.
         self.datastore = SQLiteDatastore(str(tmp_path / "events.sqlite3"))
-        self.addCleanup(self.datastore.close)
 
     def create_recorder(self) -> LeanSQLiteApplicationRecorder:
         recorder = LeanSQLiteApplicationRecorder(self.datastore)

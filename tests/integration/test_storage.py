@@ -93,3 +93,36 @@ def test_preparing_an_opening_reserves_a_reference_and_the_keys(ledger: CaseLedg
         assert fresh.sealer.unseal(earlier, case_id=case_id, field="name") == "Known Person"
     finally:
         fresh.close()
+
+
+def test_a_missing_or_wrong_master_key_stops_the_ledger(ledger: CaseLedger) -> None:
+    from ledger.errors import MasterKeyError
+
+    ledger.save_new_case(CaseKit(ledger).open())
+    path = ledger.settings.master_key_path
+    original = path.read_bytes()
+    path.unlink()
+    with pytest.raises(MasterKeyError, match="missing"):
+        CaseLedger(ledger.settings)
+    assert not path.exists()
+    path.write_bytes(bytes(32))
+    with pytest.raises(MasterKeyError, match="does not unwrap"):
+        CaseLedger(ledger.settings)
+    path.write_bytes(original)
+    CaseLedger(ledger.settings).close()
+
+
+def test_a_save_with_nothing_new_is_refused_not_reported_as_saved(ledger: CaseLedger) -> None:
+    from ledger.errors import NothingToSave
+
+    kit = CaseKit(ledger)
+    case = kit.open()
+    ledger.save_new_case(case)
+    first, second = ledger.get_case(case.id), ledger.get_case(case.id)
+    kit.incident(first)
+    kit.incident(second)
+    ledger.save_case(first)
+    with pytest.raises(ConcurrentWrite):
+        ledger.save_case(second)
+    with pytest.raises(NothingToSave):
+        ledger.save_case(second)

@@ -412,3 +412,46 @@ def test_the_command_line_verifies_then_names_the_tampered_case(
         assert len(done.stdout.strip().splitlines()) == 1, done
     beside = run_cli(ledger, "--case", str(bystander))
     assert (beside.returncode, beside.stdout.strip()) == (0, "intact"), beside
+
+
+def test_a_field_added_to_a_stored_event_is_named(
+    ledger: CaseLedger, raw: RawEvents, target: UUID, bystander: UUID
+) -> None:
+    _, state = raw.row(target, 4)
+    assert state.startswith(b"{")
+    raw.set_state(target, 4, b'{"injected_note":"Jo Bloggs, 1 High St",' + state[1:])
+    assert_caught(ledger, target, 4, bystander)
+
+
+def test_a_case_whose_opening_was_removed_is_still_listed_and_named(
+    ledger: CaseLedger, raw: RawEvents, target: UUID, bystander: UUID
+) -> None:
+    raw.delete(target, 1)
+    verdicts = {v.case_id: v for v in ledger.verify_all()}
+    assert verdicts[bystander].intact
+    assert (verdicts[target].intact, verdicts[target].version) == (False, 1)
+    done = run_cli(ledger, "--all")
+    assert done.returncode == 1, done
+    assert done.stdout.startswith(f"FAILED case {target} version 1: "), done
+
+
+def test_a_case_whose_every_event_was_removed_is_named_through_its_reference(
+    ledger: CaseLedger, raw: RawEvents, target: UUID, bystander: UUID
+) -> None:
+    reference = "ASB-2026-000002"
+    assert ledger.find_case_id(reference) == target
+    for version in range(1, EVENTS + 1):
+        raw.delete(target, version)
+    verdicts = {v.case_id: v for v in ledger.verify_all()}
+    assert verdicts[target].intact is False
+    assert verdicts[target].reason == "the case's events are missing"
+    for args in (("--all",), ("--case", reference), ("--case", str(target))):
+        done = run_cli(ledger, *args)
+        assert done.returncode == 1, done
+        assert done.stdout.startswith(f"FAILED case {target} version 1: "), done
+
+
+def test_an_unknown_case_is_bad_usage_not_a_failure(ledger: CaseLedger, bystander: UUID) -> None:
+    for unknown in ("ASB-2026-999999", str(uuid4())):
+        done = run_cli(ledger, "--case", unknown)
+        assert (done.returncode, done.stdout) == (2, ""), done

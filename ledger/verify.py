@@ -1,0 +1,85 @@
+"""Checking a case's stored rows against its hash chain, naming the first bad version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import OriginatorVersionError
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.utils import TopicError
+
+from ledger.chain import HASH_KEY
+from ledger.errors import IntegrityFailure
+from ledger.events import CaseEvent
+from ledger.integrity import GENESIS, NotCanonicalisable
+
+UNREADABLE = (MapperDeserialisationError, TopicError, NotCanonicalisable, OriginatorVersionError)
+"""What tampered rows raise while being decoded; anything else is a bug, not a finding."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking one case's chain."""
+
+    case_id: UUID
+    intact: bool
+    events: int
+    head_hash: str
+    version: int | None = None
+    reason: str | None = None
+
+
+@cache
+def declared_fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+class ChainMapper(Mapper[UUID]):
+    """Refuses stored case events whose fields differ from their class's, and marks those
+    that lost their recorded hash so the chain check fails on them."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = super().to_domain_event(stored_event)
+        if isinstance(event, CaseEvent):
+            state = vars(event)
+            declared = declared_fields(type(event))
+            if state.keys() - declared - {HASH_KEY} or declared - state.keys():
+                raise IntegrityFailure(
+                    event.originator_id,
+                    event.originator_version,
+                    "stored event's fields differ from its class's: fields added or removed",
+                )
+            state.setdefault(HASH_KEY, "")
+        return event
+
+
+def verify_rows(case_id: UUID, rows: Sequence[StoredEvent], mapper: Mapper[UUID]) -> Verdict:
+    """Folds the rows through the aggregate's own chain check; the first failure is named."""
+    if not rows:
+        return Verdict(case_id, False, 0, GENESIS, 1, "the case's events are missing")
+    case: Any = None
+    head = GENESIS
+    for expected, row in enumerate(rows, start=1):
+        version = row.originator_version
+        if version != expected:
+            what = "is missing" if version > expected else "appears twice"
+            return Verdict(
+                case_id, False, expected - 1, head, expected, f"version {expected} {what}"
+            )
+        try:
+            event = mapper.to_domain_event(row)
+            if not isinstance(event, CaseEvent):
+                reason = f"{row.topic} is not a case event"
+                return Verdict(case_id, False, expected - 1, head, version, reason)
+            case = event.mutate(case)
+        except IntegrityFailure as failure:
+            return Verdict(case_id, False, expected - 1, head, version, failure.reason)
+        except UNREADABLE as error:
+            reason = f"stored event cannot be decoded ({type(error).__name__})"
+            return Verdict(case_id, False, expected - 1, head, version, reason)
+        head = case.head_hash
+    return Verdict(case_id, True, len(rows), head)
