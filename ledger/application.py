@@ -20,7 +20,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from ledger.case import Case
 from ledger.enums import ErasureReason
@@ -98,6 +98,11 @@ class CaseLedger(Application[UUID]):
                 self.factory.datastore, self.factory.env_create_table()
             )
         return super().construct_recorder()
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the settings translated from ``ASB_*`` reach the library: a stray
+        ``PERSISTENCE_MODULE`` or ``CASELEDGER_*`` in the environment is ignored."""
+        return Environment(name, dict(env or {}))
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ChainMapper)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from psycopg.conninfo import make_conninfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -69,6 +70,12 @@ class Settings(BaseSettings):
             if not dbname:
                 raise ValueError("ASB_DATABASE_URL: a postgresql URL must name the database")
             query = parse_qs(parts.query)
+            unknown = sorted(set(query) - {"schema"})
+            if unknown:
+                raise ValueError(
+                    f"ASB_DATABASE_URL: only ?schema= is understood, not {unknown};"
+                    " set TLS and other libpq options with PGSSLMODE, PGSSLROOTCERT, ..."
+                )
             schema = query.get("schema", ["public"])[0]
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -80,12 +87,13 @@ class Settings(BaseSettings):
                 "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
                 "POSTGRES_SCHEMA": schema,
             }
-            conninfo = (
-                f"host={env['POSTGRES_HOST']} port={env['POSTGRES_PORT']} dbname={dbname}"
-                f" user={env['POSTGRES_USER']}"
+            conninfo = make_conninfo(
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                dbname=dbname,
+                user=env["POSTGRES_USER"],
+                **({"password": env["POSTGRES_PASSWORD"]} if env["POSTGRES_PASSWORD"] else {}),
             )
-            if env["POSTGRES_PASSWORD"]:
-                conninfo += f" password={env['POSTGRES_PASSWORD']}"
             return StoreConfig(
                 kind="postgres", library_env=env, postgres_conninfo=conninfo, postgres_schema=schema
             )

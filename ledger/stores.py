@@ -203,9 +203,13 @@ class PostgresSidecar:
                     "WITH added AS (INSERT INTO {keys} (scope, wrapped)"
                     " SELECT * FROM unnest(%s::text[], %s::bytea[])"
                     " ON CONFLICT DO NOTHING RETURNING scope)"
-                    " SELECT nextval('{sequence}'), ARRAY(SELECT scope FROM added)"
-                ).format(keys=self._keys, sequence=sequence),
-                ([scope for scope, _ in rows], [wrapped for _, wrapped in rows]),
+                    " SELECT nextval(%s::regclass), ARRAY(SELECT scope FROM added)"
+                ).format(keys=self._keys),
+                (
+                    [scope for scope, _ in rows],
+                    [wrapped for _, wrapped in rows],
+                    sequence.as_string(conn),
+                ),
             ).fetchone()
         assert found is not None
         return int(found[0]), set(found[1])

@@ -47,3 +47,36 @@ def test_postgres_password_key_is_present_even_when_empty() -> None:
 def test_unusable_urls_are_refused(url: str) -> None:
     with pytest.raises(ValueError, match="ASB_DATABASE_URL"):
         Settings(database_url=url).store()
+
+
+def test_the_connection_string_is_quoted_not_concatenated() -> None:
+    config = Settings(database_url="postgresql://asb:x%20sslmode%3Ddisable@db/my%20db").store()
+    from psycopg.conninfo import conninfo_to_dict
+
+    assert config.postgres_conninfo is not None
+    assert conninfo_to_dict(config.postgres_conninfo) == {
+        "host": "db",
+        "port": "5432",
+        "dbname": "my db",
+        "user": "asb",
+        "password": "x sslmode=disable",
+    }
+
+
+def test_options_other_than_schema_are_refused_not_dropped() -> None:
+    with pytest.raises(ValueError, match="PGSSLMODE"):
+        Settings(database_url="postgresql://asb@db/ledger?sslmode=require").store()
+
+
+def test_stray_library_settings_in_the_environment_are_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ledger.application import CaseLedger
+
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.popo")
+    monkeypatch.setenv("CASELEDGER_PERSISTENCE_MODULE", "eventsourcing.popo")
+    ledger = CaseLedger(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/l.db"))
+    try:
+        assert type(ledger.recorder).__module__ == "ledger.sqliterecorder"
+    finally:
+        ledger.close()
