@@ -207,7 +207,3 @@ class KeyStore:
         with self._lock:
             self._cache.pop(scope, None)
         return self.table.destroy_key(scope)
-
-    def is_destroyed(self, scope: str) -> bool:
-        exists, wrapped = self.table.load_key(scope)
-        return exists and wrapped is None

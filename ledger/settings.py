@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,7 +21,6 @@ class StoreConfig:
     sqlite_path: str | None = None
     postgres_conninfo: str | None = None
     postgres_schema: str = "public"
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class Settings(BaseSettings):
