@@ -7,14 +7,16 @@ changes state, because it runs again on every replay (no clocks, no I/O).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from ledger import events, rules
+from ledger.case_closure import ClosureSteps
+from ledger.case_partnership import PartnershipSteps
+from ledger.case_plan import PlanSteps
 from ledger.case_state import (
     Assessment,
     CaseReviewRequest,
@@ -28,44 +30,28 @@ from ledger.case_state import (
     SupportReferral,
     Timescales,
 )
+from ledger.case_steps import utc as _utc
 from ledger.enums import (
     ActionStatus,
     Agency,
-    CaseReviewDecision,
     Category,
     Channel,
     ClosureReason,
-    ConsentStatus,
-    ContactDirection,
     ContactMethod,
-    ContactOutcome,
     Department,
-    EnforcementTool,
     HarmIndicator,
     IncidentType,
-    LawfulBasis,
-    LegalGateway,
     PersonRole,
-    ReviewOutcome,
     RiskLevel,
-    SharePurpose,
-    SpecialCategoryCondition,
-    SupportService,
     Vulnerability,
 )
 from ledger.errors import Rule, RuleViolation
 from ledger.integrity import GENESIS
 from ledger.risk import instrument as find_instrument
-from ledger.values import Actor, Feedback, PersonDetails, Recipient, RiskOverride, Sealed
+from ledger.values import Actor, PersonDetails, RiskOverride, Sealed
 
 
-def _utc(moment: datetime, name: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise RuleViolation(Rule.TIMEZONE_REQUIRED, f"{name} must carry a timezone")
-    return moment.astimezone(UTC)
-
-
-class Case(Aggregate):
+class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
     """One ASB case, from the first complaint to formal closure."""
 
     def __init__(
@@ -277,433 +263,6 @@ class Case(Aggregate):
             assessor=actor.user_id,
             victim_ref=victim_ref,
             rationale=rationale,
-        )
-
-    def plan_action(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        action_id: str,
-        description: Sealed | None,
-        owner_agency: Agency | None,
-        owner_officer: str | None,
-        due: date | None,
-    ) -> None:
-        """Adds an action to the plan: it needs an owner and a due date."""
-        self._open("plan an action")
-        rules.require(description, "description")
-        if owner_agency is None or not (owner_officer or "").strip():
-            raise RuleViolation(
-                Rule.ACTION_OWNER_REQUIRED, "an action needs an owner agency and officer"
-            )
-        if due is None:
-            raise RuleViolation(Rule.ACTION_DUE_REQUIRED, "an action needs a due date")
-        if action_id in self.actions:
-            raise RuleViolation(Rule.ACTION_DUPLICATE, f"action {action_id} already planned")
-        self.trigger_event(
-            events.ActionPlanned,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            action_id=action_id,
-            description=description,
-            owner_agency=owner_agency,
-            owner_officer=(owner_officer or "").strip(),
-            due=due,
-        )
-
-    def complete_action(
-        self, *, actor: Actor, occurred_at: datetime, action_id: str, outcome: Sealed | None
-    ) -> None:
-        """Marks a planned action done, with its outcome."""
-        self._finish_action(events.ActionCompleted, actor, occurred_at, action_id, outcome)
-
-    def cancel_action(
-        self, *, actor: Actor, occurred_at: datetime, action_id: str, outcome: Sealed | None
-    ) -> None:
-        """Cancels a planned action, with the reason."""
-        self._finish_action(events.ActionCancelled, actor, occurred_at, action_id, outcome)
-
-    def _finish_action(
-        self,
-        event_class: type[Any],
-        actor: Actor,
-        occurred_at: datetime,
-        action_id: str,
-        outcome: Sealed | None,
-    ) -> None:
-        self._open("change an action")
-        rules.require(outcome, "outcome")
-        action = self.actions.get(action_id)
-        if action is None:
-            raise RuleViolation(Rule.ACTION_UNKNOWN, f"no action {action_id} in the plan")
-        if action.status is not ActionStatus.OPEN:
-            raise RuleViolation(
-                Rule.ACTION_NOT_OPEN, f"action {action_id} is {action.status.value}"
-            )
-        self.trigger_event(
-            event_class,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            action_id=action_id,
-            outcome=outcome,
-        )
-
-    def agree_timescales(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        first_contact_due: date,
-        next_review_due: date,
-        target_resolution: date,
-        agreed_with: tuple[Agency, ...] = (),
-    ) -> None:
-        """Records timescales agreed with the victim and partners."""
-        self._open("agree timescales")
-        if not first_contact_due <= target_resolution or not next_review_due <= target_resolution:
-            raise RuleViolation(
-                Rule.TIMESCALES_ORDER,
-                "first contact and next review must fall on or before the target resolution",
-            )
-        self.trigger_event(
-            events.TimescalesAgreed,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            first_contact_due=first_contact_due,
-            next_review_due=next_review_due,
-            target_resolution=target_resolution,
-            agreed_with=tuple(dict.fromkeys(agreed_with)),
-        )
-
-    def record_contact(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        person_ref: UUID,
-        method: ContactMethod,
-        direction: ContactDirection,
-        outcome: ContactOutcome,
-        summary: Sealed | None,
-    ) -> None:
-        """Records a contact, or an attempt, with a linked person."""
-        self._open("record a contact")
-        rules.require(summary, "summary")
-        self._require_linked((person_ref,), "person_ref")
-        self.trigger_event(
-            events.ContactRecorded,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            person_ref=person_ref,
-            method=method,
-            direction=direction,
-            outcome=outcome,
-            summary=summary,
-            preferred_method_used=method is self.preferred_contact,
-        )
-
-    def refer_for_support(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        person_ref: UUID,
-        service: SupportService,
-        organisation: str,
-        needs: Sealed | None,
-        consent: ConsentStatus,
-        consent_note: Sealed | None = None,
-    ) -> None:
-        """Refers a person to a support service, recording consent or why it was not needed."""
-        self._open("make a support referral")
-        rules.require(needs, "needs")
-        self._require_linked((person_ref,), "person_ref")
-        rules.check_support_consent(consent, consent_note)
-        self.trigger_event(
-            events.SupportReferralMade,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            person_ref=person_ref,
-            service=service,
-            organisation=rules.text(organisation, "organisation"),
-            needs=needs,
-            consent=consent,
-            consent_note=consent_note,
-        )
-
-    def share_information(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        share_id: UUID,
-        recipient: Recipient | None,
-        items: tuple[str, ...],
-        purpose: SharePurpose | None,
-        justification: Sealed | None,
-        lawful_basis: LawfulBasis | None,
-        gateway: LegalGateway,
-        includes_special_category: bool,
-        condition: SpecialCategoryCondition | None,
-        consent: ConsentStatus,
-        consent_note: Sealed | None,
-        authorised_by: str,
-        protocol_reference: str = "One Staffordshire ISP",
-        onward_use_permitted: bool = False,
-    ) -> None:
-        """Shares named items with a relevant organisation under the sharing protocol."""
-        self._open("share information")
-        checked = rules.check_share(
-            recipient=recipient,
-            items=items,
-            purpose=purpose,
-            justification=justification,
-            lawful_basis=lawful_basis,
-            includes_special_category=includes_special_category,
-            condition=condition,
-            consent=consent,
-            consent_note=consent_note,
-            authorised_by=authorised_by,
-            known_incidents=self.incidents.keys(),
-            known_persons=self.persons.keys(),
-        )
-        self.trigger_event(
-            events.InformationShared,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            share_id=share_id,
-            recipient=recipient,
-            items=checked,
-            purpose=purpose,
-            justification=justification,
-            lawful_basis=lawful_basis,
-            gateway=gateway,
-            includes_special_category=includes_special_category,
-            condition=condition,
-            consent=consent,
-            consent_note=consent_note,
-            authorised_by=authorised_by.strip(),
-            protocol_reference=rules.text(protocol_reference, "protocol_reference"),
-            onward_use_permitted=onward_use_permitted,
-        )
-
-    def refer_to_police(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        incident_ids: tuple[UUID, ...],
-        police_reference: str,
-        disseminated_at: datetime,
-    ) -> None:
-        """Records that incidents were disseminated to the police."""
-        self._open("refer to the police")
-        ids = tuple(dict.fromkeys(incident_ids))
-        if not ids:
-            raise RuleViolation(Rule.POLICE_REFERRAL_INCIDENTS, "name the incidents referred")
-        unknown = [str(i) for i in ids if i not in self.incidents]
-        if unknown:
-            raise RuleViolation(Rule.INCIDENT_UNKNOWN, f"no such incidents: {', '.join(unknown)}")
-        if all(self.incidents[i].police_referred for i in ids):
-            raise RuleViolation(
-                Rule.POLICE_REFERRAL_DUPLICATE, "these incidents were already referred"
-            )
-        self.trigger_event(
-            events.PoliceReferralMade,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            incident_ids=ids,
-            police_reference=rules.text(police_reference, "police_reference"),
-            disseminated_at=_utc(disseminated_at, "disseminated_at"),
-        )
-
-    def add_agency(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        agency: Agency,
-        organisation: str,
-        role: Sealed | None,
-        contact: Sealed | None = None,
-    ) -> None:
-        """Adds a partner agency to the case."""
-        self._open("add an agency")
-        name = rules.text(organisation, "organisation")
-        if name in self.agencies:
-            raise RuleViolation(Rule.AGENCY_ALREADY_JOINED, f"{name} is already on the case")
-        self.trigger_event(
-            events.AgencyJoined,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            agency=agency,
-            organisation=name,
-            role=rules.require(role, "role"),
-            contact=contact,
-        )
-
-    def take_enforcement_action(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        tool: EnforcementTool,
-        subject_ref: UUID,
-        legislation: str,
-        outcome: Sealed | None,
-    ) -> None:
-        """Records a formal tool used against a linked alleged perpetrator."""
-        self._open("record enforcement")
-        rules.require(outcome, "outcome")
-        person = self.persons.get(subject_ref)
-        if person is None or PersonRole.ALLEGED_PERPETRATOR not in person.roles:
-            raise RuleViolation(
-                Rule.ENFORCEMENT_SUBJECT, "the subject must be linked as an alleged perpetrator"
-            )
-        rules.check_enforcement_sequence(tool, subject_ref, self.enforcement)
-        self.trigger_event(
-            events.EnforcementActionTaken,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            tool=tool,
-            subject_ref=subject_ref,
-            legislation=rules.text(legislation, "legislation"),
-            outcome=outcome,
-        )
-
-    def review(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        outcome: ReviewOutcome,
-        notes: Sealed | None,
-        next_review_due: date,
-    ) -> None:
-        """Records a case review and the next review date."""
-        self._open("review")
-        rules.require(notes, "notes")
-        self.trigger_event(
-            events.CaseReviewed,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            outcome=outcome,
-            notes=notes,
-            next_review_due=next_review_due,
-        )
-
-    def request_case_review(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        request_id: UUID,
-        applicant_ref: UUID,
-        received_at: datetime,
-    ) -> None:
-        """Records an ASB Case Review (Community Trigger) request by a linked person."""
-        self._open("request a case review (reopen it first)")
-        if request_id in self.case_reviews:
-            raise RuleViolation(Rule.CASE_REVIEW_DUPLICATE, f"request {request_id} already made")
-        self._require_linked((applicant_ref,), "applicant_ref")
-        self.trigger_event(
-            events.CaseReviewRequested,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            request_id=request_id,
-            applicant_ref=applicant_ref,
-            received_at=_utc(received_at, "received_at"),
-        )
-
-    def decide_case_review(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        request_id: UUID,
-        decision: CaseReviewDecision,
-        outcome: Sealed | None,
-    ) -> None:
-        """Records the threshold decision and outcome of an ASB Case Review."""
-        self._open("decide a case review")
-        rules.require(outcome, "outcome")
-        request = self.case_reviews.get(request_id)
-        if request is None:
-            raise RuleViolation(Rule.CASE_REVIEW_UNKNOWN, f"no case review request {request_id}")
-        if (
-            request.decision is not CaseReviewDecision.PENDING
-            or decision is CaseReviewDecision.PENDING
-        ):
-            raise RuleViolation(Rule.CASE_REVIEW_DECIDED, "a case review is decided once")
-        self.trigger_event(
-            events.CaseReviewDecided,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            request_id=request_id,
-            decision=decision,
-            outcome=outcome,
-        )
-
-    def close(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        reason: ClosureReason,
-        full_reasons: Sealed | None,
-        feedback: Feedback | None,
-        explanation: Sealed | None = None,
-        advice: Sealed | None = None,
-    ) -> None:
-        """Closes the case formally, with full reasons and feedback to the complainant."""
-        self._open("close it again")
-        when = _utc(occurred_at, "occurred_at")
-        if full_reasons is None:
-            raise RuleViolation(Rule.CLOSURE_REASONS_REQUIRED, "a closure needs full reasons")
-        if feedback is None:
-            raise RuleViolation(Rule.CLOSURE_FEEDBACK_REQUIRED, "a closure needs feedback given")
-        used_preferred = feedback.method is self.preferred_contact
-        if not used_preferred and feedback.why_not_preferred is None:
-            raise RuleViolation(
-                Rule.CLOSURE_PREFERRED_METHOD,
-                f"feedback was not by the preferred method ({self.preferred_contact.value}):"
-                " record why",
-            )
-        if reason.needs_explanation_and_advice and (explanation is None or advice is None):
-            raise RuleViolation(
-                Rule.CLOSURE_EXPLANATION_REQUIRED,
-                f"a {reason.value} closure needs the explanation and the advice given",
-            )
-        rules.check_closure_authority(self, actor)
-        if reason is ClosureReason.NO_CONTACT:
-            rules.check_no_contact(self.contacts, self.complainant_ref, when)
-        self.trigger_event(
-            events.CaseClosed,
-            actor=actor,
-            occurred_at=when,
-            reason=reason,
-            full_reasons=full_reasons,
-            feedback=replace(
-                feedback,
-                given_at=_utc(feedback.given_at, "feedback.given_at"),
-                preferred_method_used=used_preferred,
-            ),
-            explanation=explanation,
-            advice=advice,
-        )
-
-    def reopen(self, *, actor: Actor, occurred_at: datetime, reason: Sealed | None) -> None:
-        """Reopens a closed case."""
-        if not self.closed:
-            raise RuleViolation(Rule.CASE_NOT_CLOSED, "only a closed case can be reopened")
-        if reason is None:
-            raise RuleViolation(Rule.REOPEN_REASON_REQUIRED, "a reopening needs a reason")
-        self.trigger_event(
-            events.CaseReopened,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            reason=reason,
         )
 
     # ------------------------------------------------------------ queries

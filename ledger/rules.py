@@ -16,6 +16,7 @@ from ledger.enums import (
     ContactMethod,
     EnforcementTool,
     LawfulBasis,
+    RiskLevel,
     Role,
     SharePurpose,
     SpecialCategoryCondition,
@@ -24,7 +25,6 @@ from ledger.errors import Rule, RuleViolation
 from ledger.values import Actor, Recipient, Sealed, case_scope, person_scope
 
 if TYPE_CHECKING:
-    from ledger.case import Case
     from ledger.case_state import Contact, Enforcement
 
 T = TypeVar("T")
@@ -151,15 +151,21 @@ def check_enforcement_sequence(
         )
 
 
-def check_closure_authority(case: Case, actor: Actor) -> None:
+def check_closure_authority(
+    actor: Actor,
+    *,
+    risk_level: RiskLevel | None,
+    unreferred: Sequence[UUID],
+    open_actions: Sequence[str],
+) -> None:
     """High risk, an unreferred criminal incident or an open action needs a supervisor."""
     blockers = []
-    if case.risk_level is not None and case.risk_level.rank >= 2:
+    if risk_level is RiskLevel.HIGH:
         blockers.append("the case is assessed high risk")
-    if case.unreferred_criminal_incidents:
+    if unreferred:
         blockers.append("a criminal incident has not been referred to the police")
-    if case.open_actions:
-        blockers.append(f"actions are still open: {', '.join(case.open_actions)}")
+    if open_actions:
+        blockers.append(f"actions are still open: {', '.join(open_actions)}")
     if blockers and actor.role not in {Role.SUPERVISOR, Role.ADMIN}:
         raise RuleViolation(
             Rule.CLOSURE_NEEDS_SUPERVISOR,

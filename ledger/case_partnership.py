@@ -1,0 +1,280 @@
+"""Working with others: contacts, support, sharing, police, agencies, enforcement, case reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ledger import events, rules
+from ledger.case_steps import CaseSteps
+from ledger.case_steps import utc as _utc
+from ledger.enums import (
+    Agency,
+    CaseReviewDecision,
+    ConsentStatus,
+    ContactDirection,
+    ContactMethod,
+    ContactOutcome,
+    EnforcementTool,
+    LawfulBasis,
+    LegalGateway,
+    PersonRole,
+    SharePurpose,
+    SpecialCategoryCondition,
+    SupportService,
+)
+from ledger.errors import Rule, RuleViolation
+from ledger.values import Actor, Recipient, Sealed
+
+
+class PartnershipSteps(CaseSteps):
+    """Contacts, support referrals, sharing, police referrals, agencies, enforcement and
+    ASB Case Reviews."""
+
+    def record_contact(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        person_ref: UUID,
+        method: ContactMethod,
+        direction: ContactDirection,
+        outcome: ContactOutcome,
+        summary: Sealed | None,
+    ) -> None:
+        """Records a contact, or an attempt, with a linked person."""
+        self._open("record a contact")
+        rules.require(summary, "summary")
+        self._require_linked((person_ref,), "person_ref")
+        self.trigger_event(
+            events.ContactRecorded,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            person_ref=person_ref,
+            method=method,
+            direction=direction,
+            outcome=outcome,
+            summary=summary,
+            preferred_method_used=method is self.preferred_contact,
+        )
+
+    def refer_for_support(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        person_ref: UUID,
+        service: SupportService,
+        organisation: str,
+        needs: Sealed | None,
+        consent: ConsentStatus,
+        consent_note: Sealed | None = None,
+    ) -> None:
+        """Refers a person to a support service, recording consent or why it was not needed."""
+        self._open("make a support referral")
+        rules.require(needs, "needs")
+        self._require_linked((person_ref,), "person_ref")
+        rules.check_support_consent(consent, consent_note)
+        self.trigger_event(
+            events.SupportReferralMade,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            person_ref=person_ref,
+            service=service,
+            organisation=rules.text(organisation, "organisation"),
+            needs=needs,
+            consent=consent,
+            consent_note=consent_note,
+        )
+
+    def share_information(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        share_id: UUID,
+        recipient: Recipient | None,
+        items: tuple[str, ...],
+        purpose: SharePurpose | None,
+        justification: Sealed | None,
+        lawful_basis: LawfulBasis | None,
+        gateway: LegalGateway,
+        includes_special_category: bool,
+        condition: SpecialCategoryCondition | None,
+        consent: ConsentStatus,
+        consent_note: Sealed | None,
+        authorised_by: str,
+        protocol_reference: str = "One Staffordshire ISP",
+        onward_use_permitted: bool = False,
+    ) -> None:
+        """Shares named items with a relevant organisation under the sharing protocol."""
+        self._open("share information")
+        checked = rules.check_share(
+            recipient=recipient,
+            items=items,
+            purpose=purpose,
+            justification=justification,
+            lawful_basis=lawful_basis,
+            includes_special_category=includes_special_category,
+            condition=condition,
+            consent=consent,
+            consent_note=consent_note,
+            authorised_by=authorised_by,
+            known_incidents=self.incidents.keys(),
+            known_persons=self.persons.keys(),
+        )
+        self.trigger_event(
+            events.InformationShared,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            share_id=share_id,
+            recipient=recipient,
+            items=checked,
+            purpose=purpose,
+            justification=justification,
+            lawful_basis=lawful_basis,
+            gateway=gateway,
+            includes_special_category=includes_special_category,
+            condition=condition,
+            consent=consent,
+            consent_note=consent_note,
+            authorised_by=authorised_by.strip(),
+            protocol_reference=rules.text(protocol_reference, "protocol_reference"),
+            onward_use_permitted=onward_use_permitted,
+        )
+
+    def refer_to_police(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        incident_ids: tuple[UUID, ...],
+        police_reference: str,
+        disseminated_at: datetime,
+    ) -> None:
+        """Records that incidents were disseminated to the police."""
+        self._open("refer to the police")
+        ids = tuple(dict.fromkeys(incident_ids))
+        if not ids:
+            raise RuleViolation(Rule.POLICE_REFERRAL_INCIDENTS, "name the incidents referred")
+        unknown = [str(i) for i in ids if i not in self.incidents]
+        if unknown:
+            raise RuleViolation(Rule.INCIDENT_UNKNOWN, f"no such incidents: {', '.join(unknown)}")
+        if all(self.incidents[i].police_referred for i in ids):
+            raise RuleViolation(
+                Rule.POLICE_REFERRAL_DUPLICATE, "these incidents were already referred"
+            )
+        self.trigger_event(
+            events.PoliceReferralMade,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            incident_ids=ids,
+            police_reference=rules.text(police_reference, "police_reference"),
+            disseminated_at=_utc(disseminated_at, "disseminated_at"),
+        )
+
+    def add_agency(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        agency: Agency,
+        organisation: str,
+        role: Sealed | None,
+        contact: Sealed | None = None,
+    ) -> None:
+        """Adds a partner agency to the case."""
+        self._open("add an agency")
+        name = rules.text(organisation, "organisation")
+        if name in self.agencies:
+            raise RuleViolation(Rule.AGENCY_ALREADY_JOINED, f"{name} is already on the case")
+        self.trigger_event(
+            events.AgencyJoined,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            agency=agency,
+            organisation=name,
+            role=rules.require(role, "role"),
+            contact=contact,
+        )
+
+    def take_enforcement_action(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        tool: EnforcementTool,
+        subject_ref: UUID,
+        legislation: str,
+        outcome: Sealed | None,
+    ) -> None:
+        """Records a formal tool used against a linked alleged perpetrator."""
+        self._open("record enforcement")
+        rules.require(outcome, "outcome")
+        person = self.persons.get(subject_ref)
+        if person is None or PersonRole.ALLEGED_PERPETRATOR not in person.roles:
+            raise RuleViolation(
+                Rule.ENFORCEMENT_SUBJECT, "the subject must be linked as an alleged perpetrator"
+            )
+        rules.check_enforcement_sequence(tool, subject_ref, self.enforcement)
+        self.trigger_event(
+            events.EnforcementActionTaken,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            tool=tool,
+            subject_ref=subject_ref,
+            legislation=rules.text(legislation, "legislation"),
+            outcome=outcome,
+        )
+
+    def request_case_review(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        request_id: UUID,
+        applicant_ref: UUID,
+        received_at: datetime,
+    ) -> None:
+        """Records an ASB Case Review (Community Trigger) request by a linked person."""
+        self._open("request a case review (reopen it first)")
+        if request_id in self.case_reviews:
+            raise RuleViolation(Rule.CASE_REVIEW_DUPLICATE, f"request {request_id} already made")
+        self._require_linked((applicant_ref,), "applicant_ref")
+        self.trigger_event(
+            events.CaseReviewRequested,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            request_id=request_id,
+            applicant_ref=applicant_ref,
+            received_at=_utc(received_at, "received_at"),
+        )
+
+    def decide_case_review(
+        self,
+        *,
+        actor: Actor,
+        occurred_at: datetime,
+        request_id: UUID,
+        decision: CaseReviewDecision,
+        outcome: Sealed | None,
+    ) -> None:
+        """Records the threshold decision and outcome of an ASB Case Review."""
+        self._open("decide a case review")
+        rules.require(outcome, "outcome")
+        request = self.case_reviews.get(request_id)
+        if request is None:
+            raise RuleViolation(Rule.CASE_REVIEW_UNKNOWN, f"no case review request {request_id}")
+        if (
+            request.decision is not CaseReviewDecision.PENDING
+            or decision is CaseReviewDecision.PENDING
+        ):
+            raise RuleViolation(Rule.CASE_REVIEW_DECIDED, "a case review is decided once")
+        self.trigger_event(
+            events.CaseReviewDecided,
+            actor=actor,
+            occurred_at=_utc(occurred_at, "occurred_at"),
+            request_id=request_id,
+            decision=decision,
+            outcome=outcome,
+        )
