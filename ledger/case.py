@@ -104,7 +104,8 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         rules.check_seal_scopes(self.id, kwargs)
         kwargs["prev_hash"] = self.head_hash
-        super().trigger_event(event_class, **kwargs)
+        with rules.valid_text():
+            super().trigger_event(event_class, **kwargs)
 
     def _open(self, action: str) -> None:
         if self.closed:
@@ -143,24 +144,25 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
                 "complainant_ref": complainant_ref,
             },
         )
-        return cls._create(
-            events.CaseOpened,
-            id=case_id,
-            actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
-            prev_hash=GENESIS,
-            reference=reference,
-            channel=channel,
-            received_at=_utc(received_at, "received_at"),
-            category=category,
-            description=description,
-            location=location,
-            lead_department=lead_department,
-            complainant_ref=complainant_ref,
-            complainant=complainant,
-            preferred_contact=preferred_contact,
-            ward=ward,
-        )
+        with rules.valid_text():
+            return cls._create(
+                events.CaseOpened,
+                id=case_id,
+                actor=actor,
+                occurred_at=_utc(occurred_at, "occurred_at"),
+                prev_hash=GENESIS,
+                reference=reference,
+                channel=channel,
+                received_at=_utc(received_at, "received_at"),
+                category=category,
+                description=description,
+                location=location,
+                lead_department=lead_department,
+                complainant_ref=complainant_ref,
+                complainant=complainant,
+                preferred_contact=preferred_contact,
+                ward=ward,
+            )
 
     def link_person(
         self,

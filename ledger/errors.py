@@ -12,6 +12,7 @@ class Rule(Enum):
     CASE_CLOSED = "case.closed"
     CASE_NOT_CLOSED = "case.not_closed"
     TEXT_REQUIRED = "field.text_required"
+    TEXT_INVALID = "field.text_invalid"
     TIMEZONE_REQUIRED = "field.timezone_required"
     PERSON_NOT_LINKED = "person.not_linked"
     PERSON_ALREADY_LINKED = "person.already_linked"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -227,3 +228,13 @@ def _sealed_in(value: Any, path: str) -> Iterator[tuple[str, Sealed]]:
     elif is_dataclass(value) and not isinstance(value, type):
         for item in fields(value):
             yield from _sealed_in(getattr(value, item.name), f"{path}.{item.name}")
+
+
+@contextmanager
+def valid_text() -> Iterator[None]:
+    """Text that cannot be encoded (a lone surrogate) fails when the event is hashed, before
+    any state changes: report it as a broken rule, not a crash."""
+    try:
+        yield
+    except UnicodeEncodeError:
+        raise RuleViolation(Rule.TEXT_INVALID, "text must be valid Unicode") from None

@@ -307,6 +307,22 @@ def test_an_incident_needs_a_description(case: Case) -> None:
     )
 
 
+def test_text_that_is_not_valid_unicode_is_refused(kit: CaseKit, case: Case) -> None:
+    incident = kit.incident(case, criminal=True)
+    case.collect_events()
+    refused(
+        case,
+        Rule.TEXT_INVALID,
+        lambda: case.refer_to_police(
+            actor=CASEWORKER,
+            occurred_at=T0,
+            incident_ids=(incident,),
+            police_reference="SP-\ud800",
+            disseminated_at=T0,
+        ),
+    )
+
+
 def test_times_need_a_timezone(case: Case) -> None:
     naive = datetime(2026, 1, 1, 9)
     refused(
