@@ -40,7 +40,6 @@ from ledger.settings import Settings, StoreConfig
 from ledger.sqliterecorder import LeanSQLiteApplicationRecorder, lean_application_recorder
 from ledger.stores import (
     PostgresSidecar,
-    ReferenceCounter,
     SQLiteSidecar,
 )
 from ledger.transcodings import register_all
@@ -65,10 +64,9 @@ class CaseLedger(Application[UUID]):
         self.store_config: StoreConfig = self.settings.store()
         if self.store_config.sqlite_path is not None:
             Path(self.store_config.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-        table, counter = self._sidecar(self.store_config)
+        table = self._sidecar(self.store_config)
         super().__init__(env={**self.store_config.library_env, **(env or {})})
         self._sidecar_tables = table
-        self.references: ReferenceCounter = counter
         if self.store_config.kind == "memory":
             master = AESGCM.generate_key(bit_length=256)
         else:
@@ -76,17 +74,16 @@ class CaseLedger(Application[UUID]):
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         self.sealer = Sealer(self.keys)
 
-    def _sidecar(self, config: StoreConfig) -> tuple[KeyTable, ReferenceCounter]:
+    def _sidecar(self, config: StoreConfig) -> KeyTable:
         if config.kind == "sqlite":
             assert config.sqlite_path is not None
             sqlite = SQLiteSidecar(config.sqlite_path)
-            return sqlite, sqlite
+            return sqlite
         if config.kind == "postgres":
             assert config.postgres_conninfo is not None
             pg = PostgresSidecar(config.postgres_conninfo, config.postgres_schema)
-            return pg, pg
-        memory = MemoryKeyTable()
-        return memory, memory
+            return pg
+        return MemoryKeyTable()
 
     def construct_recorder(self) -> ApplicationRecorder:
         if self.store_config.kind == "postgres" and self.settings.pg_fast_recorder:
@@ -126,11 +123,6 @@ class CaseLedger(Application[UUID]):
     @staticmethod
     def new_case_id() -> UUID:
         return uuid4()
-
-    def allocate_reference(self, received_at: datetime) -> str:
-        """``ASB-<year>-<6 digits>``: numbers never repeat, and may skip if an opening fails."""
-        year = received_at.astimezone(UTC).year
-        return f"ASB-{year}-{self.references.next_number(year):06d}"
 
     def prepare_opening(
         self, case_id: UUID, person_refs: Iterable[UUID], received_at: datetime

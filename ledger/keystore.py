@@ -65,9 +65,6 @@ class MemoryKeyTable:
             self.numbers[year] = self.numbers.get(year, 0) + 1
             return self.numbers[year], inserted
 
-    def next_number(self, year: int) -> int:
-        return self.reserve(year, [])[0]
-
 
 MASTER_CHECK_SCOPE = "asb:master-key-check"
 """A data key kept only to prove, at start-up, that the master key is the store's own."""

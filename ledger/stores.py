@@ -6,17 +6,10 @@ import contextlib
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Protocol
 
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
-
-
-class ReferenceCounter(Protocol):
-    def next_number(self, year: int) -> int:
-        """The next case number for the year; atomic across processes."""
-
 
 _SQLITE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS asb_data_keys ("
@@ -86,9 +79,6 @@ class SQLiteSidecar:
         # secure_delete zeroes the freed page content; checkpoint so the WAL holds no copy.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return had > 0
-
-    def next_number(self, year: int) -> int:
-        return self.reserve(year, [])[0]
 
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
         conn = self._connection()
@@ -179,9 +169,6 @@ class PostgresSidecar:
             )
         return had > 0
 
-    def next_number(self, year: int) -> int:
-        return self.reserve(year, [])[0]
-
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
         """One statement: ``nextval`` of the year's sequence (never repeats, gaps allowed)
         and the key rows, committed once."""
@@ -194,10 +181,6 @@ class PostgresSidecar:
                         sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} MINVALUE 1").format(sequence)
                     )
                 self._sequences.add(year)
-            if not rows:
-                number = conn.execute(sql.SQL("SELECT nextval('{}')").format(sequence)).fetchone()
-                assert number is not None
-                return int(number[0]), set()
             found = conn.execute(
                 sql.SQL(
                     "WITH added AS (INSERT INTO {keys} (scope, wrapped)"

@@ -55,7 +55,7 @@ def test_concurrent_openings_get_distinct_references(ledger: CaseLedger, sharing
 
         def open_one(i: int) -> tuple[str, UUID]:
             app = apps[i % len(apps)]
-            case = CaseKit(app).open()  # allocate_reference, then Case.open
+            case = CaseKit(app).open()  # prepare_opening, then Case.open
             app.save_new_case(case)
             return case.reference, case.id
 

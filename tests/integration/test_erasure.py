@@ -76,7 +76,7 @@ def open_case(ledger: CaseLedger) -> Subjects:
         case_id=kit.case_id,
         actor=CASEWORKER,
         occurred_at=T0,
-        reference=ledger.allocate_reference(T0),
+        reference=ledger.prepare_opening(kit.case_id, [kit.complainant], T0),
         channel=Channel.PHONE,
         received_at=T0,
         category=Category.PERSONAL,
