@@ -74,15 +74,13 @@ class CaseLedger(Application[UUID]):
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         self.sealer = Sealer(self.keys)
 
-    def _sidecar(self, config: StoreConfig) -> KeyTable:
-        if config.kind == "sqlite":
-            assert config.sqlite_path is not None
-            sqlite = SQLiteSidecar(config.sqlite_path)
-            return sqlite
-        if config.kind == "postgres":
-            assert config.postgres_conninfo is not None
-            pg = PostgresSidecar(config.postgres_conninfo, config.postgres_schema)
-            return pg
+    @staticmethod
+    def _sidecar(config: StoreConfig) -> KeyTable:
+        """The key table (and reference counters) beside the events, on the same store."""
+        if config.sqlite_path is not None:
+            return SQLiteSidecar(config.sqlite_path)
+        if config.postgres_conninfo is not None:
+            return PostgresSidecar(config.postgres_conninfo, config.postgres_schema)
         return MemoryKeyTable()
 
     def construct_recorder(self) -> ApplicationRecorder:
