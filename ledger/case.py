@@ -103,6 +103,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
 
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         rules.check_seal_scopes(self.id, kwargs)
+        kwargs["occurred_at"] = _utc(kwargs["occurred_at"], "occurred_at")
         kwargs["prev_hash"] = self.head_hash
         with rules.valid_text():
             super().trigger_event(event_class, **kwargs)
@@ -188,7 +189,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         self.trigger_event(
             events.PersonLinked,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             person_ref=person_ref,
             role=role,
             details=details,
@@ -219,7 +220,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         self.trigger_event(
             events.IncidentRecorded,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             incident_id=incident_id,
             incident_type=incident_type,
             description=description,
@@ -254,7 +255,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         self.trigger_event(
             events.RiskAssessed,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             instrument=used.name,
             instrument_version=used.version,
             answers={q.key: answers[q.key] for q in used.questions},

@@ -80,6 +80,6 @@ class ClosureSteps(CaseSteps):
         self.trigger_event(
             events.CaseReopened,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             reason=reason,
         )

@@ -49,7 +49,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.ContactRecorded,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             person_ref=person_ref,
             method=method,
             direction=direction,
@@ -78,7 +78,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.SupportReferralMade,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             person_ref=person_ref,
             service=service,
             organisation=rules.text(organisation, "organisation"),
@@ -126,7 +126,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.InformationShared,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             share_id=share_id,
             recipient=recipient,
             items=checked,
@@ -167,7 +167,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.PoliceReferralMade,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             incident_ids=ids,
             police_reference=rules.text(police_reference, "police_reference"),
             disseminated_at=_utc(disseminated_at, "disseminated_at"),
@@ -191,7 +191,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.AgencyJoined,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             agency=agency,
             organisation=name,
             role=rules.require(role, "role"),
@@ -220,7 +220,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.EnforcementActionTaken,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             tool=tool,
             subject_ref=subject_ref,
             legislation=rules.text(legislation, "legislation"),
@@ -244,7 +244,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.CaseReviewRequested,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             request_id=request_id,
             applicant_ref=applicant_ref,
             received_at=_utc(received_at, "received_at"),
@@ -273,7 +273,7 @@ class PartnershipSteps(CaseSteps):
         self.trigger_event(
             events.CaseReviewDecided,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             request_id=request_id,
             decision=decision,
             outcome=outcome,

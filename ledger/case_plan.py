@@ -7,7 +7,6 @@ from typing import Any
 
 from ledger import events, rules
 from ledger.case_steps import CaseSteps
-from ledger.case_steps import utc as _utc
 from ledger.enums import (
     ActionStatus,
     Agency,
@@ -45,7 +44,7 @@ class PlanSteps(CaseSteps):
         self.trigger_event(
             events.ActionPlanned,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             action_id=action_id,
             description=description,
             owner_agency=owner_agency,
@@ -85,7 +84,7 @@ class PlanSteps(CaseSteps):
         self.trigger_event(
             event_class,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             action_id=action_id,
             outcome=outcome,
         )
@@ -110,7 +109,7 @@ class PlanSteps(CaseSteps):
         self.trigger_event(
             events.TimescalesAgreed,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             first_contact_due=first_contact_due,
             next_review_due=next_review_due,
             target_resolution=target_resolution,
@@ -132,7 +131,7 @@ class PlanSteps(CaseSteps):
         self.trigger_event(
             events.CaseReviewed,
             actor=actor,
-            occurred_at=_utc(occurred_at, "occurred_at"),
+            occurred_at=occurred_at,
             outcome=outcome,
             notes=notes,
             next_review_due=next_review_due,
