@@ -129,12 +129,8 @@ class KeyStore:
     def aead_for_sealing(self, scope: str) -> AESGCM:
         return self._for_sealing(scope)[1]
 
-    def key_for_reading(self, scope: str) -> bytes | None:
-        """The scope's key, or None if it was destroyed. A scope never keyed is an error."""
-        entry = self._for_reading(scope)
-        return None if entry is None else entry[0]
-
     def aead_for_reading(self, scope: str) -> AESGCM | None:
+        """The scope's cipher, or None if it was destroyed. A scope never keyed is an error."""
         entry = self._for_reading(scope)
         return None if entry is None else entry[1]
 

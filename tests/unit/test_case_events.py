@@ -8,7 +8,6 @@ from uuid import uuid4
 import pytest
 
 from ledger import events
-from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     ActionStatus,
@@ -32,11 +31,6 @@ from ledger.integrity import GENESIS
 from ledger.risk import ASB_VRA_V1
 from ledger.values import RiskOverride
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit, due
-
-
-@pytest.fixture
-def kit(memory_ledger: CaseLedger) -> CaseKit:
-    return CaseKit(memory_ledger)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     Agency,
@@ -31,11 +30,6 @@ from ledger.errors import Rule, RuleViolation
 from ledger.risk import ASB_VRA_V1
 from ledger.values import Recipient, RiskOverride
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit, due
-
-
-@pytest.fixture
-def kit(memory_ledger: CaseLedger) -> CaseKit:
-    return CaseKit(memory_ledger)
 
 
 @pytest.fixture

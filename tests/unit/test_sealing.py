@@ -84,4 +84,4 @@ def test_a_wrong_master_key_cannot_unwrap(tmp_path: Path) -> None:
     from ledger.errors import MasterKeyError
 
     with pytest.raises(MasterKeyError):
-        KeyStore(table, bytes(range(32))).key_for_reading("case:x")
+        KeyStore(table, bytes(range(32))).aead_for_reading("case:x")
