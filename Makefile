@@ -15,8 +15,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/asb-ledger demo
-	$(BIN)/asb-ledger verify --all
+	@$(BIN)/asb-ledger demo --if-empty
+	@$(BIN)/asb-ledger verify --all
+	@echo
+	@echo "asb-ledger: http://127.0.0.1:8000/docs  (press Authorize and paste a token)"
+	@echo "caseworker (team asb-north):"
+	@$(BIN)/asb-ledger token --user demo-caseworker --name "Demo Caseworker" --role caseworker --org council --team asb-north
+	@echo "supervisor (team asb-north):"
+	@$(BIN)/asb-ledger token --user demo-supervisor --name "Demo Supervisor" --role supervisor --org council --team asb-north
+	@echo "police partner (sees only what was shared with Staffordshire Police):"
+	@$(BIN)/asb-ledger token --user demo-police-officer --role partner --org "Staffordshire Police"
+	@echo "auditor:"
+	@$(BIN)/asb-ledger token --user demo-auditor --role auditor --org council
+	@echo
+	$(BIN)/asb-ledger serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

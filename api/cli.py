@@ -134,3 +134,88 @@ def _verify_all(ledger: CaseLedger) -> None:
             progress.advance(task)
     err.print(f"{cases} cases, {events} events checked")
     typer.echo("intact")
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option("--user", help="User id (the `sub` claim).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="caseworker, supervisor, partner, auditor, dpo, analyst or admin."
+        ),
+    ],
+    org: Annotated[str, typer.Option("--org", help="Organisation (the `org` claim).")],
+    team: Annotated[str | None, typer.Option("--team", help="The user's own team.")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Display name (default: user).")
+    ] = None,
+    minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--minutes", help="Lifetime in minutes (default: ASB_JWT_DEV_TOKEN_MINUTES, 480)."
+        ),
+    ] = None,
+) -> None:
+    """Print a development bearer token signed with the embedded key, alone on stdout."""
+    from pydantic import ValidationError
+
+    from api.auth import mint_token
+    from api.settings import ApiSettings
+    from ledger.enums import Role
+
+    allowed = [r.value for r in Role if r is not Role.SYSTEM]
+    if role not in allowed:
+        err.print(f"token: --role must be one of {', '.join(allowed)}", soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        settings = ApiSettings()
+        minted = mint_token(
+            settings, user=user, role=Role(role), org=org, team=team, name=name, minutes=minutes
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "".join(f"ASB_{str(part).upper()}: " for part in first["loc"][:1])
+        message = first["msg"].removeprefix("Value error, ")
+        err.print(f"token: {where}{message}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (ValueError, OSError) as error:
+        err.print(f"token: {error}".splitlines()[0], markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    typer.echo(minted)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind (default: ASB_SERVE_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port (default: ASB_SERVE_PORT, 8000).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Server processes sharing one store.")
+    ] = 1,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs) on the configured store."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from api.settings import ApiSettings
+
+    try:
+        settings = ApiSettings()
+        settings.store()
+    except (ValidationError, ValueError) as error:
+        err.print(f"serve: {error}".splitlines()[0], markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.serve_host,
+        port=settings.serve_port if port is None else port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=False,
+    )

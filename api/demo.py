@@ -1,13 +1,34 @@
-"""Clearly fictional demonstration cases, built through the Case aggregate."""
+"""Clearly fictional demonstration cases, loaded through the same commands the API runs."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 from uuid import UUID, uuid4
 
+from commands import (
+    add_agency,
+    agree_timescales,
+    assess_risk,
+    assign_case,
+    close_case,
+    link_person,
+    plan_action,
+    record_contact,
+    record_incident,
+    refer_for_support,
+    refer_to_police,
+    share_information,
+)
+from commands.common import PersonText
+from commands.open_case import OpenCase
+from commands.open_case import handle as open_a_case
+from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
+    AccessOutcome,
+    AccessPurpose,
     Agency,
     Category,
     Channel,
@@ -29,123 +50,146 @@ from ledger.enums import (
     Vulnerability,
 )
 from ledger.risk import ASB_VRA_V1
-from ledger.values import Actor, Feedback, PersonDetails, Recipient, Sealed
+from ledger.values import Actor
 
+TEAM = "asb-north"
 CASEWORKER = Actor(
     user_id="demo-caseworker",
     display_name="Demo Caseworker",
     role=Role.CASEWORKER,
     organisation="council",
-    team="asb-north",
+    team=TEAM,
 )
 SUPERVISOR = Actor(
     user_id="demo-supervisor",
     display_name="Demo Supervisor",
     role=Role.SUPERVISOR,
     organisation="council",
-    team="asb-north",
+    team=TEAM,
+)
+POLICE = "Staffordshire Police"
+HOUSING = "Demo Homes Housing Association"
+PARTNER = Actor(
+    user_id="demo-police-officer",
+    display_name="Demo Police Officer",
+    role=Role.PARTNER,
+    organisation=POLICE,
 )
 
 
-class _Builder:
-    """Seals text for one case, so the scenarios read as a caseworker's steps."""
-
-    def __init__(self, ledger: CaseLedger, case_id: UUID) -> None:
-        self.ledger = ledger
-        self.case_id = case_id
-
-    def text(self, value: str, field: str) -> Sealed:
-        sealed = self.ledger.sealer.seal_text(value, case_id=self.case_id, field=field)
-        assert sealed is not None
-        return sealed
-
-    def personal(self, ref: UUID, value: str, field: str = "vulnerability_note") -> Sealed:
-        sealed = self.ledger.sealer.seal_personal(
-            value, case_id=self.case_id, person_ref=ref, field=field
-        )
-        assert sealed is not None
-        return sealed
-
-    def person(self, ref: UUID, name: str, contact: str, address: str) -> PersonDetails:
-        return PersonDetails(
-            name=self.personal(ref, name, "name"),
-            contact=self.personal(ref, contact, "contact"),
-            address=self.personal(ref, address, "address"),
-        )
-
-    def open(self, when: datetime, who: UUID, **fields: object) -> Case:
-        return Case.open(
-            case_id=self.case_id,
-            actor=CASEWORKER,
-            occurred_at=when,
-            reference=self.ledger.prepare_opening(self.case_id, [who], when),
-            received_at=when,
-            complainant_ref=who,
-            **fields,  # type: ignore[arg-type]
-        )
+class _On(TypedDict):
+    case_id: UUID
+    actor: Actor
 
 
-def _answers(**yes: int) -> dict[str, int]:
+def _answers(**given: int) -> dict[str, int]:
     answers = {q.key: 0 for q in ASB_VRA_V1.questions}
     answers["q11_support"] = 2
-    answers.update(yes)
+    answers.update(given)
     return answers
 
 
+def _opening(now: datetime, days_ago: int, who: UUID, **fields: object) -> OpenCase:
+    when = now - timedelta(days=days_ago)
+    return OpenCase(
+        case_id=uuid4(),
+        actor=CASEWORKER,
+        occurred_at=when,
+        received_at=when,
+        complainant_ref=who,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _read(
+    ledger: CaseLedger, case: Case, actor: Actor, purpose: AccessPurpose, when: datetime
+) -> None:
+    """A recorded read, as the API makes for every view of personal data."""
+    ledger.record_access(
+        AccessRecord.record(
+            occurred_at=when,
+            actor=actor,
+            request_id="demo",
+            case_id=case.id,
+            case_version=case.version,
+            view="case.detail",
+            purpose=purpose,
+            subjects=tuple(case.persons),
+            outcome=AccessOutcome.GRANTED,
+            reason=None,
+        )
+    )
+
+
 def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
-    """A persistent, hate-motivated campaign against a vulnerable victim that escalates."""
-    b = _Builder(ledger, ledger.new_case_id())
-    victim = uuid4()
-    start = now - timedelta(days=40)
-    case = b.open(
-        start,
-        victim,
-        channel=Channel.PHONE,
-        category=Category.PERSONAL,
-        description=b.text(
-            "FICTIONAL: verbal abuse and notes pushed through the door", "description"
+    """A persistent, hate-motivated campaign against a vulnerable victim that escalates;
+    criminal incidents referred to the police, and shared with them."""
+    victim, perpetrator = uuid4(), uuid4()
+    opened = open_a_case(
+        _opening(
+            now,
+            40,
+            victim,
+            channel=Channel.PHONE,
+            category=Category.PERSONAL,
+            description="FICTIONAL: verbal abuse and notes pushed through the door",
+            location="FICTIONAL: 1 Example Close, Demo Town",
+            lead_department=Department.COMMUNITY_SAFETY,
+            complainant=PersonText(
+                name="Demo Victim A", contact="07700 900001", address="1 Example Close"
+            ),
+            preferred_contact=ContactMethod.PHONE,
+            ward="Demo Ward North",
         ),
-        location=b.text("FICTIONAL: 1 Example Close, Demo Town", "location"),
-        lead_department=Department.COMMUNITY_SAFETY,
-        complainant=b.person(victim, "Demo Victim A", "07700 900001", "1 Example Close, Demo Town"),
-        preferred_contact=ContactMethod.PHONE,
-        ward="Demo Ward North",
+        ledger,
     )
-    ledger.save_new_case(case)
-    case.link_person(
-        actor=CASEWORKER,
-        occurred_at=start,
-        person_ref=victim,
-        role=PersonRole.VICTIM,
-        vulnerabilities=(Vulnerability.DISABILITY, Vulnerability.LIVING_ALONE),
-        vulnerability_note=b.personal(victim, "FICTIONAL: uses a wheelchair, lives alone"),
-        self_declared_repeat_victim=True,
+    case_id, start = opened.case_id, now - timedelta(days=40)
+    on: _On = {"case_id": case_id, "actor": CASEWORKER}
+    link_person.handle(
+        link_person.LinkPerson(
+            **on,
+            occurred_at=start,
+            person_ref=victim,
+            role=PersonRole.VICTIM,
+            vulnerabilities=(Vulnerability.DISABILITY, Vulnerability.LIVING_ALONE),
+            vulnerability_note="FICTIONAL: uses a wheelchair, lives alone",
+            self_declared_repeat_victim=True,
+        ),
+        ledger,
     )
-    perpetrator = uuid4()
-    case.link_person(
-        actor=CASEWORKER,
-        occurred_at=start,
-        person_ref=perpetrator,
-        role=PersonRole.ALLEGED_PERPETRATOR,
-        details=b.person(perpetrator, "Demo Neighbour B", "unknown", "3 Example Close, Demo Town"),
+    link_person.handle(
+        link_person.LinkPerson(
+            **on,
+            occurred_at=start,
+            person_ref=perpetrator,
+            role=PersonRole.ALLEGED_PERPETRATOR,
+            details=PersonText(name="Demo Neighbour B", address="3 Example Close, Demo Town"),
+        ),
+        ledger,
     )
-    case.assess_risk(
-        actor=CASEWORKER,
-        occurred_at=start,
-        instrument="asb-vra",
-        instrument_version=1,
-        answers=_answers(q1_happened_before=1, q2_targeted=1, q7_household_disability=2),
-        victim_ref=victim,
+    assess_risk.handle(
+        assess_risk.AssessRisk(
+            **on,
+            occurred_at=start,
+            instrument="asb-vra",
+            instrument_version=1,
+            answers=_answers(q1_happened_before=1, q2_targeted=1, q7_household_disability=2),
+            victim_ref=victim,
+        ),
+        ledger,
     )
-    case.agree_timescales(
-        actor=CASEWORKER,
-        occurred_at=start,
-        first_contact_due=start.date() + timedelta(days=3),
-        next_review_due=start.date() + timedelta(days=28),
-        target_resolution=start.date() + timedelta(days=90),
-        agreed_with=(Agency.POLICE,),
+    agree_timescales.handle(
+        agree_timescales.AgreeTimescales(
+            **on,
+            occurred_at=start,
+            first_contact_due=start.date() + timedelta(days=3),
+            next_review_due=start.date() + timedelta(days=28),
+            target_resolution=start.date() + timedelta(days=90),
+            agreed_with=(Agency.POLICE,),
+        ),
+        ledger,
     )
-    incidents = []
+    incidents: list[UUID] = []
     for days, kind, harms, criminal, text in [
         (35, IncidentType.HARASSMENT, (HarmIndicator.TARGETED,), False, "shouting at the door"),
         (
@@ -167,226 +211,260 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             "threat to harm",
         ),
     ]:
-        incident = uuid4()
-        incidents.append(incident)
-        case.record_incident(
-            actor=CASEWORKER,
-            occurred_at=now - timedelta(days=days),
-            incident_id=incident,
-            incident_type=kind,
-            description=b.text(f"FICTIONAL: {text}", "incident.description"),
-            harms=harms,
-            criminal=criminal,
-            victim_refs=(victim,),
+        incidents.append(uuid4())
+        record_incident.handle(
+            record_incident.RecordIncident(
+                **on,
+                occurred_at=now - timedelta(days=days),
+                incident_id=incidents[-1],
+                incident_type=kind,
+                description=f"FICTIONAL: {text}",
+                harms=harms,
+                criminal=criminal,
+                victim_refs=(victim,),
+            ),
+            ledger,
         )
-    case.assess_risk(
-        actor=CASEWORKER,
-        occurred_at=now - timedelta(days=2),
-        instrument="asb-vra",
-        instrument_version=1,
-        answers=_answers(
-            q1_happened_before=2,
-            q2_targeted=2,
-            q3_identity=2,
-            q4_violence=2,
-            q5_property_damaged=2,
-            q6_health=2,
-            q7_household_disability=2,
-            q8_unsafe_at_home=2,
-            q9_afraid_to_go_out=1,
+    later = now - timedelta(days=2)
+    assess_risk.handle(
+        assess_risk.AssessRisk(
+            **on,
+            occurred_at=later,
+            instrument="asb-vra",
+            instrument_version=1,
+            answers=_answers(
+                q1_happened_before=2,
+                q2_targeted=2,
+                q3_identity=2,
+                q4_violence=2,
+                q5_property_damaged=2,
+                q6_health=2,
+                q7_household_disability=2,
+                q8_unsafe_at_home=2,
+                q9_afraid_to_go_out=1,
+            ),
+            victim_ref=victim,
+            rationale="FICTIONAL: escalating hate-motivated campaign",
         ),
-        victim_ref=victim,
-        rationale=b.text("FICTIONAL: escalating hate-motivated campaign", "rationale"),
+        ledger,
     )
-    case.refer_to_police(
-        actor=CASEWORKER,
-        occurred_at=now - timedelta(days=2),
-        incident_ids=(incidents[1], incidents[2]),
-        police_reference="DEMO-SP-0001",
-        disseminated_at=now - timedelta(days=2),
-    )
-    case.refer_for_support(
-        actor=CASEWORKER,
-        occurred_at=now - timedelta(days=2),
-        person_ref=victim,
-        service=SupportService.VICTIMS_GATEWAY,
-        organisation="Victims Gateway",
-        needs=b.text("FICTIONAL: emotional support, target hardening", "needs"),
-        consent=ConsentStatus.GIVEN,
-    )
-    case.share_information(
-        actor=CASEWORKER,
-        occurred_at=now - timedelta(days=2),
-        share_id=uuid4(),
-        recipient=Recipient(agency=Agency.POLICE, organisation="Staffordshire Police"),
-        items=(f"incident:{incidents[1]}", f"incident:{incidents[2]}", "risk_assessment"),
-        purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
-        justification=b.text(
-            "FICTIONAL: hate crime investigation needs the incident detail", "justification"
+    refer_to_police.handle(
+        refer_to_police.ReferToPolice(
+            **on,
+            occurred_at=later,
+            incident_ids=(incidents[1], incidents[2]),
+            police_reference="DEMO-SP-0001",
+            disseminated_at=later,
         ),
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
-        includes_special_category=True,
-        condition=SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
-        consent=ConsentStatus.GIVEN,
-        consent_note=None,
-        authorised_by="demo-supervisor",
+        ledger,
     )
-    case.plan_action(
-        actor=CASEWORKER,
-        occurred_at=now - timedelta(days=1),
-        action_id="A1",
-        description=b.text(
-            "FICTIONAL: joint visit with the neighbourhood officer", "action.description"
+    refer_for_support.handle(
+        refer_for_support.ReferForSupport(
+            **on,
+            occurred_at=later,
+            person_ref=victim,
+            service=SupportService.VICTIMS_GATEWAY,
+            organisation="Victims Gateway",
+            needs="FICTIONAL: emotional support, target hardening",
+            consent=ConsentStatus.GIVEN,
         ),
-        owner_agency=Agency.POLICE,
-        owner_officer="PC Demo",
-        due=(now + timedelta(days=5)).date(),
+        ledger,
     )
-    ledger.save_case(case)
+    share_information.handle(
+        share_information.ShareInformation(
+            **on,
+            occurred_at=later,
+            share_id=uuid4(),
+            recipient_agency=Agency.POLICE,
+            recipient_organisation=POLICE,
+            items=(f"incident:{incidents[1]}", f"incident:{incidents[2]}", "risk_assessment"),
+            purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
+            justification="FICTIONAL: hate crime investigation needs the incident detail",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
+            includes_special_category=True,
+            condition=SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
+            consent=ConsentStatus.GIVEN,
+            authorised_by=SUPERVISOR.user_id,
+        ),
+        ledger,
+    )
+    plan_action.handle(
+        plan_action.PlanAction(
+            **on,
+            occurred_at=now - timedelta(days=1),
+            action_id="A1",
+            description="FICTIONAL: joint visit with the neighbourhood officer",
+            owner_agency=Agency.POLICE,
+            owner_officer="PC Demo",
+            due=(now + timedelta(days=5)).date(),
+        ),
+        ledger,
+    )
+    case = ledger.get_case(case_id)
+    _read(ledger, case, SUPERVISOR, AccessPurpose.SUPERVISION, now - timedelta(hours=20))
+    _read(ledger, case, PARTNER, AccessPurpose.PARTNERSHIP, now - timedelta(hours=2))
     return case
 
 
 def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
     """Noise from a neighbour, closed as no further action with an explanation and advice."""
-    b = _Builder(ledger, ledger.new_case_id())
     complainant = uuid4()
+    opened = open_a_case(
+        _opening(
+            now,
+            30,
+            complainant,
+            channel=Channel.WEB_FORM,
+            category=Category.NUISANCE,
+            description="FICTIONAL: music from next door some evenings",
+            location="FICTIONAL: 22 Sample Road, Demo Town",
+            lead_department=Department.ENVIRONMENTAL_HEALTH,
+            complainant=PersonText(
+                name="Demo Resident C", contact="c@example.invalid", address="22 Sample Road"
+            ),
+            preferred_contact=ContactMethod.EMAIL,
+            ward="Demo Ward South",
+        ),
+        ledger,
+    )
     start = now - timedelta(days=30)
-    case = b.open(
-        start,
-        complainant,
-        channel=Channel.WEB_FORM,
-        category=Category.NUISANCE,
-        description=b.text("FICTIONAL: music from next door some evenings", "description"),
-        location=b.text("FICTIONAL: 22 Sample Road, Demo Town", "location"),
-        lead_department=Department.ENVIRONMENTAL_HEALTH,
-        complainant=b.person(complainant, "Demo Resident C", "c@example.invalid", "22 Sample Road"),
-        preferred_contact=ContactMethod.EMAIL,
-        ward="Demo Ward South",
-    )
-    ledger.save_new_case(case)
-    case.record_incident(
-        actor=CASEWORKER,
-        occurred_at=start - timedelta(days=2),
-        incident_id=uuid4(),
-        incident_type=IncidentType.NOISE,
-        description=b.text("FICTIONAL: music until 11pm on a Saturday", "incident.description"),
-        harms=(),
-        criminal=False,
-    )
-    case.assess_risk(
-        actor=CASEWORKER,
-        occurred_at=start,
-        instrument="asb-vra",
-        instrument_version=1,
-        answers=_answers(q1_happened_before=1),
-    )
-    case.record_contact(
-        actor=CASEWORKER,
-        occurred_at=start + timedelta(days=1),
-        person_ref=complainant,
-        method=ContactMethod.EMAIL,
-        direction=ContactDirection.OUTBOUND,
-        outcome=ContactOutcome.SENT,
-        summary=b.text("FICTIONAL: sent diary sheets", "contact.summary"),
-    )
-    case.close(
-        actor=CASEWORKER,
-        occurred_at=now - timedelta(days=1),
-        reason=ClosureReason.NO_FURTHER_ACTION,
-        full_reasons=b.text(
-            "FICTIONAL: diary showed occasional music within normal hours", "closure.full_reasons"
+    on: _On = {"case_id": opened.case_id, "actor": CASEWORKER}
+    record_incident.handle(
+        record_incident.RecordIncident(
+            **on,
+            occurred_at=start - timedelta(days=2),
+            incident_id=uuid4(),
+            incident_type=IncidentType.NOISE,
+            description="FICTIONAL: music until 11pm on a Saturday",
         ),
-        feedback=Feedback(
+        ledger,
+    )
+    assess_risk.handle(
+        assess_risk.AssessRisk(
+            **on,
+            occurred_at=start,
+            instrument="asb-vra",
+            instrument_version=1,
+            answers=_answers(q1_happened_before=1),
+        ),
+        ledger,
+    )
+    record_contact.handle(
+        record_contact.RecordContact(
+            **on,
+            occurred_at=start + timedelta(days=1),
+            person_ref=complainant,
             method=ContactMethod.EMAIL,
-            given_at=now - timedelta(days=1),
-            given_by=CASEWORKER.user_id,
-            preferred_method_used=True,
+            direction=ContactDirection.OUTBOUND,
+            outcome=ContactOutcome.SENT,
+            summary="FICTIONAL: sent diary sheets",
         ),
-        explanation=b.text(
-            "FICTIONAL: the noise is normal living noise, not a statutory nuisance",
-            "closure.explanation",
-        ),
-        advice=b.text(
-            "FICTIONAL: keep a diary, try mediation, call again if it recurs late at night",
-            "closure.advice",
-        ),
+        ledger,
     )
-    ledger.save_case(case)
-    return case
+    close_case.handle(
+        close_case.CloseCase(
+            **on,
+            occurred_at=now - timedelta(days=1),
+            reason=ClosureReason.NO_FURTHER_ACTION,
+            full_reasons="FICTIONAL: diary showed occasional music within normal hours",
+            feedback_method=ContactMethod.EMAIL,
+            feedback_given_at=now - timedelta(days=1),
+            explanation="FICTIONAL: the noise is normal living noise, not a statutory nuisance",
+            advice="FICTIONAL: keep a diary, try mediation, call again if it recurs late at night",
+        ),
+        ledger,
+    )
+    return ledger.get_case(opened.case_id)
 
 
 def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
-    """Repeated fly-tipping on housing land, shared with the housing provider."""
-    b = _Builder(ledger, ledger.new_case_id())
+    """Repeated fly-tipping on housing land, shared with the housing provider and
+    reassigned by a supervisor to the street scene team."""
     complainant = uuid4()
+    opened = open_a_case(
+        _opening(
+            now,
+            10,
+            complainant,
+            channel=Channel.EMAIL,
+            category=Category.ENVIRONMENTAL,
+            description="FICTIONAL: rubbish dumped behind the flats",
+            location="FICTIONAL: Demo House flats, Demo Town",
+            lead_department=Department.STREET_SCENE,
+            complainant=PersonText(
+                name="Demo Tenant D", contact="d@example.invalid", address="Flat 4, Demo House"
+            ),
+            preferred_contact=ContactMethod.EMAIL,
+            ward="Demo Ward East",
+        ),
+        ledger,
+    )
     start = now - timedelta(days=10)
-    case = b.open(
-        start,
-        complainant,
-        channel=Channel.EMAIL,
-        category=Category.ENVIRONMENTAL,
-        description=b.text("FICTIONAL: rubbish dumped behind the flats", "description"),
-        location=b.text("FICTIONAL: Demo House flats, Demo Town", "location"),
-        lead_department=Department.STREET_SCENE,
-        complainant=b.person(
-            complainant, "Demo Tenant D", "d@example.invalid", "Flat 4, Demo House"
-        ),
-        preferred_contact=ContactMethod.EMAIL,
-        ward="Demo Ward East",
-    )
-    ledger.save_new_case(case)
+    on: _On = {"case_id": opened.case_id, "actor": CASEWORKER}
     incident = uuid4()
-    case.record_incident(
-        actor=CASEWORKER,
-        occurred_at=start - timedelta(days=1),
-        incident_id=incident,
-        incident_type=IncidentType.FLY_TIPPING,
-        description=b.text(
-            "FICTIONAL: mattresses and bags by the bin store", "incident.description"
+    record_incident.handle(
+        record_incident.RecordIncident(
+            **on,
+            occurred_at=start - timedelta(days=1),
+            incident_id=incident,
+            incident_type=IncidentType.FLY_TIPPING,
+            description="FICTIONAL: mattresses and bags by the bin store",
         ),
-        harms=(),
-        criminal=False,
+        ledger,
     )
-    case.add_agency(
-        actor=CASEWORKER,
-        occurred_at=start,
-        agency=Agency.HOUSING_PROVIDER,
-        organisation="Demo Homes Housing Association",
-        role=b.text("FICTIONAL: landowner; clears the land and checks CCTV", "agency.role"),
-    )
-    case.share_information(
-        actor=CASEWORKER,
-        occurred_at=start,
-        share_id=uuid4(),
-        recipient=Recipient(
-            agency=Agency.HOUSING_PROVIDER, organisation="Demo Homes Housing Association"
+    add_agency.handle(
+        add_agency.AddAgency(
+            **on,
+            occurred_at=start,
+            agency=Agency.HOUSING_PROVIDER,
+            organisation=HOUSING,
+            role="FICTIONAL: landowner; clears the land and checks CCTV",
         ),
-        items=("case_summary", f"incident:{incident}"),
-        purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
-        justification=b.text(
-            "FICTIONAL: the landowner must clear the waste and check CCTV", "justification"
-        ),
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
-        includes_special_category=False,
-        condition=None,
-        consent=ConsentStatus.NOT_SOUGHT,
-        consent_note=b.text(
-            "FICTIONAL: no personal data about the complainant is shared", "consent_note"
-        ),
-        authorised_by="demo-supervisor",
+        ledger,
     )
-    case.plan_action(
-        actor=CASEWORKER,
-        occurred_at=start,
-        action_id="A1",
-        description=b.text("FICTIONAL: clear the waste and review CCTV", "action.description"),
-        owner_agency=Agency.HOUSING_PROVIDER,
-        owner_officer="Demo Homes estate officer",
-        due=date.fromordinal(start.date().toordinal() + 7),
+    share_information.handle(
+        share_information.ShareInformation(
+            **on,
+            occurred_at=start,
+            share_id=uuid4(),
+            recipient_agency=Agency.HOUSING_PROVIDER,
+            recipient_organisation=HOUSING,
+            items=("case_summary", f"incident:{incident}"),
+            purpose=SharePurpose.PREVENT_CRIME_AND_DISORDER,
+            justification="FICTIONAL: the landowner must clear the waste and check CCTV",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
+            consent=ConsentStatus.NOT_SOUGHT,
+            consent_note="FICTIONAL: no personal data about the complainant is shared",
+            authorised_by=SUPERVISOR.user_id,
+        ),
+        ledger,
     )
-    ledger.save_case(case)
+    plan_action.handle(
+        plan_action.PlanAction(
+            **on,
+            occurred_at=start,
+            action_id="A1",
+            description="FICTIONAL: clear the waste and review CCTV",
+            owner_agency=Agency.HOUSING_PROVIDER,
+            owner_officer="Demo Homes estate officer",
+            due=date.fromordinal(start.date().toordinal() + 7),
+        ),
+        ledger,
+    )
+    assign_case.handle(
+        assign_case.AssignCase(
+            case_id=opened.case_id,
+            actor=SUPERVISOR,
+            occurred_at=start + timedelta(days=1),
+            team=TEAM,
+            officer=SUPERVISOR.user_id,
+        ),
+        ledger,
+    )
+    case = ledger.get_case(opened.case_id)
+    _read(ledger, case, CASEWORKER, AccessPurpose.CASE_MANAGEMENT, now - timedelta(hours=1))
     return case
 
 

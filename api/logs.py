@@ -11,6 +11,19 @@ import structlog
 _configured = False
 
 
+class _StderrLogger:
+    """Writes each line to whatever ``sys.stderr`` is now (a test runner may swap it)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*args: object) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure_logging(
     fmt: Literal["auto", "json", "console"] = "auto", level: int = logging.INFO
 ) -> None:
@@ -30,7 +43,7 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=True,
     )
     _configured = True

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import structlog
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -22,6 +28,7 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment, EnvType, get_topic
 
+from ledger.access import AccessRecord
 from ledger.case import Case
 from ledger.enums import ErasureReason
 from ledger.erasure import CaseReferenceIndex, KeyErasure, erasure_id, reference_index_id
@@ -33,8 +40,10 @@ from ledger.errors import (
     StaleVersion,
 )
 from ledger.events import CASE_EVENT_TYPES
+from ledger.idempotency import IdempotencyRecord
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
+from ledger.positions import position_of
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
 from ledger.sqliterecorder import LeanSQLiteApplicationRecorder, lean_application_recorder
@@ -52,6 +61,21 @@ CASE_LISTING_TOPICS = [
     INDEX_TOPIC,
 ]
 log = structlog.get_logger("ledger")
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdempotencyClaim:
+    """A command in flight with an idempotency key: saved with the command's events."""
+
+    actor: Actor
+    key: str
+    command: str
+    fingerprint: str
+    occurred_at: datetime
+
+
+_CLAIM: ContextVar[IdempotencyClaim | None] = ContextVar("asb_idempotency_claim", default=None)
+_LOADED: ContextVar[Case | None] = ContextVar("asb_loaded_case", default=None)
 
 
 class CaseLedger(Application[UUID]):
@@ -73,6 +97,9 @@ class CaseLedger(Application[UUID]):
             master = open_master_key(self.settings.master_key_path, table)
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         self.sealer = Sealer(self.keys)
+        self._fingerprint_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"asb-ledger/fingerprint/v1"
+        ).derive(master)
 
     @staticmethod
     def _sidecar(config: StoreConfig) -> KeyTable:
@@ -145,6 +172,20 @@ class CaseLedger(Application[UUID]):
             # Nothing new: most likely a retry of a save that lost a conflict, whose events
             # were dropped with it. Saying "saved" here would hide that loss.
             raise NothingToSave(case.id)
+        claim = _CLAIM.get()
+        if claim is not None:
+            others = (
+                *others,
+                IdempotencyRecord.record(
+                    actor=claim.actor,
+                    occurred_at=claim.occurred_at,
+                    key=claim.key,
+                    command=claim.command,
+                    fingerprint=claim.fingerprint,
+                    case_id=case.id,
+                    case_version=case.version,
+                ),
+            )
         try:
             recordings = self.save(case, *others)
         except IntegrityError:
@@ -183,10 +224,57 @@ class CaseLedger(Application[UUID]):
         )
         return destroyed
 
+    @contextlib.contextmanager
+    def idempotent(self, claim: IdempotencyClaim) -> Iterator[None]:
+        """Saves made inside this block carry the claim's record in the same transaction,
+        so a second command with the same caller and key cannot also succeed."""
+        token = _CLAIM.set(claim)
+        try:
+            yield
+        finally:
+            _CLAIM.reset(token)
+
+    @contextlib.contextmanager
+    def reusing(self, case: Case) -> Iterator[None]:
+        """Inside this block ``get_case`` returns this freshly loaded case instead of
+        loading it again (the API loads a case to authorise a command, then handles it)."""
+        token = _LOADED.set(case)
+        try:
+            yield
+        finally:
+            _LOADED.reset(token)
+
+    def record_access(self, record: AccessRecord) -> int:
+        """Appends an access record (its own stream); returns its position."""
+        recordings = self.save(record)
+        return recordings[-1].notification.id
+
+    def fingerprint(self, data: bytes) -> str:
+        """A keyed digest of a request, so a stored fingerprint reveals nothing of it."""
+        return hmac.new(self._fingerprint_key, data, hashlib.sha256).hexdigest()
+
     # ------------------------------------------------------------- reading
+
+    def find_idempotent(self, user_id: str, key: str) -> IdempotencyRecord | None:
+        """The record of an earlier command by this caller with this key, if any."""
+        try:
+            record: Any = self.repository.get(IdempotencyRecord.id_for(user_id, key))
+        except AggregateNotFoundError:
+            return None
+        return record if isinstance(record, IdempotencyRecord) else None
+
+    def position_of(self, case_id: UUID, version: int) -> int | None:
+        """The notification position of a case's event at a version."""
+        return position_of(self.recorder, case_id, version)
 
     def get_case(self, case_id: UUID, expected_version: int | None = None) -> Case:
         """Loads a case, verifying its chain; raises StaleVersion if it moved on."""
+        loaded = _LOADED.get()
+        if loaded is not None and loaded.id == case_id and not loaded.pending_events:
+            _LOADED.set(None)  # once: a second load in the same block reads the store
+            if expected_version is not None and loaded.version != expected_version:
+                raise StaleVersion(case_id, expected_version, loaded.version)
+            return loaded
         try:
             case: Any = self.repository.get(case_id)
         except AggregateNotFoundError:

@@ -20,12 +20,16 @@ from ledger.case_plan import PlanSteps
 from ledger.case_state import (
     Assessment,
     CaseReviewRequest,
+    Closure,
     Contact,
     Enforcement,
     Incident,
+    JoinedAgency,
     LinkedPerson,
     PlannedAction,
     PoliceReferral,
+    Reopening,
+    Review,
     Share,
     SupportReferral,
     Timescales,
@@ -80,6 +84,8 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         self.preferred_contact = preferred_contact
         self.ward = ward
         self.opened_by = actor
+        self.team: str | None = None
+        self.officer: str | None = None
         self.head_hash = GENESIS
         self.closed = False
         self.closure_reason: ClosureReason | None = None
@@ -95,6 +101,10 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         self.shares: list[Share] = []
         self.police_referrals: list[PoliceReferral] = []
         self.agencies: dict[str, Agency] = {}
+        self.partners: dict[str, JoinedAgency] = {}
+        self.reviews: list[Review] = []
+        self.closure: Closure | None = None
+        self.reopenings: list[Reopening] = []
         self.enforcement: list[Enforcement] = []
         self.next_review_due: date | None = None
         self.case_reviews: dict[UUID, CaseReviewRequest] = {}
@@ -266,6 +276,19 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
             assessor=actor.user_id,
             victim_ref=victim_ref,
             rationale=rationale,
+        )
+
+    def assign(
+        self, *, actor: Actor, occurred_at: datetime, team: str, officer: str | None = None
+    ) -> None:
+        """Assigns the case to a team and, optionally, an officer in it."""
+        self._open("assign it")
+        team = rules.text(team, "team")
+        officer = (officer or "").strip() or None
+        if (team, officer) == (self.team, self.officer):
+            raise RuleViolation(Rule.ASSIGNMENT_UNCHANGED, "the case is already assigned so")
+        self.trigger_event(
+            events.CaseAssigned, actor=actor, occurred_at=occurred_at, team=team, officer=officer
         )
 
     # ------------------------------------------------------------ queries

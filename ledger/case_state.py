@@ -10,6 +10,8 @@ from ledger.enums import (
     ActionStatus,
     Agency,
     CaseReviewDecision,
+    ClosureReason,
+    ConsentStatus,
     ContactDirection,
     ContactMethod,
     ContactOutcome,
@@ -17,12 +19,16 @@ from ledger.enums import (
     HarmIndicator,
     IncidentType,
     LawfulBasis,
+    LegalGateway,
     PersonRole,
+    ReviewOutcome,
     RiskLevel,
+    SharePurpose,
+    SpecialCategoryCondition,
     SupportService,
     Vulnerability,
 )
-from ledger.values import PersonDetails, Sealed
+from ledger.values import Feedback, PersonDetails, Sealed
 
 
 @dataclass
@@ -44,6 +50,8 @@ class Incident:
     description: Sealed
     recorded_version: int
     police_referred: bool = False
+    location: Sealed | None = None
+    organisation: str = ""
 
 
 @dataclass
@@ -56,6 +64,10 @@ class Assessment:
     assessed_at: datetime
     victim_ref: UUID | None
     overridden: bool
+    answers: dict[str, int] = field(default_factory=dict)
+    assessor: str = ""
+    rationale: Sealed | None = None
+    override_rationale: Sealed | None = None
 
 
 @dataclass
@@ -84,6 +96,8 @@ class Contact:
     outcome: ContactOutcome
     occurred_at: datetime
     preferred_method_used: bool
+    summary: Sealed | None = None
+    organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,10 @@ class SupportReferral:
     person_ref: UUID
     service: SupportService
     occurred_at: datetime
+    organisation: str = ""
+    needs: Sealed | None = None
+    consent: ConsentStatus | None = None
+    consent_note: Sealed | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,18 @@ class Share:
     items: tuple[str, ...]
     lawful_basis: LawfulBasis
     occurred_at: datetime
+    purpose: SharePurpose | None = None
+    justification: Sealed | None = None
+    recipient_person: Sealed | None = None
+    gateway: LegalGateway | None = None
+    includes_special_category: bool = False
+    condition: SpecialCategoryCondition | None = None
+    consent: ConsentStatus | None = None
+    consent_note: Sealed | None = None
+    authorised_by: str = ""
+    protocol_reference: str = ""
+    onward_use_permitted: bool = False
+    shared_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +145,8 @@ class Enforcement:
     tool: EnforcementTool
     subject_ref: UUID
     occurred_at: datetime
+    legislation: str = ""
+    outcome: Sealed | None = None
 
 
 @dataclass
@@ -122,3 +154,40 @@ class CaseReviewRequest:
     applicant_ref: UUID
     received_at: datetime
     decision: CaseReviewDecision = CaseReviewDecision.PENDING
+    outcome: Sealed | None = None
+
+
+@dataclass(frozen=True)
+class JoinedAgency:
+    agency: Agency
+    organisation: str
+    role: Sealed
+    contact: Sealed | None
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    outcome: ReviewOutcome
+    notes: Sealed
+    next_review_due: date
+    occurred_at: datetime
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class Closure:
+    reason: ClosureReason
+    full_reasons: Sealed
+    feedback: Feedback
+    explanation: Sealed | None
+    advice: Sealed | None
+    closed_at: datetime
+    closed_by: str
+
+
+@dataclass(frozen=True)
+class Reopening:
+    reason: Sealed
+    occurred_at: datetime
+    reopened_by: str

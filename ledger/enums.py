@@ -277,3 +277,22 @@ class Role(Enum):
     ANALYST = "analyst"
     ADMIN = "admin"
     SYSTEM = "system"
+
+
+class AccessPurpose(Enum):
+    """Why someone read personal data (recorded on every access, DESIGN §4)."""
+
+    CASE_MANAGEMENT = "case_management"
+    SUPERVISION = "supervision"
+    PARTNERSHIP = "partnership"
+    AUDIT = "audit"
+    DATA_PROTECTION = "data_protection"
+    BREAK_GLASS = "break_glass"
+
+
+class AccessOutcome(Enum):
+    """Whether a read was allowed; a refused read is recorded too."""
+
+    GRANTED = "granted"
+    DENIED = "denied"
+    NOT_FOUND = "not_found"

@@ -51,6 +51,7 @@ class Rule(Enum):
     CLOSURE_NEEDS_SUPERVISOR = "closure.needs_supervisor"
     CLOSURE_NO_CONTACT_ATTEMPTS = "closure.no_contact_attempts_incomplete"
     REOPEN_REASON_REQUIRED = "reopen.reason_required"
+    ASSIGNMENT_UNCHANGED = "assignment.unchanged"
     KEY_DESTROYED = "sealing.key_destroyed"
     SEAL_SCOPE = "sealing.wrong_scope"
 

@@ -16,12 +16,16 @@ from eventsourcing.domain import Aggregate
 from ledger.case_state import (
     Assessment,
     CaseReviewRequest,
+    Closure,
     Contact,
     Enforcement,
     Incident,
+    JoinedAgency,
     LinkedPerson,
     PlannedAction,
     PoliceReferral,
+    Reopening,
+    Review,
     Share,
     SupportReferral,
     Timescales,
@@ -155,6 +159,8 @@ class IncidentRecorded(CaseEvent):
             victim_refs=tuple(self.victim_refs),
             description=self.description,
             recorded_version=self.originator_version,
+            location=self.location,
+            organisation=self.actor.organisation,
         )
 
 
@@ -183,6 +189,10 @@ class RiskAssessed(CaseEvent):
                 assessed_at=self.occurred_at,
                 victim_ref=self.victim_ref,
                 overridden=self.override is not None,
+                answers=dict(self.answers),
+                assessor=self.assessor,
+                rationale=self.rationale,
+                override_rationale=None if self.override is None else self.override.rationale,
             )
         )
 
@@ -266,6 +276,8 @@ class ContactRecorded(CaseEvent):
                 outcome=self.outcome,
                 occurred_at=self.occurred_at,
                 preferred_method_used=self.preferred_method_used,
+                summary=self.summary,
+                organisation=self.actor.organisation,
             )
         )
 
@@ -282,7 +294,15 @@ class SupportReferralMade(CaseEvent):
 
     def apply(self, case: Case) -> None:
         case.support_referrals.append(
-            SupportReferral(self.person_ref, self.service, self.occurred_at)
+            SupportReferral(
+                self.person_ref,
+                self.service,
+                self.occurred_at,
+                organisation=self.organisation,
+                needs=self.needs,
+                consent=self.consent,
+                consent_note=self.consent_note,
+            )
         )
 
 
@@ -313,6 +333,18 @@ class InformationShared(CaseEvent):
                 items=tuple(self.items),
                 lawful_basis=self.lawful_basis,
                 occurred_at=self.occurred_at,
+                purpose=self.purpose,
+                justification=self.justification,
+                recipient_person=self.recipient.person,
+                gateway=self.gateway,
+                includes_special_category=self.includes_special_category,
+                condition=self.condition,
+                consent=self.consent,
+                consent_note=self.consent_note,
+                authorised_by=self.authorised_by,
+                protocol_reference=self.protocol_reference,
+                onward_use_permitted=self.onward_use_permitted,
+                shared_by=self.actor.user_id,
             )
         )
 
@@ -343,6 +375,9 @@ class AgencyJoined(CaseEvent):
 
     def apply(self, case: Case) -> None:
         case.agencies[self.organisation] = self.agency
+        case.partners[self.organisation] = JoinedAgency(
+            self.agency, self.organisation, self.role, self.contact, self.occurred_at
+        )
 
 
 class EnforcementActionTaken(CaseEvent):
@@ -354,7 +389,15 @@ class EnforcementActionTaken(CaseEvent):
     outcome: Sealed
 
     def apply(self, case: Case) -> None:
-        case.enforcement.append(Enforcement(self.tool, self.subject_ref, self.occurred_at))
+        case.enforcement.append(
+            Enforcement(
+                self.tool,
+                self.subject_ref,
+                self.occurred_at,
+                legislation=self.legislation,
+                outcome=self.outcome,
+            )
+        )
 
 
 class CaseReviewed(CaseEvent):
@@ -366,6 +409,11 @@ class CaseReviewed(CaseEvent):
 
     def apply(self, case: Case) -> None:
         case.next_review_due = self.next_review_due
+        case.reviews.append(
+            Review(
+                self.outcome, self.notes, self.next_review_due, self.occurred_at, self.actor.user_id
+            )
+        )
 
 
 class CaseReviewRequested(CaseEvent):
@@ -387,7 +435,9 @@ class CaseReviewDecided(CaseEvent):
     outcome: Sealed
 
     def apply(self, case: Case) -> None:
-        case.case_reviews[self.request_id].decision = self.decision
+        request = case.case_reviews[self.request_id]
+        request.decision = self.decision
+        request.outcome = self.outcome
 
 
 class CaseClosed(CaseEvent):
@@ -403,6 +453,26 @@ class CaseClosed(CaseEvent):
         case.closed = True
         case.closure_reason = self.reason
         case.closed_at = self.occurred_at
+        case.closure = Closure(
+            self.reason,
+            self.full_reasons,
+            self.feedback,
+            self.explanation,
+            self.advice,
+            self.occurred_at,
+            self.actor.user_id,
+        )
+
+
+class CaseAssigned(CaseEvent):
+    """The case was assigned (or reassigned) to a team and, optionally, an officer."""
+
+    team: str
+    officer: str | None
+
+    def apply(self, case: Case) -> None:
+        case.team = self.team
+        case.officer = self.officer
 
 
 class CaseReopened(CaseEvent):
@@ -415,6 +485,7 @@ class CaseReopened(CaseEvent):
         case.closure_reason = None
         case.closed_at = None
         case.reopen_count += 1
+        case.reopenings.append(Reopening(self.reason, self.occurred_at, self.actor.user_id))
 
 
 CASE_EVENT_TYPES: tuple[type[CaseEvent], ...] = tuple(

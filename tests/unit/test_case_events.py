@@ -324,6 +324,31 @@ def test_closing_with_no_further_action_then_reopening(kit: CaseKit, case: Case)
     assert case.reopen_count == 1
 
 
+def test_assigning_and_reassigning(case: Case) -> None:
+    case.assign(actor=CASEWORKER, occurred_at=T0, team="north", officer=" cw-1 ")
+    event = recorded(case)
+    assert isinstance(event, events.CaseAssigned)
+    assert (event.team, event.officer) == ("north", "cw-1")
+    case.assign(actor=SUPERVISOR, occurred_at=T0 + timedelta(days=1), team="south", officer="")
+    assert isinstance(recorded(case), events.CaseAssigned)
+    assert (case.team, case.officer) == ("south", None)
+
+
+def test_closure_is_kept_in_full_until_reopened(kit: CaseKit, case: Case) -> None:
+    case.close(
+        actor=CASEWORKER,
+        occurred_at=T0 + timedelta(days=30),
+        reason=ClosureReason.RESOLVED,
+        full_reasons=kit.text("resolved by mediation"),
+        feedback=kit.feedback(),
+    )
+    assert case.closure is not None
+    assert case.closure.reason is ClosureReason.RESOLVED
+    assert case.closure.closed_by == CASEWORKER.user_id
+    case.reopen(actor=SUPERVISOR, occurred_at=T0 + timedelta(days=31), reason=kit.text("again"))
+    assert [r.reopened_by for r in case.reopenings] == [SUPERVISOR.user_id]
+
+
 def test_every_event_links_to_the_one_before(kit: CaseKit, case: Case) -> None:
     kit.incident(case)
     kit.incident(case, days=1)

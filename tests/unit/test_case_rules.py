@@ -129,6 +129,24 @@ def test_reopening_needs_a_reason(kit: CaseKit, case: Case) -> None:
     )
 
 
+def test_an_assignment_must_change_something(case: Case) -> None:
+    case.assign(actor=SUPERVISOR, occurred_at=T0, team="north", officer="cw-1")
+    case.collect_events()
+    refused(
+        case,
+        Rule.ASSIGNMENT_UNCHANGED,
+        lambda: case.assign(actor=SUPERVISOR, occurred_at=T0, team=" north ", officer="cw-1 "),
+    )
+
+
+def test_an_assignment_needs_a_team(case: Case) -> None:
+    refused(
+        case,
+        Rule.TEXT_REQUIRED,
+        lambda: case.assign(actor=SUPERVISOR, occurred_at=T0, team="  ", officer="cw-1"),
+    )
+
+
 # ----------------------------------------------------------------- closure content
 
 

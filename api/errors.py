@@ -1,0 +1,202 @@
+"""Every error the API returns, mapped in one place to an RFC 9457 problem+json body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth import Unauthenticated
+from ledger.errors import (
+    CaseNotFound,
+    ConcurrentWrite,
+    IntegrityFailure,
+    NothingToSave,
+    RuleViolation,
+    SealBroken,
+    StaleVersion,
+)
+
+PROBLEM = "application/problem+json"
+TYPES = "https://asb-ledger.example/problems/"
+log = structlog.get_logger("api")
+
+
+class Problem(Exception):
+    """An error with its HTTP status, raised where the API (not the ledger) decides it."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+def not_found() -> Problem:
+    """The same answer whether the case does not exist or the caller may not see it."""
+    return Problem(404, "not-found", "Not found", "no such case")
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "forbidden", "Forbidden", detail)
+
+
+def unavailable(detail: str) -> Problem:
+    return Problem(503, "unavailable", "Service unavailable", detail)
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPES + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install(app: FastAPI) -> None:
+    """Registers the mapping: 401, 403, 404, 409, 412, 422, 503 and a logged 500."""
+
+    @app.exception_handler(Problem)
+    def _problem(request: Request, error: Problem) -> JSONResponse:
+        return problem_response(
+            request,
+            error.status,
+            error.kind,
+            error.title,
+            error.detail,
+            headers=error.headers,
+            **error.extra,
+        )
+
+    @app.exception_handler(Unauthenticated)
+    def _unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:
+        return problem_response(
+            request,
+            401,
+            "unauthenticated",
+            "Unauthenticated",
+            error.reason,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Only where and why, never the value given: it may be personal data.
+        errors = [
+            {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in error.errors()
+        ]
+        fields_named = ", ".join(e["field"] for e in errors) or "the request"
+        return problem_response(
+            request,
+            422,
+            "invalid-request",
+            "Invalid request",
+            f"invalid: {fields_named}",
+            errors=errors,
+        )
+
+    @app.exception_handler(RuleViolation)
+    def _rule(request: Request, error: RuleViolation) -> JSONResponse:
+        return problem_response(
+            request, 422, "rule-broken", "Rule broken", error.detail, rule=error.rule.value
+        )
+
+    @app.exception_handler(CaseNotFound)
+    def _missing(request: Request, error: CaseNotFound) -> JSONResponse:
+        problem = not_found()
+        return problem_response(request, 404, problem.kind, problem.title, problem.detail)
+
+    @app.exception_handler(StaleVersion)
+    def _stale(request: Request, error: StaleVersion) -> JSONResponse:
+        return problem_response(
+            request,
+            412,
+            "stale-version",
+            "Precondition failed",
+            f"the case is at version {error.current}, not {error.expected}",
+            current_version=error.current,
+            headers={"ETag": f'"{error.current}"'},
+        )
+
+    @app.exception_handler(ConcurrentWrite)
+    @app.exception_handler(NothingToSave)
+    def _conflict(request: Request, error: Exception) -> JSONResponse:
+        return problem_response(
+            request,
+            409,
+            "conflict",
+            "Conflict",
+            "the case was changed by another writer at the same time; reload it and retry",
+        )
+
+    @app.exception_handler(IntegrityFailure)
+    @app.exception_handler(SealBroken)
+    def _integrity(request: Request, error: Exception) -> JSONResponse:
+        log.critical("integrity.failure", error=type(error).__name__, detail=str(error))
+        return problem_response(
+            request,
+            500,
+            "integrity-failure",
+            "Integrity failure",
+            "the stored record failed its integrity check; the auditors have been alerted",
+        )
+
+    @app.exception_handler(PersistenceError)
+    def _store(request: Request, error: PersistenceError) -> JSONResponse:
+        log.error("store.unavailable", error=type(error).__name__)
+        return problem_response(
+            request, 503, "unavailable", "Service unavailable", "the store is unavailable"
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        return problem_response(
+            request,
+            error.status_code,
+            kind,
+            str(error.detail) if error.status_code != 404 else "Not found",
+            str(error.detail),
+            headers=dict(error.headers or {}),
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("request.failed", error=type(error).__name__)
+        return problem_response(
+            request, 500, "internal", "Internal error", "an unexpected error; it was logged"
+        )

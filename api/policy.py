@@ -1,0 +1,170 @@
+"""Who may do what: one policy function, default deny, run as a dependency on every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import Unauthenticated
+from api.errors import forbidden
+from api.principal import Principal
+from ledger.case import Case
+from ledger.enums import AccessPurpose, Role
+from projections import Visibility
+
+
+class Action(Enum):
+    """Everything a route can do, named for the policy."""
+
+    PUBLIC = "public"  # liveness, readiness, metrics
+    OPEN_CASE = "case.open"
+    LIST_CASES = "case.list"
+    READ_CASE = "case.read"
+    READ_EVENTS = "case.events"
+    COMMAND = "case.command"  # any change to a case but the ones below
+    CONTRIBUTE = "case.contribute"  # add an incident or a contact: partners may too
+    ASSIGN = "case.assign"
+
+
+STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+READERS = frozenset({Role.AUDITOR, Role.DPO})
+
+ROLES: dict[Action, frozenset[Role]] = {
+    Action.PUBLIC: frozenset(Role),
+    Action.OPEN_CASE: STAFF,
+    Action.LIST_CASES: STAFF | READERS | {Role.PARTNER},
+    Action.READ_CASE: STAFF | READERS | {Role.PARTNER},
+    Action.READ_EVENTS: STAFF | READERS,
+    Action.COMMAND: STAFF,
+    Action.CONTRIBUTE: STAFF | {Role.PARTNER},
+    Action.ASSIGN: frozenset({Role.SUPERVISOR}),
+}
+"""What each role may do at all. Admins run the service and see no case data; analysts
+read pseudonymised statistics only (a later view), never a case."""
+
+PURPOSE: dict[Role, AccessPurpose] = {
+    Role.CASEWORKER: AccessPurpose.CASE_MANAGEMENT,
+    Role.SUPERVISOR: AccessPurpose.SUPERVISION,
+    Role.PARTNER: AccessPurpose.PARTNERSHIP,
+    Role.AUDITOR: AccessPurpose.AUDIT,
+    Role.DPO: AccessPurpose.DATA_PROTECTION,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    hide: bool = False  # refuse as "not found": the caller may not know the case exists
+
+
+ALLOW = Decision(True, "allowed")
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The relationships the policy needs, read from the case itself (always current)."""
+
+    team: str | None
+    officer: str | None
+    shared_with: frozenset[str]
+
+    @classmethod
+    def of(cls, case: Case) -> CaseFacts:
+        return cls(case.team, case.officer, frozenset(s.organisation for s in case.shares))
+
+
+def decide(principal: Principal | None, action: Action, case: CaseFacts | None = None) -> Decision:
+    """The one policy function. Anything not allowed here is denied."""
+    if action is Action.PUBLIC:
+        return ALLOW
+    if principal is None:
+        return Decision(False, "not authenticated")
+    if principal.role not in ROLES.get(action, frozenset()):
+        return Decision(False, f"the {principal.role.value} role may not {action.value}")
+    if case is None:
+        return ALLOW
+    if not sees(principal, case):
+        return Decision(False, "not a case of the caller's", hide=True)
+    if (
+        principal.role is Role.PARTNER
+        and action is not Action.READ_CASE
+        and (action is not Action.CONTRIBUTE)
+    ):
+        return Decision(False, f"a partner may not {action.value} on a shared case")
+    return ALLOW
+
+
+def sees(principal: Principal, case: CaseFacts) -> bool:
+    """Whether the caller may know the case exists at all."""
+    role = principal.role
+    if role in READERS:
+        return True
+    if role in STAFF:
+        return (case.team is not None and case.team in principal.all_teams) or (
+            case.officer is not None and case.officer == principal.user_id
+        )
+    if role is Role.PARTNER:
+        return principal.organisation in case.shared_with
+    return False
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A route's authorisation: who is calling and what the route does."""
+
+    principal: Principal | None
+    action: Action
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated("a bearer token is required")
+        return self.principal
+
+
+bearer = HTTPBearer(auto_error=False, description="A JWT from the council's identity provider")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def authorize(action: Action) -> Callable[..., Guard]:
+    """The dependency every route declares. It authenticates (unless public) and applies
+    the role part of the policy; the route applies the case part once it has the case.
+    A refusal is recorded as an access before the 403 goes back."""
+
+    def dependency(request: Request, credentials: Credentials) -> Guard:
+        principal: Principal | None = None
+        if action is not Action.PUBLIC:
+            if credentials is None or credentials.scheme.lower() != "bearer":
+                raise Unauthenticated("a bearer token is required")
+            principal = request.app.state.verifier.verify(credentials.credentials)
+            request.state.actor = principal.user_id
+        decision = decide(principal, action)
+        guard = Guard(principal, action)
+        if not decision.allowed:
+            assert principal is not None
+            request.app.state.access.denied(
+                request, principal, case_id=request.path_params.get("case_id"), reason=decision
+            )
+            raise forbidden(decision.reason)
+        return guard
+
+    dependency.__policy__ = action  # type: ignore[attr-defined]
+    return dependency
+
+
+def visibility(principal: Principal) -> Visibility:
+    """The same rule as ``sees``, as a filter for list queries (applied in the query)."""
+    role = principal.role
+    if role in READERS:
+        return Visibility(everything=True)
+    if role in STAFF:
+        return Visibility(teams=principal.all_teams, officer=principal.user_id)
+    if role is Role.PARTNER:
+        return Visibility(organisation=principal.organisation)
+    return Visibility()

@@ -1,0 +1,220 @@
+"""Cases: open one, list those you may see, read one as it stands, read its events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.case_view import render
+from api.commanding import execute, load_case
+from api.errors import Problem
+from api.policy import Action, Guard, authorize, visibility
+from api.routes.common import COMMAND_RESPONSES, command_headers
+from api.schemas.opening import OpenCaseIn
+from api.schemas.views import (
+    CaseListOut,
+    CaseOut,
+    CaseSummaryOut,
+    EventOut,
+    EventsOut,
+    ReceiptOut,
+)
+from commands import open_case
+from ledger.application import CaseLedger
+from ledger.case import Case
+from ledger.chain import HASH_KEY, commitment_of
+from ledger.events import CaseEvent
+from projections import ViewBehind
+
+router = APIRouter(tags=["cases"])
+
+Opener = Annotated[Guard, Depends(authorize(Action.OPEN_CASE))]
+Lister = Annotated[Guard, Depends(authorize(Action.LIST_CASES))]
+Viewer = Annotated[Guard, Depends(authorize(Action.READ_CASE))]
+EventReader = Annotated[Guard, Depends(authorize(Action.READ_EVENTS))]
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    k: v for k, v in COMMAND_RESPONSES.items() if k in (401, 403, 404, 503)
+}
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=ReceiptOut,
+    responses=COMMAND_RESPONSES,
+    dependencies=[Depends(command_headers)],
+)
+def open_a_case(body: OpenCaseIn, request: Request, guard: Opener) -> JSONResponse:
+    """Open a case from a complaint. It is assigned to the opener's team (or the team
+    named) and, for a caseworker, to the opener; the reference is in the case view."""
+    return execute(
+        request,
+        guard,
+        name="open_case",
+        body=body,
+        build=body.to_command,
+        handler=open_case.handle,
+        case_id=None,
+    )
+
+
+@router.get("/cases", response_model=CaseListOut, responses=READ_RESPONSES)
+def list_cases(
+    request: Request,
+    guard: Lister,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    status: Literal["open", "closed"] | None = None,
+    team: Annotated[str | None, Query(max_length=200)] = None,
+    officer: Annotated[str | None, Query(max_length=200)] = None,
+    risk_level: Literal["standard", "medium", "high"] | None = None,
+    min_position: Annotated[
+        int | None,
+        Query(ge=0, description="Wait (briefly) until the list includes this position."),
+    ] = None,
+) -> CaseListOut:
+    """The cases you may see, newest first, a page at a time. Filtering happens in the
+    query, so counts and pages reveal nothing you may not see. No personal data."""
+    directory = request.app.state.directory
+    try:
+        page = directory.list_cases(
+            visibility=visibility(guard.caller),
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            team=team,
+            officer=officer,
+            risk_level=risk_level,
+            min_position=min_position,
+        )
+    except ViewBehind as behind:
+        raise Problem(
+            503,
+            "view-behind",
+            "View behind",
+            f"the case list has reached position {behind.reached}, not yet {min_position};"
+            " retry shortly",
+            headers={"Retry-After": "1"},
+        ) from None
+    except ValueError:
+        raise Problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            "invalid: query.cursor",
+            errors=[{"field": "query.cursor", "message": "not a cursor this list gave"}],
+        ) from None
+    return CaseListOut(
+        items=[
+            CaseSummaryOut(
+                case_id=e.case_id,
+                reference=e.reference,
+                status=e.status,
+                team=e.team,
+                officer=e.officer,
+                lead_department=e.lead_department.value,
+                category=e.category.value,
+                risk_level=None if e.risk_level is None else e.risk_level.value,
+                received_at=e.received_at,
+                version=e.last_version,
+                last_event_at=e.last_event_at,
+            )
+            for e in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+CaseId = Annotated[UUID, Path(description="The case id (as returned when it was opened)")]
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut, responses=READ_RESPONSES)
+def read_case(case_id: CaseId, request: Request, guard: Viewer) -> JSONResponse:
+    """The case as it stands, with personal fields unsealed for those entitled to them
+    (a partner sees only what was shared with their organisation). The read is recorded
+    first; the ``ETag`` is the version, for ``If-Match`` on the next command."""
+    case = load_case(request, guard, case_id, "case.detail")
+    view, subjects = render(case, guard.caller, request.app.state.ledger.sealer)
+    request.app.state.access.record(
+        request,
+        guard.caller,
+        case_id=case.id,
+        case_version=case.version,
+        view="case.detail",
+        subjects=sorted(subjects, key=str),
+    )
+    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+@router.get("/cases/{case_id}/events", response_model=EventsOut, responses=READ_RESPONSES)
+def read_events(case_id: CaseId, request: Request, guard: EventReader) -> JSONResponse:
+    """The case's raw event history with each event's hash and the previous event's hash,
+    as the chain commits to them: sealed fields appear only as ciphertext digests."""
+    ledger: CaseLedger = request.app.state.ledger
+    case = load_case(request, guard, case_id, "case.events")
+    events = _events(ledger, case)
+    request.app.state.access.record(
+        request,
+        guard.caller,
+        case_id=case.id,
+        case_version=case.version,
+        view="case.events",
+        subjects=sorted(case.persons, key=str),
+    )
+    body = EventsOut(case_id=case.id, version=case.version, events=events)
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+@router.get("/cases/{case_id}/events/{version}", response_model=EventOut, responses=READ_RESPONSES)
+def read_event(
+    case_id: CaseId,
+    version: Annotated[int, Path(ge=1, le=10**9)],
+    request: Request,
+    guard: EventReader,
+) -> JSONResponse:
+    """One event of the case, by version (where a command's ``Location`` points)."""
+    ledger: CaseLedger = request.app.state.ledger
+    case = load_case(request, guard, case_id, "case.event")
+    if version > case.version:
+        raise Problem(404, "not-found", "Not found", f"the case has no version {version}")
+    (event,) = _events(ledger, case, version)
+    request.app.state.access.record(
+        request,
+        guard.caller,
+        case_id=case.id,
+        case_version=version,
+        view="case.event",
+        subjects=sorted(case.persons, key=str),
+    )
+    return JSONResponse(event.model_dump(mode="json"))
+
+
+def _events(ledger: CaseLedger, case: Case, version: int | None = None) -> list[EventOut]:
+    out: list[EventOut] = []
+    gt = None if version is None else version - 1
+    lte = None if version is None else version
+    for event in ledger.repository.event_store.get(case.id, gt=gt, lte=lte):
+        assert isinstance(event, CaseEvent)
+        committed = commitment_of(event)
+        out.append(
+            EventOut(
+                version=event.originator_version,
+                type=type(event).__name__,
+                topic=committed["topic"],
+                recorded_at=event.timestamp,
+                occurred_at=event.occurred_at,
+                actor=committed["actor"],
+                fields=_fields(committed),
+                prev_hash=event.prev_hash,
+                event_hash=vars(event).get(HASH_KEY) or "",
+            )
+        )
+    return out
+
+
+def _fields(committed: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = committed["fields"]
+    return fields

@@ -1,0 +1,52 @@
+"""What the command routes share: their headers and documented responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header
+
+from api.policy import Action, Guard, authorize
+
+Staff = Annotated[Guard, Depends(authorize(Action.COMMAND))]
+Contributor = Annotated[Guard, Depends(authorize(Action.CONTRIBUTE))]
+Supervisor = Annotated[Guard, Depends(authorize(Action.ASSIGN))]
+
+
+def command_headers(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The version you read (the ETag, e.g. "7"): a stale one gives 412.',
+        ),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Retrying with the same key and body returns the first response and"
+            " appends nothing; the same key with another body gives 422.",
+        ),
+    ] = None,
+) -> None:
+    """Documents the headers; ``api.commanding`` reads them."""
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"type": "object"}}},
+    }
+
+
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed If-Match"),
+    401: _problem("No valid bearer token"),
+    403: _problem("The caller's role may not do this, or not on this case"),
+    404: _problem("No such case (or none the caller may see)"),
+    409: _problem("Another writer changed the case at the same time"),
+    412: _problem("If-Match named a stale version; the body gives the current one"),
+    422: _problem("Invalid body (the field is named) or a broken rule (its code is given)"),
+    503: _problem("The store is unavailable"),
+}

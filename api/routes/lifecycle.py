@@ -1,0 +1,73 @@
+"""Commands that change a case's standing: close, reopen, assign."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from api.commanding import execute
+from api.routes.common import COMMAND_RESPONSES, Staff, Supervisor, command_headers
+from api.schemas.closure import AssignIn, CloseIn, ReopenIn
+from api.schemas.views import ReceiptOut
+from commands import assign_case, close_case, reopen_case
+
+router = APIRouter(
+    prefix="/cases/{case_id}",
+    tags=["case lifecycle"],
+    responses=COMMAND_RESPONSES,
+    dependencies=[Depends(command_headers)],
+)
+CaseId = Annotated[UUID, Path(description="The case id")]
+
+
+@router.post("/close", status_code=201, response_model=ReceiptOut)
+def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staff) -> JSONResponse:
+    """Close the case formally: the reason, full reasons and the feedback given to the
+    complainant (by their preferred method, or why not). No further action, not ASB,
+    insufficient evidence and equal fault closures also need the explanation and the
+    self-help or alternative advice given. A case with high risk, an unreferred criminal
+    incident or an open action needs a supervisor to close it."""
+    return execute(
+        request,
+        guard,
+        name="close_case",
+        body=body,
+        case_id=case_id,
+        build=lambda ctx: body.to_command(case_id, ctx),
+        handler=close_case.handle,
+    )
+
+
+@router.post("/reopen", status_code=201, response_model=ReceiptOut)
+def reopen_the_case(
+    case_id: CaseId, body: ReopenIn, request: Request, guard: Staff
+) -> JSONResponse:
+    """Reopen a closed case, with the reason."""
+    return execute(
+        request,
+        guard,
+        name="reopen_case",
+        body=body,
+        case_id=case_id,
+        build=lambda ctx: body.to_command(case_id, ctx),
+        handler=reopen_case.handle,
+    )
+
+
+@router.post("/assign", status_code=201, response_model=ReceiptOut)
+def assign_the_case(
+    case_id: CaseId, body: AssignIn, request: Request, guard: Supervisor
+) -> JSONResponse:
+    """Assign or reassign the case to a team and, optionally, an officer (supervisors)."""
+    return execute(
+        request,
+        guard,
+        name="assign_case",
+        body=body,
+        case_id=case_id,
+        build=lambda ctx: body.to_command(case_id, ctx),
+        handler=assign_case.handle,
+    )

@@ -1,0 +1,39 @@
+"""Shared pieces of the request models: strictness, text limits and common fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+"""Names, organisations, references: short, single-line values."""
+
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+"""Descriptions, summaries and notes (sealed before they are stored)."""
+
+
+class Body(BaseModel):
+    """Unknown fields are refused, so a misspelt field is named, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Occurred(Body):
+    occurred_at: AwareDatetime | None = Field(
+        default=None,
+        description="When it happened in the world (with a timezone); default: now.",
+    )
+
+    def when(self, now: datetime) -> datetime:
+        return self.occurred_at or now
+
+
+class PersonIn(Body):
+    """A person's identifying details; sealed under that person's own key."""
+
+    name: ShortText = Field(examples=["Alex Example"])
+    contact: ShortText | None = Field(default=None, examples=["07700 900123"])
+    address: LongText | None = Field(default=None, examples=["1 Example Street, Stafford"])
+    date_of_birth: ShortText | None = Field(default=None, examples=["1970-01-01"])

@@ -1,0 +1,176 @@
+"""Requests for the case's people, incidents, risk and plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field, StringConstraints
+
+from api.commanding import Context
+from api.schemas.base import LongText, Occurred, PersonIn, ShortText
+from api.schemas.opening import person_text
+from commands.agree_timescales import AgreeTimescales
+from commands.assess_risk import AssessRisk
+from commands.cancel_action import CancelAction
+from commands.complete_action import CompleteAction
+from commands.link_person import LinkPerson
+from commands.plan_action import PlanAction
+from commands.record_incident import RecordIncident
+from ledger.enums import Agency, HarmIndicator, IncidentType, PersonRole, RiskLevel, Vulnerability
+
+ActionId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+
+
+class LinkPersonIn(Occurred):
+    """A person to link in a role. Omit ``person_ref`` for someone new to the council;
+    give it (without details) to link a person already known."""
+
+    person_ref: UUID | None = None
+    role: PersonRole = Field(examples=["victim"])
+    details: PersonIn | None = None
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=20)
+    vulnerability_note: LongText | None = None
+    self_declared_repeat_victim: bool = False
+
+    def to_command(self, case_id: UUID, ctx: Context) -> LinkPerson:
+        return LinkPerson(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            person_ref=ctx.ids.given("person_ref", self.person_ref),
+            role=self.role,
+            details=None if self.details is None else person_text(self.details),
+            vulnerabilities=tuple(self.vulnerabilities),
+            vulnerability_note=self.vulnerability_note,
+            self_declared_repeat_victim=self.self_declared_repeat_victim,
+        )
+
+
+class IncidentIn(Occurred):
+    """An incident: when it happened (``occurred_at``), what, and the harm it did."""
+
+    incident_type: IncidentType = Field(examples=["noise"])
+    description: LongText = Field(examples=["Music and shouting from 23:00 to 02:00."])
+    harms: list[HarmIndicator] = Field(default_factory=list, max_length=10)
+    criminal: bool = False
+    victim_refs: list[UUID] = Field(default_factory=list, max_length=50)
+    location: LongText | None = None
+    incident_id: UUID | None = None
+
+    def to_command(self, case_id: UUID, ctx: Context) -> RecordIncident:
+        return RecordIncident(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            incident_id=ctx.ids.given("incident_id", self.incident_id),
+            incident_type=self.incident_type,
+            description=self.description,
+            harms=tuple(self.harms),
+            criminal=self.criminal,
+            victim_refs=tuple(self.victim_refs),
+            location=self.location,
+        )
+
+
+class RiskAssessmentIn(Occurred):
+    """Answers to a named, versioned instrument (``asb-vra`` version 1: twelve questions,
+    each 0, 1 or 2). The level is computed; an override needs a rationale."""
+
+    instrument: ShortText = Field(default="asb-vra", examples=["asb-vra"])
+    instrument_version: int = Field(default=1, ge=1, le=1000)
+    answers: dict[ShortText, int] = Field(max_length=100)
+    victim_ref: UUID | None = None
+    override_level: RiskLevel | None = None
+    override_rationale: LongText | None = None
+    rationale: LongText | None = None
+
+    def to_command(self, case_id: UUID, ctx: Context) -> AssessRisk:
+        return AssessRisk(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            instrument=self.instrument,
+            instrument_version=self.instrument_version,
+            answers=dict(self.answers),
+            victim_ref=self.victim_ref,
+            override_level=self.override_level,
+            override_rationale=self.override_rationale,
+            rationale=self.rationale,
+        )
+
+
+class ActionIn(Occurred):
+    """An action for the plan: what, who owns it, and when it is due."""
+
+    action_id: ActionId | None = Field(default=None, description="Default: a new id.")
+    description: LongText = Field(examples=["Visit the alleged perpetrator with a warning."])
+    owner_agency: Agency | None = Field(examples=["council"])
+    owner_officer: ShortText | None = Field(examples=["officer-17"])
+    due: date | None = Field(examples=["2026-12-01"])
+
+    def to_command(self, case_id: UUID, ctx: Context) -> PlanAction:
+        return PlanAction(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            action_id=self.action_id or str(ctx.ids.new("action_id")),
+            description=self.description,
+            owner_agency=self.owner_agency,
+            owner_officer=self.owner_officer,
+            due=self.due,
+        )
+
+
+class ActionOutcomeIn(Occurred):
+    """The outcome of a planned action (or why it was cancelled)."""
+
+    outcome: LongText = Field(examples=["Warning delivered in person."])
+
+    def completing(self, case_id: UUID, action_id: str, ctx: Context) -> CompleteAction:
+        return CompleteAction(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            action_id=action_id,
+            outcome=self.outcome,
+        )
+
+    def cancelling(self, case_id: UUID, action_id: str, ctx: Context) -> CancelAction:
+        return CancelAction(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            action_id=action_id,
+            outcome=self.outcome,
+        )
+
+
+class TimescalesIn(Occurred):
+    """Dates agreed with the victim and partners (else DOMAIN §3's defaults apply)."""
+
+    first_contact_due: date
+    next_review_due: date
+    target_resolution: date
+    agreed_with: list[Agency] = Field(default_factory=list, max_length=20)
+
+    def to_command(self, case_id: UUID, ctx: Context) -> AgreeTimescales:
+        return AgreeTimescales(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            first_contact_due=self.first_contact_due,
+            next_review_due=self.next_review_due,
+            target_resolution=self.target_resolution,
+            agreed_with=tuple(self.agreed_with),
+        )

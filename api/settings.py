@@ -1,0 +1,84 @@
+"""Settings for the HTTP API and its command line: token verification and the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from ledger.settings import Settings
+
+KeySource = Literal["jwks", "public_key_file", "dev_key"]
+
+
+class ApiSettings(Settings):
+    """The ledger's settings plus how bearer tokens are checked (DESIGN §7, §10)."""
+
+    jwt_issuer: str = Field(default="asb-ledger-dev", description="Required `iss` of tokens")
+    jwt_audience: str = Field(default="asb-ledger", description="Required `aud` of tokens")
+    jwt_algorithm: Literal["EdDSA", "RS256", "ES256", "PS256"] = Field(
+        default="EdDSA", description="The one signing algorithm accepted; all others are refused"
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None, description="PEM public key of the identity provider (not with a JWKS URL)"
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None, description="http(s) URL of the identity provider's JSON Web Key Set"
+    )
+    jwt_signing_key_file: Path | None = Field(
+        default=None,
+        description="Embedded development signing key, used when neither a JWKS URL nor a"
+        " public key file is set (default: data_dir/jwt-signing.key)",
+    )
+    jwt_leeway_seconds: int = Field(
+        default=30, ge=0, description="Clock skew allowed on exp and iat"
+    )
+    jwt_dev_token_minutes: int = Field(
+        default=8 * 60, ge=1, description="Lifetime of tokens minted by `asb-ledger token`"
+    )
+    serve_host: str = Field(default="127.0.0.1", description="Address `asb-ledger serve` binds")
+    serve_port: int = Field(
+        default=8000, ge=0, le=65535, description="Port `asb-ledger serve` listens on"
+    )
+    run_projections: bool = Field(
+        default=True,
+        description="Run the projection runners inside the server process; false when they"
+        " run as their own processes",
+    )
+    read_wait_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="How long a query with min_position waits for its view to catch up",
+    )
+
+    @field_validator("jwt_jwks_url")
+    @classmethod
+    def _jwks_is_http(cls, url: str | None) -> str | None:
+        if url is not None and urlsplit(url).scheme not in {"http", "https"}:
+            raise ValueError("ASB_JWT_JWKS_URL must be an http(s) URL")
+        return url
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> ApiSettings:
+        if self.jwt_jwks_url is not None and self.jwt_public_key_file is not None:
+            raise ValueError(
+                "ASB_JWT_JWKS_URL and ASB_JWT_PUBLIC_KEY_FILE are both set: configure one key"
+                " source"
+            )
+        return self
+
+    @property
+    def jwt_key_source(self) -> KeySource:
+        """Where verification keys come from: a JWKS, a PEM public key, or the dev key."""
+        if self.jwt_jwks_url is not None:
+            return "jwks"
+        if self.jwt_public_key_file is not None:
+            return "public_key_file"
+        return "dev_key"
+
+    @property
+    def jwt_signing_key_path(self) -> Path:
+        return self.jwt_signing_key_file or self.data_dir / "jwt-signing.key"

@@ -1,0 +1,1 @@
+"""Caseworker commands: one module each, a frozen dataclass and ``handle(cmd, ledger)``."""

@@ -1,0 +1,72 @@
+"""What every command shares: the case it acts on, who acts and when, and sealing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from ledger import fields
+from ledger.application import CaseLedger
+from ledger.case import Case
+from ledger.values import Actor, PersonDetails, Sealed
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseCommand:
+    """A command on an existing case. ``expected_version`` (from ``If-Match``) is checked
+    before anything else; ``occurred_at`` is when it happened in the world."""
+
+    case_id: UUID
+    expected_version: int | None = None
+    actor: Actor
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonText:
+    """A person's identifying details, in plain text until the command seals them."""
+
+    name: str
+    contact: str | None = None
+    address: str | None = None
+    date_of_birth: str | None = None
+
+
+class Seal:
+    """Seals one case's plain text: free text under the case's key, a person's details
+    under that person's key. Blank text seals to ``None``, so the aggregate's rules fire."""
+
+    def __init__(self, ledger: CaseLedger, case_id: UUID) -> None:
+        self.sealer = ledger.sealer
+        self.case_id = case_id
+
+    def text(self, value: str | None, field: str) -> Sealed | None:
+        return self.sealer.seal_text(value, case_id=self.case_id, field=field)
+
+    def personal(self, person_ref: UUID, value: str | None, field: str) -> Sealed | None:
+        return self.sealer.seal_personal(
+            value, case_id=self.case_id, person_ref=person_ref, field=field
+        )
+
+    def details(self, person_ref: UUID, person: PersonText | None) -> PersonDetails | None:
+        if person is None:
+            return None
+        name = self.personal(person_ref, person.name, fields.PERSON_NAME)
+        if name is None:
+            return None
+        return PersonDetails(
+            name=name,
+            contact=self.personal(person_ref, person.contact, fields.PERSON_CONTACT),
+            address=self.personal(person_ref, person.address, fields.PERSON_ADDRESS),
+            date_of_birth=self.personal(
+                person_ref, person.date_of_birth, fields.PERSON_DATE_OF_BIRTH
+            ),
+        )
+
+
+def load(ledger: CaseLedger, cmd: CaseCommand) -> tuple[Case, Seal]:
+    """The case the command acts on (version checked), and a sealer for its text."""
+    return ledger.get_case(cmd.case_id, expected_version=cmd.expected_version), Seal(
+        ledger, cmd.case_id
+    )

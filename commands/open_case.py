@@ -1,0 +1,69 @@
+"""Open a case from a complaint: register it, link the complainant and assign it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from commands.common import PersonText, Seal
+from ledger import fields, rules
+from ledger.application import CaseLedger
+from ledger.case import Case
+from ledger.enums import Category, Channel, ContactMethod, Department, Role
+from ledger.values import Actor, Receipt
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenCase:
+    case_id: UUID
+    actor: Actor
+    occurred_at: datetime
+    channel: Channel
+    received_at: datetime
+    category: Category
+    description: str
+    location: str
+    lead_department: Department
+    complainant_ref: UUID
+    complainant: PersonText
+    preferred_contact: ContactMethod
+    ward: str | None = None
+    team: str | None = None
+    officer: str | None = None
+
+
+def handle(cmd: OpenCase, ledger: CaseLedger) -> Receipt:
+    """Opens the case and assigns it, in one save: to the team named, else the opener's;
+    a caseworker who opens a case is its officer unless another is named."""
+    # Required text is checked before a reference number is taken, so a plainly
+    # incomplete complaint does not use one up.
+    team = rules.text(cmd.team or cmd.actor.team, "team")
+    rules.text(cmd.description, "description")
+    rules.text(cmd.location, "location")
+    rules.text(cmd.complainant.name, "complainant.name")
+    officer = cmd.officer
+    if officer is None and cmd.actor.role is Role.CASEWORKER:
+        officer = cmd.actor.user_id
+    reference = ledger.prepare_opening(cmd.case_id, [cmd.complainant_ref], cmd.received_at)
+    seal = Seal(ledger, cmd.case_id)
+    complainant = seal.details(cmd.complainant_ref, cmd.complainant)
+    assert complainant is not None  # its name was checked above
+    case = Case.open(
+        case_id=cmd.case_id,
+        actor=cmd.actor,
+        occurred_at=cmd.occurred_at,
+        reference=reference,
+        channel=cmd.channel,
+        received_at=cmd.received_at,
+        category=cmd.category,
+        description=seal.text(cmd.description, fields.CASE_DESCRIPTION),
+        location=seal.text(cmd.location, fields.CASE_LOCATION),
+        lead_department=cmd.lead_department,
+        complainant_ref=cmd.complainant_ref,
+        complainant=complainant,
+        preferred_contact=cmd.preferred_contact,
+        ward=(cmd.ward or "").strip() or None,
+    )
+    case.assign(actor=cmd.actor, occurred_at=cmd.occurred_at, team=team, officer=officer)
+    return ledger.save_new_case(case)

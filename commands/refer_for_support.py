@@ -1,0 +1,37 @@
+"""Refer a person to a support service, recording consent or why it was not needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from commands.common import CaseCommand, load
+from ledger import fields
+from ledger.application import CaseLedger
+from ledger.enums import ConsentStatus, SupportService
+from ledger.values import Receipt
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferForSupport(CaseCommand):
+    person_ref: UUID
+    service: SupportService
+    organisation: str
+    needs: str
+    consent: ConsentStatus
+    consent_note: str | None = None
+
+
+def handle(cmd: ReferForSupport, ledger: CaseLedger) -> Receipt:
+    case, seal = load(ledger, cmd)
+    case.refer_for_support(
+        actor=cmd.actor,
+        occurred_at=cmd.occurred_at,
+        person_ref=cmd.person_ref,
+        service=cmd.service,
+        organisation=cmd.organisation,
+        needs=seal.text(cmd.needs, fields.SUPPORT_NEEDS),
+        consent=cmd.consent,
+        consent_note=seal.text(cmd.consent_note, fields.SUPPORT_CONSENT_NOTE),
+    )
+    return ledger.save_case(case)

@@ -1,0 +1,69 @@
+"""Share named items with a relevant organisation, for a purpose, on a lawful basis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from commands.common import CaseCommand, load
+from ledger import fields
+from ledger.application import CaseLedger
+from ledger.enums import (
+    Agency,
+    ConsentStatus,
+    LawfulBasis,
+    LegalGateway,
+    SharePurpose,
+    SpecialCategoryCondition,
+)
+from ledger.values import Receipt, Recipient
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShareInformation(CaseCommand):
+    share_id: UUID
+    recipient_agency: Agency | None
+    recipient_organisation: str | None
+    recipient_person: str | None = None
+    items: tuple[str, ...]
+    purpose: SharePurpose | None
+    justification: str | None
+    lawful_basis: LawfulBasis | None
+    gateway: LegalGateway
+    includes_special_category: bool = False
+    condition: SpecialCategoryCondition | None = None
+    consent: ConsentStatus
+    consent_note: str | None = None
+    authorised_by: str
+    protocol_reference: str = "One Staffordshire ISP"
+    onward_use_permitted: bool = False
+
+
+def handle(cmd: ShareInformation, ledger: CaseLedger) -> Receipt:
+    case, seal = load(ledger, cmd)
+    recipient = None
+    if cmd.recipient_agency is not None and (cmd.recipient_organisation or "").strip():
+        recipient = Recipient(
+            agency=cmd.recipient_agency,
+            organisation=(cmd.recipient_organisation or "").strip(),
+            person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
+        )
+    case.share_information(
+        actor=cmd.actor,
+        occurred_at=cmd.occurred_at,
+        share_id=cmd.share_id,
+        recipient=recipient,
+        items=cmd.items,
+        purpose=cmd.purpose,
+        justification=seal.text(cmd.justification, fields.SHARE_JUSTIFICATION),
+        lawful_basis=cmd.lawful_basis,
+        gateway=cmd.gateway,
+        includes_special_category=cmd.includes_special_category,
+        condition=cmd.condition,
+        consent=cmd.consent,
+        consent_note=seal.text(cmd.consent_note, fields.SHARE_CONSENT_NOTE),
+        authorised_by=cmd.authorised_by,
+        protocol_reference=cmd.protocol_reference,
+        onward_use_permitted=cmd.onward_use_permitted,
+    )
+    return ledger.save_case(case)

@@ -1,0 +1,298 @@
+"""The case directory: one row per case, without personal data, to list the cases a caller may see.
+
+Tables (``<suffix>`` empty for the live view, set for a rebuild beside it):
+``asb_view_case_directory<suffix>`` (one row per case) and
+``asb_view_case_directory_shares<suffix>`` (case, recipient organisation), whose tracking is
+``case_directory<suffix>`` in ``asb_projection_tracking``. Every update is guarded by the
+row's version, so applying an event twice changes nothing even without the tracking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
+from ledger.enums import Category, Department, RiskLevel
+from ledger.events import (
+    CASE_EVENT_TYPES,
+    CaseAssigned,
+    CaseClosed,
+    CaseEvent,
+    CaseOpened,
+    CaseReopened,
+    InformationShared,
+    RiskAssessed,
+)
+from projections.directory_model import (
+    STATUSES,
+    DirectoryEntry,
+    DirectoryPage,
+    Visibility,
+    decode_cursor,
+    encode_cursor,
+)
+from projections.projection import PagedProjection
+from projections.store import Row, ViewStore
+from projections.view import LEDGER_NAME, View
+
+_COLUMNS = (
+    "case_id, reference, status, team, officer, lead_department, category, risk_level,"
+    " received_at, opened_position, last_version, last_event_at"
+)
+_UPDATABLE = frozenset({"status", "team", "officer", "risk_level"})
+
+
+class CaseDirectoryProjection(PagedProjection["CaseDirectory"]):
+    """Case events into directory rows; any other case event moves the row's version on."""
+
+    topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Any other case event: only the row's version and time change."""
+        if isinstance(domain_event, CaseEvent):
+            self.view.update(domain_event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseOpened)
+    def _opened(self, event: CaseOpened, tracking: Tracking) -> None:
+        self.view.insert_case(event, tracking.notification_id)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseAssigned)
+    def _assigned(self, event: CaseAssigned, tracking: Tracking) -> None:
+        self.view.update(event, team=event.team, officer=event.officer)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(RiskAssessed)
+    def _assessed(self, event: RiskAssessed, tracking: Tracking) -> None:
+        self.view.update(event, risk_level=event.level.value)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(InformationShared)
+    def _shared(self, event: InformationShared, tracking: Tracking) -> None:
+        self.view.add_share(event.originator_id, event.recipient.organisation)
+        self.view.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseClosed)
+    def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
+        self.view.update(event, status="closed")
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReopened)
+    def _reopened(self, event: CaseReopened, tracking: Tracking) -> None:
+        self.view.update(event, status="open")
+        self.view.insert_tracking(tracking)
+
+
+class CaseDirectory(View):
+    """Cases by reference, status, team, officer and risk level; and who they were shared with."""
+
+    name = "case_directory"
+
+    def __init__(
+        self, store: ViewStore, *, suffix: str = "", application_name: str = LEDGER_NAME
+    ) -> None:
+        self._rows = store.table("asb_view_case_directory" + suffix)
+        self._shares = store.table("asb_view_case_directory_shares" + suffix)
+        super().__init__(store, suffix=suffix, application_name=application_name)
+
+    def projection(self) -> CaseDirectoryProjection:
+        return CaseDirectoryProjection(self)
+
+    def table_statements(self) -> list[str]:
+        uuid, bigint, time = (self.store.types[k] for k in ("uuid", "bigint", "time"))
+        index = "asb_view_case_directory" + self.suffix
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self._rows} ("
+            f" case_id {uuid} PRIMARY KEY, reference TEXT NOT NULL, status TEXT NOT NULL,"
+            " team TEXT, officer TEXT, lead_department TEXT NOT NULL, category TEXT NOT NULL,"
+            f" risk_level TEXT, received_at {time} NOT NULL,"
+            f" opened_position {bigint} NOT NULL UNIQUE, last_version {bigint} NOT NULL,"
+            f" last_event_at {time} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self._shares} ("
+            f" case_id {uuid} NOT NULL, organisation TEXT NOT NULL,"
+            " PRIMARY KEY (organisation, case_id))",
+            f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_team')}"
+            f" ON {self._rows} (team, opened_position)",
+            f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_officer')}"
+            f" ON {self._rows} (officer, opened_position)",
+            f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_shares_case')}"
+            f" ON {self._shares} (case_id)",
+        ]
+
+    # -------------------------------------------------------------- writing (inside a page)
+
+    def insert_case(self, event: CaseOpened, position: int) -> None:
+        self.execute(
+            f"INSERT INTO {self._rows} ({_COLUMNS})"  # noqa: S608 - table names from code
+            " VALUES (?, ?, 'open', NULL, NULL, ?, ?, NULL, ?, ?, ?, ?)"
+            " ON CONFLICT (case_id) DO NOTHING",
+            (
+                self.store.uuid_param(event.originator_id),
+                event.reference,
+                event.lead_department.value,
+                event.category.value,
+                self.store.time_param(event.received_at),
+                position,
+                event.originator_version,
+                self.store.time_param(event.timestamp),
+            ),
+        )
+
+    def update(self, event: CaseEvent, **columns: str | None) -> None:
+        """Sets ``columns`` and moves the version on, unless the row already has the event."""
+        unknown = columns.keys() - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not directory columns: {sorted(unknown)}")
+        sets = "".join(f"{name} = ?, " for name in columns)
+        self.execute(
+            f"UPDATE {self._rows} SET {sets}last_version = ?, last_event_at = ?"  # noqa: S608
+            " WHERE case_id = ? AND last_version < ?",
+            (
+                *columns.values(),
+                event.originator_version,
+                self.store.time_param(event.timestamp),
+                self.store.uuid_param(event.originator_id),
+                event.originator_version,
+            ),
+        )
+
+    def add_share(self, case_id: UUID, organisation: str) -> None:
+        self.execute(
+            f"INSERT INTO {self._shares} (case_id, organisation) VALUES (?, ?)"  # noqa: S608
+            " ON CONFLICT DO NOTHING",
+            (self.store.uuid_param(case_id), organisation),
+        )
+
+    # -------------------------------------------------------------- queries
+
+    def list_cases(
+        self,
+        *,
+        visibility: Visibility,
+        limit: int,
+        cursor: str | None = None,
+        status: str | None = None,
+        team: str | None = None,
+        officer: str | None = None,
+        risk_level: str | RiskLevel | None = None,
+        min_position: int | None = None,
+    ) -> DirectoryPage:
+        """The cases ``visibility`` allows, newest first, filtered in the query itself.
+
+        ``min_position`` waits (bounded) for the view to reach a command's position and
+        raises ``ViewBehind`` if it does not. A malformed cursor or filter is a ValueError.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        after = None if cursor is None else decode_cursor(cursor)
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {sorted(STATUSES)}")
+        level = None if risk_level is None else RiskLevel(risk_level).value
+        self.require(min_position)
+        if visibility.sees_nothing:
+            return DirectoryPage([], None)
+        conditions, params = self._visible(visibility)
+        for column, value in (
+            ("status", status),
+            ("team", team),
+            ("officer", officer),
+            ("risk_level", level),
+        ):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        if after is not None:
+            conditions.append("opened_position < ?")
+            params.append(after)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self.store.select(
+            self.store.sql(
+                f"SELECT {_COLUMNS} FROM {self._rows}{where}"  # noqa: S608 - conditions from code
+                " ORDER BY opened_position DESC LIMIT ?"
+            ),
+            (*params, limit + 1),
+        )
+        items = [self._entry(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return DirectoryPage(items, encode_cursor(items[-1].opened_position) if more else None)
+
+    def get(self, case_id: UUID, *, min_position: int | None = None) -> DirectoryEntry | None:
+        self.require(min_position)
+        rows = self.store.select(
+            self.store.sql(f"SELECT {_COLUMNS} FROM {self._rows} WHERE case_id = ?"),  # noqa: S608
+            (self.store.uuid_param(case_id),),
+        )
+        return self._entry(rows[0]) if rows else None
+
+    def is_visible(self, case_id: UUID, visibility: Visibility) -> bool:
+        """Whether ``visibility`` allows this case, by the same rule as ``list_cases``."""
+        if visibility.sees_nothing:
+            return False
+        conditions, params = self._visible(visibility)
+        conditions.append("case_id = ?")
+        rows = self.store.select(
+            self.store.sql(
+                f"SELECT 1 FROM {self._rows} WHERE {' AND '.join(conditions)}"  # noqa: S608
+            ),
+            (*params, self.store.uuid_param(case_id)),
+        )
+        return bool(rows)
+
+    def organisations(self, case_id: UUID) -> frozenset[str]:
+        """The organisations a case was shared with (for access decisions, not for display)."""
+        rows = self.store.select(
+            self.store.sql(
+                f"SELECT organisation FROM {self._shares} WHERE case_id = ?"  # noqa: S608
+            ),
+            (self.store.uuid_param(case_id),),
+        )
+        return frozenset(str(row[0]) for row in rows)
+
+    def contents(self) -> tuple[list[DirectoryEntry], list[tuple[UUID, str]]]:
+        """Every row and share, in a fixed order: to compare a rebuild with the live view."""
+        rows = self.store.select(
+            f"SELECT {_COLUMNS} FROM {self._rows} ORDER BY opened_position"  # noqa: S608
+        )
+        shares = self.store.select(f"SELECT case_id, organisation FROM {self._shares}")  # noqa: S608
+        pairs = sorted((self.store.uuid_value(c), str(o)) for c, o in shares)
+        return [self._entry(row) for row in rows], pairs
+
+    def _visible(self, visibility: Visibility) -> tuple[list[str], list[object]]:
+        if visibility.everything:
+            return [], []
+        either: list[str] = []
+        params: list[object] = []
+        if visibility.teams:
+            either.append(self.store.in_list("team"))
+            params.append(self.store.list_param(visibility.teams))
+        if visibility.officer:
+            either.append("officer = ?")
+            params.append(visibility.officer)
+        if visibility.organisation:
+            shared = f"SELECT case_id FROM {self._shares} WHERE organisation = ?"  # noqa: S608
+            either.append(f"case_id IN ({shared})")
+            params.append(visibility.organisation)
+        return [f"({' OR '.join(either)})"], params
+
+    def _entry(self, row: Row) -> DirectoryEntry:
+        return DirectoryEntry(
+            case_id=self.store.uuid_value(row[0]),
+            reference=row[1],
+            status="closed" if row[2] == "closed" else "open",
+            team=row[3],
+            officer=row[4],
+            lead_department=Department(row[5]),
+            category=Category(row[6]),
+            risk_level=None if row[7] is None else RiskLevel(row[7]),
+            received_at=self.store.time_value(row[8]),
+            opened_position=int(row[9]),
+            last_version=int(row[10]),
+            last_event_at=self.store.time_value(row[11]),
+        )
