@@ -139,6 +139,8 @@ def execute(
     ledger: CaseLedger = state.ledger
     key = request.headers.get("idempotency-key")
     fingerprint = _fingerprint(ledger, request, body) if key else ""
+    if case_id is not None:
+        request.state.case_id = str(case_id)
     if key is not None:
         _check_key(key)
         earlier = _replay(ledger, principal, key, fingerprint, build)
