@@ -105,6 +105,7 @@ class Model:
     level: RiskLevel | None = None
     score: int | None = None
     contacts: list[Contacted] = field(default_factory=list)
+    assigned: tuple[str | None, str | None] = (None, None)
 
     def closed_rule(self) -> set[Rule]:
         return {Rule.CASE_CLOSED} if self.closed else set()
@@ -619,6 +620,24 @@ class CaseMachine(RuleBasedStateMachine):
             next_review_due=(self.now + timedelta(28)).date(),
         )  # fmt: skip
 
+    @rule(
+        team=st.sampled_from(["north", "south", " "]),
+        officer=st.sampled_from([None, "", "cw-1", "cw-2 "]),
+    )
+    def assign(self, team: str, officer: str | None) -> None:
+        wanted = (team.strip() or None, (officer or "").strip() or None)
+        broken = self.model.closed_rule() | on(
+            {
+                Rule.TEXT_REQUIRED: wanted[0] is None,
+                Rule.ASSIGNMENT_UNCHANGED: wanted == self.model.assigned,
+            }
+        )
+        if self.attempt(
+            broken, self.case.assign, actor=SUPERVISOR, occurred_at=self.when(), team=team,
+            officer=officer,
+        ):  # fmt: skip
+            self.model.assigned = wanted
+
     @rule(data=st.data(), bad=faults("unknown_applicant", "again"))
     def request_case_review(self, data: st.DataObject, bad: frozenset[str]) -> None:
         m = self.model
@@ -759,6 +778,7 @@ class CaseMachine(RuleBasedStateMachine):
             r: x.decision is not CaseReviewDecision.PENDING for r, x in case.case_reviews.items()
         } == m.reviews
         assert case.risk_level is m.level
+        assert (case.team, case.officer) == m.assigned
         assert (case.assessments[-1].score if case.assessments else None) == m.score
 
 
