@@ -56,6 +56,18 @@ class Entitlement:
                     seen.sections.add(kind)
         return seen
 
+    def named(self) -> list[str]:
+        """What was shared, as the share named it."""
+        return sorted(
+            self.sections
+            | {f"incident:{i}" for i in self.incidents}
+            | {f"person:{p}" for p in self.people}
+        )
+
+    def person_refs(self, refs: tuple[UUID, ...]) -> list[UUID]:
+        """Person references a partner may see: only those of people shared with them."""
+        return list(refs) if self.everything else [r for r in refs if r in self.people]
+
     @property
     def everything(self) -> bool:
         return "all" in self.sections
@@ -88,7 +100,7 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
         reference=case.reference,
         version=case.version,
         status="closed" if case.closed else "open",
-        sections=sorted(see.sections) if not see.everything else ["all"],
+        sections=["all"] if see.everything else see.named(),
     )
     if see.has("case_summary"):
         out.team, out.officer = case.team, case.officer
@@ -120,7 +132,7 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
                     location=read(inc.location, F.INCIDENT_LOCATION),
                     harms=sorted(h.value for h in inc.harms),
                     criminal=inc.criminal,
-                    victim_refs=list(inc.victim_refs),
+                    victim_refs=see.person_refs(inc.victim_refs),
                     police_referred=inc.police_referred,
                 )
             )
