@@ -80,14 +80,19 @@ class AccessLog:
         reason: Decision,
         version: int | None = None,
     ) -> None:
-        """A refused request, recorded before the refusal is sent."""
+        """A refused request, recorded before the refusal is sent, with the version of the
+        case at the time (read from its last row when the case was not loaded)."""
         route = request.scope.get("route")
+        refused = _case_id(case_id)
+        if version is None and refused is not None:
+            version = self.ledger.current_version(refused)
+        request.state.denied = reason.reason
         self.record(
             request,
             principal,
-            case_id=_case_id(case_id),
+            case_id=refused,
             case_version=version,
-            view=getattr(route, "name", None) or request.url.path,
+            view=getattr(route, "name", None) or "unmatched",
             outcome=AccessOutcome.NOT_FOUND if reason.hide else AccessOutcome.DENIED,
             reason=reason.reason,
         )

@@ -109,8 +109,6 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
         out.received_at, out.preferred_contact = case.received_at, case.preferred_contact.value
         out.description = read(case.description, F.CASE_DESCRIPTION)
         out.location = read(case.location, F.CASE_LOCATION)
-        out.risk_level = case.risk_level.value if case.risk_level else None
-        out.next_review_due = case.next_review_due
     if see.everything:
         out.complainant_ref = case.complainant_ref
     for ref, person in case.persons.items():
@@ -137,6 +135,7 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
                 )
             )
     if see.has("risk_assessment"):
+        out.risk_level = case.risk_level.value if case.risk_level else None
         out.assessments = [_assessment(a, read) for a in case.assessments]
     if see.has("action_plan"):
         out.actions = [
@@ -151,8 +150,10 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
             )
             for action_id, a in case.actions.items()
         ]
-    if see.has("timescales") and case.timescales is not None:
-        out.timescales = _plain(asdict(case.timescales))
+    if see.has("timescales"):
+        out.next_review_due = case.next_review_due
+        if case.timescales is not None:
+            out.timescales = _plain(asdict(case.timescales))
     _partnership(case, see, read, out, subjects)
     return out, subjects
 

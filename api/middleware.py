@@ -52,6 +52,7 @@ class RequestLog:
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
+            case_id = state.get("case_id") or _uuid(scope.get("path_params", {}).get("case_id"))
             self.metrics.request(route, scope["method"], status, seconds)
             log.info(
                 "request",
@@ -61,9 +62,17 @@ class RequestLog:
                 status=status,
                 duration_ms=round(seconds * 1000, 2),
                 actor=state.get("actor"),
-                case_id=state.get("case_id"),
+                case_id=case_id,
                 denied=state.get("denied"),
             )
+
+
+def _uuid(value: Any) -> str | None:
+    """A path's case id, only if it is one: a raw path segment could carry anything."""
+    try:
+        return str(uuid.UUID(str(value))) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -263,6 +263,11 @@ class CaseLedger(Application[UUID]):
             return None
         return record if isinstance(record, IdempotencyRecord) else None
 
+    def current_version(self, case_id: UUID) -> int | None:
+        """A case's latest version from its last stored row (nothing decoded), if any."""
+        rows = self.recorder.select_events(case_id, desc=True, limit=1)
+        return rows[0].originator_version if rows else None
+
     def position_of(self, case_id: UUID, version: int) -> int | None:
         """The notification position of a case's event at a version."""
         return position_of(self.recorder, case_id, version)

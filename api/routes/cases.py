@@ -26,8 +26,9 @@ from commands import open_case
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.chain import HASH_KEY, commitment_of
+from ledger.enums import Role
 from ledger.events import CaseEvent
-from projections import ViewBehind
+from projections import DirectoryEntry, ViewBehind
 
 router = APIRouter(tags=["cases"])
 
@@ -42,6 +43,7 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post(
     "/cases",
+    name="open_case",
     status_code=201,
     response_model=ReceiptOut,
     responses=COMMAND_RESPONSES,
@@ -61,7 +63,7 @@ def open_a_case(body: OpenCaseIn, request: Request, guard: Opener) -> JSONRespon
     )
 
 
-@router.get("/cases", response_model=CaseListOut, responses=READ_RESPONSES)
+@router.get("/cases", name="case.list", response_model=CaseListOut, responses=READ_RESPONSES)
 def list_cases(
     request: Request,
     guard: Lister,
@@ -107,31 +109,42 @@ def list_cases(
             "invalid: query.cursor",
             errors=[{"field": "query.cursor", "message": "not a cursor this list gave"}],
         ) from None
+    partner = guard.caller.role is Role.PARTNER
     return CaseListOut(
-        items=[
-            CaseSummaryOut(
-                case_id=e.case_id,
-                reference=e.reference,
-                status=e.status,
-                team=e.team,
-                officer=e.officer,
-                lead_department=e.lead_department.value,
-                category=e.category.value,
-                risk_level=None if e.risk_level is None else e.risk_level.value,
-                received_at=e.received_at,
-                version=e.last_version,
-                last_event_at=e.last_event_at,
-            )
-            for e in page.items
-        ],
-        next_cursor=page.next_cursor,
+        items=[_listed(e, partner) for e in page.items], next_cursor=page.next_cursor
+    )
+
+
+def _listed(e: DirectoryEntry, partner: bool) -> CaseSummaryOut:
+    if partner:
+        return CaseSummaryOut(
+            case_id=e.case_id,
+            reference=e.reference,
+            status=e.status,
+            version=e.last_version,
+            last_event_at=e.last_event_at,
+        )
+    return CaseSummaryOut(
+        case_id=e.case_id,
+        reference=e.reference,
+        status=e.status,
+        team=e.team,
+        officer=e.officer,
+        lead_department=e.lead_department.value,
+        category=e.category.value,
+        risk_level=None if e.risk_level is None else e.risk_level.value,
+        received_at=e.received_at,
+        version=e.last_version,
+        last_event_at=e.last_event_at,
     )
 
 
 CaseId = Annotated[UUID, Path(description="The case id (as returned when it was opened)")]
 
 
-@router.get("/cases/{case_id}", response_model=CaseOut, responses=READ_RESPONSES)
+@router.get(
+    "/cases/{case_id}", name="case.detail", response_model=CaseOut, responses=READ_RESPONSES
+)
 def read_case(case_id: CaseId, request: Request, guard: Viewer) -> JSONResponse:
     """The case as it stands, with personal fields unsealed for those entitled to them
     (a partner sees only what was shared with their organisation). The read is recorded
@@ -149,7 +162,12 @@ def read_case(case_id: CaseId, request: Request, guard: Viewer) -> JSONResponse:
     return JSONResponse(view.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
 
 
-@router.get("/cases/{case_id}/events", response_model=EventsOut, responses=READ_RESPONSES)
+@router.get(
+    "/cases/{case_id}/events",
+    name="case.events",
+    response_model=EventsOut,
+    responses=READ_RESPONSES,
+)
 def read_events(case_id: CaseId, request: Request, guard: EventReader) -> JSONResponse:
     """The case's raw event history with each event's hash and the previous event's hash,
     as the chain commits to them: sealed fields appear only as ciphertext digests."""
@@ -168,7 +186,12 @@ def read_events(case_id: CaseId, request: Request, guard: EventReader) -> JSONRe
     return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
 
 
-@router.get("/cases/{case_id}/events/{version}", response_model=EventOut, responses=READ_RESPONSES)
+@router.get(
+    "/cases/{case_id}/events/{version}",
+    name="case.event",
+    response_model=EventOut,
+    responses=READ_RESPONSES,
+)
 def read_event(
     case_id: CaseId,
     version: Annotated[int, Path(ge=1, le=10**9)],
@@ -187,7 +210,7 @@ def read_event(
         case_id=case.id,
         case_version=version,
         view="case.event",
-        subjects=sorted(case.persons, key=str),
+        subjects=sorted(_people_in(event.fields), key=str),
     )
     return JSONResponse(event.model_dump(mode="json"))
 
@@ -213,6 +236,23 @@ def _events(ledger: CaseLedger, case: Case, version: int | None = None) -> list[
             )
         )
     return out
+
+
+PERSON_FIELDS = frozenset(
+    {"person_ref", "complainant_ref", "victim_ref", "victim_refs", "subject_ref", "applicant_ref"}
+)
+
+
+def _people_in(fields: dict[str, Any]) -> set[UUID]:
+    """The people an event is about: its person fields, and people named in shared items."""
+    found: set[UUID] = set()
+    for name, value in fields.items():
+        values = value if isinstance(value, list) else [value]
+        if name in PERSON_FIELDS:
+            found.update(UUID(v) for v in values if isinstance(v, str))
+        elif name == "items":
+            found.update(UUID(v.split(":", 1)[1]) for v in values if str(v).startswith("person:"))
+    return found
 
 
 def _fields(committed: dict[str, Any]) -> dict[str, Any]:

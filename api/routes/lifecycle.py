@@ -23,7 +23,7 @@ router = APIRouter(
 CaseId = Annotated[UUID, Path(description="The case id")]
 
 
-@router.post("/close", status_code=201, response_model=ReceiptOut)
+@router.post("/close", name="close_case", status_code=201, response_model=ReceiptOut)
 def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staff) -> JSONResponse:
     """Close the case formally: the reason, full reasons and the feedback given to the
     complainant (by their preferred method, or why not). No further action, not ASB,
@@ -41,7 +41,7 @@ def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staf
     )
 
 
-@router.post("/reopen", status_code=201, response_model=ReceiptOut)
+@router.post("/reopen", name="reopen_case", status_code=201, response_model=ReceiptOut)
 def reopen_the_case(
     case_id: CaseId, body: ReopenIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -57,7 +57,7 @@ def reopen_the_case(
     )
 
 
-@router.post("/assign", status_code=201, response_model=ReceiptOut)
+@router.post("/assign", name="assign_case", status_code=201, response_model=ReceiptOut)
 def assign_the_case(
     case_id: CaseId, body: AssignIn, request: Request, guard: Supervisor
 ) -> JSONResponse:

@@ -43,7 +43,7 @@ router = APIRouter(
 CaseId = Annotated[UUID, Path(description="The case id")]
 
 
-@router.post("/contacts", status_code=201, response_model=ReceiptOut)
+@router.post("/contacts", name="record_contact", status_code=201, response_model=ReceiptOut)
 def record_a_contact(
     case_id: CaseId, body: ContactIn, request: Request, guard: Contributor
 ) -> JSONResponse:
@@ -60,7 +60,9 @@ def record_a_contact(
     )
 
 
-@router.post("/support-referrals", status_code=201, response_model=ReceiptOut)
+@router.post(
+    "/support-referrals", name="refer_for_support", status_code=201, response_model=ReceiptOut
+)
 def refer_for_victim_support(
     case_id: CaseId, body: SupportReferralIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -77,7 +79,7 @@ def refer_for_victim_support(
     )
 
 
-@router.post("/shares", status_code=201, response_model=ReceiptOut)
+@router.post("/shares", name="share_information", status_code=201, response_model=ReceiptOut)
 def share_information_with_partner(
     case_id: CaseId, body: ShareIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -95,7 +97,9 @@ def share_information_with_partner(
     )
 
 
-@router.post("/police-referrals", status_code=201, response_model=ReceiptOut)
+@router.post(
+    "/police-referrals", name="refer_to_police", status_code=201, response_model=ReceiptOut
+)
 def refer_to_the_police(
     case_id: CaseId, body: PoliceReferralIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -111,7 +115,7 @@ def refer_to_the_police(
     )
 
 
-@router.post("/agencies", status_code=201, response_model=ReceiptOut)
+@router.post("/agencies", name="add_agency", status_code=201, response_model=ReceiptOut)
 def add_an_agency(case_id: CaseId, body: AgencyIn, request: Request, guard: Staff) -> JSONResponse:
     """Add a partner agency to the case's multi-agency response."""
     return execute(
@@ -125,7 +129,12 @@ def add_an_agency(case_id: CaseId, body: AgencyIn, request: Request, guard: Staf
     )
 
 
-@router.post("/enforcement-actions", status_code=201, response_model=ReceiptOut)
+@router.post(
+    "/enforcement-actions",
+    name="take_enforcement_action",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def record_enforcement(
     case_id: CaseId, body: EnforcementIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -142,7 +151,7 @@ def record_enforcement(
     )
 
 
-@router.post("/reviews", status_code=201, response_model=ReceiptOut)
+@router.post("/reviews", name="review_case", status_code=201, response_model=ReceiptOut)
 def review_the_case(
     case_id: CaseId, body: ReviewIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -158,7 +167,9 @@ def review_the_case(
     )
 
 
-@router.post("/case-review-requests", status_code=201, response_model=ReceiptOut)
+@router.post(
+    "/case-review-requests", name="request_case_review", status_code=201, response_model=ReceiptOut
+)
 def request_a_case_review(
     case_id: CaseId, body: CaseReviewRequestIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -176,7 +187,10 @@ def request_a_case_review(
 
 
 @router.post(
-    "/case-review-requests/{request_id}/decision", status_code=201, response_model=ReceiptOut
+    "/case-review-requests/{request_id}/decision",
+    name="decide_case_review",
+    status_code=201,
+    response_model=ReceiptOut,
 )
 def decide_a_case_review(
     case_id: CaseId,

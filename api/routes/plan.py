@@ -39,7 +39,7 @@ router = APIRouter(
 CaseId = Annotated[UUID, Path(description="The case id")]
 
 
-@router.post("/people", status_code=201, response_model=ReceiptOut)
+@router.post("/people", name="link_person", status_code=201, response_model=ReceiptOut)
 def link_a_person(
     case_id: CaseId, body: LinkPersonIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -56,7 +56,7 @@ def link_a_person(
     )
 
 
-@router.post("/incidents", status_code=201, response_model=ReceiptOut)
+@router.post("/incidents", name="record_incident", status_code=201, response_model=ReceiptOut)
 def record_an_incident(
     case_id: CaseId, body: IncidentIn, request: Request, guard: Contributor
 ) -> JSONResponse:
@@ -74,7 +74,7 @@ def record_an_incident(
     )
 
 
-@router.post("/risk-assessments", status_code=201, response_model=ReceiptOut)
+@router.post("/risk-assessments", name="assess_risk", status_code=201, response_model=ReceiptOut)
 def assess_risk_on_case(
     case_id: CaseId, body: RiskAssessmentIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -91,7 +91,7 @@ def assess_risk_on_case(
     )
 
 
-@router.post("/actions", status_code=201, response_model=ReceiptOut)
+@router.post("/actions", name="plan_action", status_code=201, response_model=ReceiptOut)
 def plan_an_action(case_id: CaseId, body: ActionIn, request: Request, guard: Staff) -> JSONResponse:
     """Add an action to the case's plan, with an owner agency and officer and a due date."""
     return execute(
@@ -108,7 +108,12 @@ def plan_an_action(case_id: CaseId, body: ActionIn, request: Request, guard: Sta
 ActionPath = Annotated[ActionId, Path(description="The action's id in the plan")]
 
 
-@router.post("/actions/{action_id}/complete", status_code=201, response_model=ReceiptOut)
+@router.post(
+    "/actions/{action_id}/complete",
+    name="complete_action",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def complete_an_action(
     case_id: CaseId,
     action_id: ActionPath,
@@ -128,7 +133,9 @@ def complete_an_action(
     )
 
 
-@router.post("/actions/{action_id}/cancel", status_code=201, response_model=ReceiptOut)
+@router.post(
+    "/actions/{action_id}/cancel", name="cancel_action", status_code=201, response_model=ReceiptOut
+)
 def cancel_an_action(
     case_id: CaseId,
     action_id: ActionPath,
@@ -148,7 +155,7 @@ def cancel_an_action(
     )
 
 
-@router.post("/timescales", status_code=201, response_model=ReceiptOut)
+@router.post("/timescales", name="agree_timescales", status_code=201, response_model=ReceiptOut)
 def agree_case_timescales(
     case_id: CaseId, body: TimescalesIn, request: Request, guard: Staff
 ) -> JSONResponse:

@@ -31,17 +31,18 @@ class ReceiptOut(BaseModel):
 
 
 class CaseSummaryOut(BaseModel):
-    """A case as listed: no personal data."""
+    """A case as listed: no personal data. A partner sees only the reference, status and
+    versions; the rest of a case reaches them only as items shared with them."""
 
     case_id: UUID
     reference: str = Field(examples=["ASB-2026-000123"])
     status: Literal["open", "closed"]
-    team: str | None
-    officer: str | None
-    lead_department: str
-    category: str
-    risk_level: str | None
-    received_at: datetime
+    team: str | None = None
+    officer: str | None = None
+    lead_department: str | None = None
+    category: str | None = None
+    risk_level: str | None = None
+    received_at: datetime | None = None
     version: int
     last_event_at: datetime
 
