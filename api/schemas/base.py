@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-ShortText = Annotated[str, StringConstraints(max_length=200)]
-"""Names, organisations, references: short, single-line values."""
+ShortText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+"""Names, organisations, references: short, single-line values, no control characters
+(some are stored in the clear in views, where PostgreSQL text cannot hold a NUL)."""
 
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 """Descriptions, summaries and notes (sealed before they are stored)."""
