@@ -44,6 +44,8 @@ def configure_logging(
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=_stderr_logger,
-        cache_logger_on_first_use=True,
+        # Not cached: a logger picks up the current configuration on each use, so tests
+        # (and a reconfigured process) never hold a stale one. It costs microseconds.
+        cache_logger_on_first_use=False,
     )
     _configured = True

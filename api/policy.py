@@ -136,23 +136,26 @@ def authorize(action: Action) -> Callable[..., Guard]:
     """The dependency every route declares. It authenticates (unless public) and applies
     the role part of the policy; the route applies the case part once it has the case.
     A refusal is recorded as an access before the 403 goes back."""
+    if action is Action.PUBLIC:
+
+        def public() -> Guard:
+            return Guard(None, action)
+
+        public.__policy__ = action  # type: ignore[attr-defined]
+        return public
 
     def dependency(request: Request, credentials: Credentials) -> Guard:
-        principal: Principal | None = None
-        if action is not Action.PUBLIC:
-            if credentials is None or credentials.scheme.lower() != "bearer":
-                raise Unauthenticated("a bearer token is required")
-            principal = request.app.state.verifier.verify(credentials.credentials)
-            request.state.actor = principal.user_id
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthenticated("a bearer token is required")
+        principal: Principal = request.app.state.verifier.verify(credentials.credentials)
+        request.state.actor = principal.user_id
         decision = decide(principal, action)
-        guard = Guard(principal, action)
         if not decision.allowed:
-            assert principal is not None
             request.app.state.access.denied(
                 request, principal, case_id=request.path_params.get("case_id"), reason=decision
             )
             raise forbidden(decision.reason)
-        return guard
+        return Guard(principal, action)
 
     dependency.__policy__ = action  # type: ignore[attr-defined]
     return dependency

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import structlog
 from psycopg import sql
 
+import api.logs
 from ledger.application import CaseLedger
 from ledger.settings import Settings
 
@@ -48,6 +50,18 @@ def require_postgres() -> None:
     if REQUIRE_PG:
         pytest.fail(f"PostgreSQL is required (ASB_REQUIRE_POSTGRES=1) but {reason}")
     pytest.skip(f"PostgreSQL tests skipped: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _structlog_defaults() -> Iterator[None]:
+    """Each test starts from structlog's defaults: an app a test built configures logging
+    for its process (even while a module is collected), which must not change what the
+    next test sees. Loggers are not cached (``api.logs``), so a reset reaches them all."""
+    structlog.reset_defaults()
+    api.logs._configured = False
+    yield
+    structlog.reset_defaults()
+    api.logs._configured = False
 
 
 @pytest.fixture

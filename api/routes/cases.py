@@ -37,7 +37,7 @@ Lister = Annotated[Guard, Depends(authorize(Action.LIST_CASES))]
 Viewer = Annotated[Guard, Depends(authorize(Action.READ_CASE))]
 EventReader = Annotated[Guard, Depends(authorize(Action.READ_EVENTS))]
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    k: v for k, v in COMMAND_RESPONSES.items() if k in (401, 403, 404, 503)
+    k: v for k, v in COMMAND_RESPONSES.items() if k in (401, 403, 404, 422, 503)
 }
 
 

@@ -41,6 +41,19 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Recorded: the case's new version and the event's position",
+        "headers": {
+            "Location": {
+                "description": "The case (for an opening) or the event recorded",
+                "schema": {"type": "string"},
+            },
+            "ETag": {
+                "description": "The case's new version, for If-Match",
+                "schema": {"type": "string"},
+            },
+        },
+    },
     400: _problem("Malformed If-Match"),
     401: _problem("No valid bearer token"),
     403: _problem("The caller's role may not do this, or not on this case"),

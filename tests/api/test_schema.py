@@ -1,0 +1,338 @@
+"""Schemathesis against the app's own OpenAPI document: no 5xx, every response documented.
+
+What it does:
+- takes ``/openapi.json`` from an app that is built but never started (building the
+  document touches no store) and parametrises one test per operation (27 of them);
+- sends every generated request (positive and negative) to the real app, started once for
+  the module through its lifespan (a ``TestClient`` on a fresh SQLite store), as a
+  caseworker of the team that owns three pre-opened cases (a supervisor of that team for
+  ``/assign``). Schemathesis reaches the app through an ASGI wrapper that declines lifespan
+  messages, so the app is started and closed once, by the fixture, not by schemathesis;
+- makes path parameters (``case_id``, ``action_id``, ``request_id``), person references
+  and ``team`` in bodies often name real things on those cases (so an ``/assign`` does not
+  always move a case out of the caller's sight), and often leaves out ``If-Match`` and
+  ``Idempotency-Key``, so commands get past 404, 400 and 412 into the rules and to 201;
+- checks: no server error, a documented status code, a documented content type, a body
+  that conforms to the documented schema, documented headers present, schema-violating
+  input rejected, and 405 for methods an operation does not have.
+
+Bounds: ``MAX_EXAMPLES`` generated cases per operation, no shrinking (a failure is reported
+as found), no deadline, explicit examples and the coverage phase off: about 700 requests,
+under 15 s on SQLite.
+
+Two documentation bugs this found are held by tests below: the read operations document
+their 422 as problem+json, as the app answers it; and the public operations are documented
+as needing no token (the fuzzing sends a token with every request, so it would not see that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+import structlog
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from schemathesis.checks import CheckFunction, not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+import api.logs
+from api.app import create_app
+from api.auth import mint_token
+from api.settings import ApiSettings
+from ledger.enums import Role
+from tests.api.conftest import complaint
+
+MAX_EXAMPLES = 25
+CHECKS: list[CheckFunction] = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    unsupported_method,
+]
+TEAM = "asb-north"
+READ_OPERATIONS = {
+    "GET /cases",
+    "GET /cases/{case_id}",
+    "GET /cases/{case_id}/events",
+    "GET /cases/{case_id}/events/{version}",
+}
+PUBLIC_OPERATIONS = {"GET /healthz", "GET /readyz", "GET /metrics"}
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    """Puts structlog back to its defaults after building an app (which configures it)."""
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
+        api.logs._configured = False
+
+
+def _document() -> dict[str, Any]:
+    """The OpenAPI document of an app that is built but never started."""
+    with logging_restored():
+        unstarted = create_app(ApiSettings(_env_file=None, data_dir=Path("never-started")))
+        return unstarted.openapi()
+
+
+DOCUMENT = _document()
+schema = schemathesis.openapi.from_dict(
+    DOCUMENT,
+    config=schemathesis.Config.from_dict(
+        {
+            "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False}},
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "no-shrink": True,
+                # The bearer token is the fixture's, sent with every request (auth itself is
+                # tests/api/test_auth.py's); and unknown query parameters are ignored, as
+                # HTTP APIs do, so neither is a negative case here.
+                "with-security-parameters": False,
+                "allow-extra-parameters": False,
+            },
+        }
+    ),
+)
+
+
+@dataclass
+class Known:
+    """Real ids on the pre-opened cases, filled in by the ``live`` fixture."""
+
+    case_ids: list[str] = field(default_factory=list)
+    action_ids: list[str] = field(default_factory=list)
+    request_ids: list[str] = field(default_factory=list)
+    person_refs: list[str] = field(default_factory=list)
+
+    def clear(self) -> None:
+        for pool in (self.case_ids, self.action_ids, self.request_ids, self.person_refs):
+            pool.clear()
+
+
+KNOWN = Known()
+PATH_POOLS = {
+    "case_id": KNOWN.case_ids,
+    "action_id": KNOWN.action_ids,
+    "request_id": KNOWN.request_ids,
+}
+PERSON_FIELDS = ("person_ref", "applicant_ref", "subject_ref", "victim_ref")
+
+
+def _often_known(pool: list[str], generated: Any) -> st.SearchStrategy[Any]:
+    """The generated value or one from the pool; the pool is read when drawn, so it may be
+    filled after the strategy is built (at collection)."""
+    return st.one_of(
+        st.just(generated),
+        st.integers(min_value=0, max_value=99).map(
+            lambda i: pool[i % len(pool)] if pool else generated
+        ),
+    )
+
+
+def _with_known(values: Any, pools: dict[str, list[str]]) -> st.SearchStrategy[Any]:
+    if not isinstance(values, dict):
+        return st.just(values)
+    chosen = {
+        name: _often_known(pools[name], value)
+        for name, value in values.items()
+        if name in pools and isinstance(value, str)
+    }
+    return st.fixed_dictionaries(chosen).map(lambda picked: {**values, **picked})
+
+
+@schema.hook
+def before_generate_path_parameters(
+    context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Any]:
+    return strategy.flatmap(lambda params: _with_known(params, PATH_POOLS))
+
+
+@schema.hook
+def before_generate_body(
+    context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Any]:
+    pools = {**dict.fromkeys(PERSON_FIELDS, KNOWN.person_refs), "team": [TEAM]}
+    return strategy.flatmap(lambda body: _with_known(body, pools))
+
+
+@schema.hook
+def before_generate_headers(
+    context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Any]:
+    def some_left_out(headers: Any) -> st.SearchStrategy[Any]:
+        if not isinstance(headers, dict):
+            return st.just(headers)
+        optional = [n for n in headers if n.lower() in ("if-match", "idempotency-key")]
+        if not optional:
+            return st.just(headers)
+        return st.sets(st.sampled_from(optional)).map(
+            lambda dropped: {k: v for k, v in headers.items() if k not in dropped}
+        )
+
+    return strategy.flatmap(some_left_out)
+
+
+@dataclass(frozen=True)
+class Live:
+    app: ASGIApp
+    caseworker: dict[str, str]
+    supervisor: dict[str, str]
+
+
+def _lifespan_declined(app: ASGIApp) -> ASGIApp:
+    """The app as schemathesis sees it: requests pass through; its lifespan is the
+    fixture's, so schemathesis' own attempt to start it is declined."""
+
+    async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        await app(scope, receive, send)
+
+    return wrapper
+
+
+def _created(response: Any, kind: str) -> str:
+    assert response.status_code == 201, response.text
+    value: str = response.json()["created"][kind]
+    return value
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    data = tmp_path_factory.mktemp("schema-store")
+    api_settings = ApiSettings(
+        _env_file=None,
+        data_dir=data,
+        database_url=f"sqlite:///{data / 'ledger.sqlite3'}",
+        read_wait_seconds=0.1,  # a list waiting for an unreached position gives up fast
+    )
+
+    def bearer(role: Role, user: str) -> dict[str, str]:
+        token = mint_token(api_settings, user=user, role=role, org="council", team=TEAM)
+        return {"Authorization": f"Bearer {token}"}
+
+    caseworker = bearer(Role.CASEWORKER, "cw-schema")
+    with logging_restored():
+        app = create_app(api_settings)
+        with TestClient(app, raise_server_exceptions=True) as client:
+            for _ in range(3):
+                _open_a_case(client, caseworker)
+            yield Live(_lifespan_declined(app), caseworker, bearer(Role.SUPERVISOR, "sv-schema"))
+    KNOWN.clear()
+
+
+def _open_a_case(client: TestClient, caseworker: dict[str, str]) -> None:
+    """A case with a victim, an open action and a case review request, all remembered."""
+    opened = client.post("/cases", json=complaint(), headers=caseworker)
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["case_id"]
+    at = f"/cases/{case_id}"
+    victim = _created(
+        client.post(
+            f"{at}/people",
+            json={"role": "victim", "details": {"name": "Vic Tim"}},
+            headers=caseworker,
+        ),
+        "person_ref",
+    )
+    action = {
+        "description": "Visit",
+        "owner_agency": "council",
+        "owner_officer": "cw-schema",
+        "due": "2030-01-01",
+    }
+    review = {"applicant_ref": victim}
+    KNOWN.case_ids.append(case_id)
+    KNOWN.person_refs.append(victim)
+    KNOWN.action_ids.append(
+        _created(client.post(f"{at}/actions", json=action, headers=caseworker), "action_id")
+    )
+    KNOWN.request_ids.append(
+        _created(
+            client.post(f"{at}/case-review-requests", json=review, headers=caseworker),
+            "request_id",
+        )
+    )
+
+
+def _checks_for(label: str, response: schemathesis.Response) -> list[CheckFunction]:
+    """All of ``CHECKS``; but a list asked to wait for a position its view has not reached
+    answers the documented 503 (with ``Retry-After``) by design (DESIGN §8), which is no
+    server fault."""
+    status = response.status_code
+    if label == "GET /cases" and status == 503 and response.headers.get("retry-after"):
+        assert "view-behind" in response.json()["type"], response.text
+        return [c for c in CHECKS if c is not not_a_server_error]
+    return CHECKS
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_operation_conforms(case: schemathesis.Case[Any], live: Live) -> None:
+    headers = dict(live.supervisor if case.path.endswith("/assign") else live.caseworker)
+    response = case.call(app=live.app, headers=headers)
+    case.validate_response(
+        response,
+        checks=_checks_for(case.operation.label, response),
+        headers=headers,
+        transport_kwargs={"app": live.app, "headers": headers},
+    )
+
+
+@pytest.mark.parametrize("label", sorted(READ_OPERATIONS))
+def test_read_operations_document_their_422_as_problem_json(label: str) -> None:
+    method, path = label.split(" ")
+    documented = DOCUMENT["paths"][path][method.lower()]["responses"]["422"]
+    assert list(documented["content"]) == ["application/problem+json"]
+
+
+def test_read_operations_answer_422_as_problem_json(live: Live) -> None:
+    """The behaviour the document describes."""
+    client = TestClient(live.app)  # no ``with``: the fixture already started the app
+    for path in ("/cases/not-a-uuid", "/cases/not-a-uuid/events", "/cases?limit=0"):
+        answer = client.get(path, headers=live.caseworker)
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json", path
+        assert {"type", "title", "status", "detail", "errors"} <= set(answer.json()), path
+
+
+@pytest.mark.parametrize("label", sorted(PUBLIC_OPERATIONS))
+def test_public_operations_are_documented_as_needing_no_token(label: str) -> None:
+    method, path = label.split(" ")
+    assert DOCUMENT["paths"][path][method.lower()].get("security", []) == []
+
+
+@pytest.mark.parametrize("label", sorted(PUBLIC_OPERATIONS))
+def test_public_operations_answer_without_a_token(label: str, live: Live) -> None:
+    """The behaviour the document describes."""
+    client = TestClient(live.app)  # no ``with``: the fixture already started the app
+    assert client.get(label.split(" ")[1]).status_code == 200
