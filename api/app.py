@@ -16,6 +16,7 @@ from api.metrics import Metrics
 from api.middleware import RequestLog
 from api.routes import cases, lifecycle, ops, partnership, plan
 from api.settings import ApiSettings
+from api.token_cache import CachingVerifier
 from ledger.application import CaseLedger
 from projections import ReadModels
 
@@ -57,7 +58,7 @@ def create_app(
             app.state.ledger = built
             app.state.clock = clock
             app.state.metrics = metrics
-            app.state.verifier = TokenVerifier(settings)
+            app.state.verifier = CachingVerifier(TokenVerifier(settings))
             app.state.access = AccessLog(built, clock)
             models = ReadModels.open(built, run=settings.run_projections)
             models.directory.read_timeout = settings.read_wait_seconds

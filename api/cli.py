@@ -198,9 +198,9 @@ def serve(
     ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs) on the configured store."""
-    import uvicorn
     from pydantic import ValidationError
 
+    from api.serving import run_server
     from api.settings import ApiSettings
 
     try:
@@ -209,13 +209,10 @@ def serve(
     except (ValidationError, ValueError) as error:
         err.print(f"serve: {error}".splitlines()[0], markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
+    ok = run_server(
         host=host or settings.serve_host,
         port=settings.serve_port if port is None else port,
         workers=workers,
-        access_log=False,
-        log_level="warning",
-        proxy_headers=False,
     )
+    if not ok:
+        raise typer.Exit(1)

@@ -47,6 +47,13 @@ class ApiSettings(Settings):
         description="Run the projection runners inside the server process; false when they"
         " run as their own processes",
     )
+    case_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Cases the server keeps in memory once loaded and verified; a later"
+        " request reads only the events saved since (0: read and verify the whole case"
+        " on every request). `asb-ledger verify` always reads the store.",
+    )
     read_wait_seconds: float = Field(
         default=2.0,
         ge=0,

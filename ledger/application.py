@@ -89,7 +89,13 @@ class CaseLedger(Application[UUID]):
         if self.store_config.sqlite_path is not None:
             Path(self.store_config.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
         table = self._sidecar(self.store_config)
-        super().__init__(env={**self.store_config.library_env, **(env or {})})
+        cache = {}
+        if self.settings.case_cache_size > 0:
+            cache = {
+                "AGGREGATE_CACHE_MAXSIZE": str(self.settings.case_cache_size),
+                "AGGREGATE_CACHE_FASTFORWARD": "y",
+            }
+        super().__init__(env={**self.store_config.library_env, **cache, **(env or {})})
         self._sidecar_tables = table
         if self.store_config.kind == "memory":
             master = AESGCM.generate_key(bit_length=256)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         " (ledger.pgrecorder); false uses the library's recorder",
     )
     log_format: Literal["auto", "json", "console"] = "auto"
+    case_cache_size: int = Field(
+        default=0,
+        ge=0,
+        description="Cases kept in memory once loaded and verified; a later load reads only"
+        " the events saved since (0: every load reads and verifies the whole case)",
+    )
 
     @property
     def master_key_path(self) -> Path:

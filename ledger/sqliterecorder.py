@@ -11,7 +11,6 @@ follow commit order. Reads are the library's, on the same table.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -28,6 +27,8 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 
+from ledger.sqlitelock import write_lock
+
 
 class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     """The library's SQLite recorder, with a one-statement insert on its own connection."""
@@ -37,7 +38,8 @@ class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         table = self.events_table_name  # set in code, never from input
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?) RETURNING rowid"  # noqa: S608
         self._writer: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
+        # Shared with the key table and the views on the same file (ledger/sqlitelock.py).
+        self._lock = write_lock(datastore.pool.db_name)
 
     def _connection(self) -> sqlite3.Connection:
         if self._writer is None:

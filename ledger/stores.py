@@ -11,6 +11,8 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from ledger.sqlitelock import write_lock
+
 _SQLITE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS asb_data_keys ("
     " scope TEXT PRIMARY KEY, wrapped BLOB,"
@@ -26,6 +28,7 @@ class SQLiteSidecar:
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
+        self._write = write_lock(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as conn:
@@ -52,13 +55,18 @@ class SQLiteSidecar:
         return (False, None) if row is None else (True, row[0])
 
     def insert_key(self, scope: str, wrapped: bytes) -> bool:
-        cursor = self._connection().execute(
-            "INSERT INTO asb_data_keys (scope, wrapped) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (scope, wrapped),
-        )
+        with self._write:
+            cursor = self._connection().execute(
+                "INSERT INTO asb_data_keys (scope, wrapped) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (scope, wrapped),
+            )
         return cursor.rowcount == 1
 
     def destroy_key(self, scope: str) -> bool:
+        with self._write:
+            return self._destroy_key(scope)
+
+    def _destroy_key(self, scope: str) -> bool:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -81,6 +89,10 @@ class SQLiteSidecar:
         return had > 0
 
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
+        with self._write:
+            return self._reserve(year, rows)
+
+    def _reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 
 if TYPE_CHECKING:
     from ledger.settings import StoreConfig
+from ledger.sqlitelock import write_lock
 
 Row = tuple[Any, ...]
 _DDL_LOCK = 0x_A5B_1ED6  # advisory lock key: one process at a time creates view tables
@@ -152,14 +153,17 @@ class SQLiteViewStore(ViewStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield _SQLiteWriter(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        # The process's one write lock for this file (ledger/sqlitelock.py): writers in
+        # this process queue on it instead of sleeping in SQLite's busy handler.
+        with write_lock(self.path):
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteWriter(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def select(self, statement: str, params: Sequence[object] = ()) -> list[Row]:
         return list(self._connection().execute(statement, params).fetchall())

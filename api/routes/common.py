@@ -13,7 +13,7 @@ Contributor = Annotated[Guard, Depends(authorize(Action.CONTRIBUTE))]
 Supervisor = Annotated[Guard, Depends(authorize(Action.ASSIGN))]
 
 
-def command_headers(
+async def command_headers(
     if_match: Annotated[
         str | None,
         Header(
