@@ -12,10 +12,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import append, concurrency, load
+from bench import append, concurrency, http, load
 from bench.common import PG_URL, Figure, machine, pg_unavailable, quiet_logging
 
-SECTIONS = ("append", "concurrency", "load")
+SECTIONS = ("append", "concurrency", "load", "http")
 
 
 def _format(value: float) -> str:
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         "append": lambda: [f for kind in stores for f in append.run(kind, seconds)],
         "concurrency": lambda: [] if reason else concurrency.run(seconds),
         "load": lambda: load.run(stores, seconds, quick=args.quick),
+        "http": lambda: http.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:
