@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger import events, rules
 from ledger.case_closure import ClosureSteps
+from ledger.case_copy import copy_case
 from ledger.case_partnership import PartnershipSteps
 from ledger.case_plan import PlanSteps
 from ledger.case_state import (
@@ -311,6 +312,12 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
     @property
     def open_actions(self) -> list[str]:
         return [a for a, act in self.actions.items() if act.status is ActionStatus.OPEN]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Case:
+        """A copy sharing the immutable parts (sealed fields, actors, enums, times, frozen
+        records) and copying every container and mutable record. The server copies a cached
+        case on each request; the generic deep copy of a 30-event case took ~0.5 ms."""
+        return copy_case(self, memo)
 
     def state(self) -> dict[str, Any]:
         """The case's state as a plain dict (for equality checks and replay diffs)."""

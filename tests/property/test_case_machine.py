@@ -207,7 +207,10 @@ class CaseMachine(RuleBasedStateMachine):
         With none: accepted, one event triggered, and saved."""
         version = self.case.version
         if not broken:
+            twin = copy.deepcopy(self.case)  # the server copies cached cases like this
+            unchanged = copy.deepcopy(twin.state())
             command(**kw)
+            assert twin.state() == unchanged, "acting on a case changed a copy of it"
             assert self.case.version == version + 1
             assert len(self.case.pending_events) == 1
             self.ledger.save_case(self.case)
@@ -760,6 +763,7 @@ class CaseMachine(RuleBasedStateMachine):
         loaded = self.ledger.get_case(case.id)
         assert (loaded.version, loaded.head_hash) == (case.version, case.head_hash)
         assert loaded.state() == case.state()
+        assert copy.deepcopy(case).state() == case.state()
         verdict = self.ledger.verify_case(case.id)
         assert verdict.intact, verdict
         assert (verdict.events, verdict.head_hash) == (case.version, case.head_hash)
