@@ -1,8 +1,12 @@
-"""Plain records the Case aggregate keeps about what has happened so far."""
+"""Plain records the Case aggregate keeps about what has happened so far.
+
+Every record is frozen and holds only values: an event that changes one replaces it
+(``dataclasses.replace``). So a copy of a case shares its records and copies only the
+containers that hold them, which is what makes copying a cached case cheap."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
@@ -31,16 +35,16 @@ from ledger.enums import (
 from ledger.values import Feedback, PersonDetails, Sealed
 
 
-@dataclass
+@dataclass(frozen=True)
 class LinkedPerson:
-    roles: set[PersonRole] = field(default_factory=set)
+    roles: frozenset[PersonRole] = frozenset()
     details: PersonDetails | None = None
-    vulnerabilities: set[Vulnerability] = field(default_factory=set)
+    vulnerabilities: frozenset[Vulnerability] = frozenset()
     vulnerability_note: Sealed | None = None
     self_declared_repeat_victim: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Incident:
     occurred_at: datetime
     incident_type: IncidentType
@@ -54,7 +58,7 @@ class Incident:
     organisation: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Assessment:
     instrument: str
     instrument_version: int
@@ -64,13 +68,13 @@ class Assessment:
     assessed_at: datetime
     victim_ref: UUID | None
     overridden: bool
-    answers: dict[str, int] = field(default_factory=dict)
+    answers: tuple[tuple[str, int], ...] = ()
     assessor: str = ""
     rationale: Sealed | None = None
     override_rationale: Sealed | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlannedAction:
     description: Sealed
     owner_agency: Agency
@@ -149,7 +153,7 @@ class Enforcement:
     outcome: Sealed | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class CaseReviewRequest:
     applicant_ref: UUID
     received_at: datetime

@@ -7,6 +7,7 @@ rename or move one without registering its old topic.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -114,7 +115,7 @@ class CaseOpened(CaseEvent, Aggregate.Created):
 
     def apply(self, case: Case) -> None:
         case.persons[self.complainant_ref] = LinkedPerson(
-            roles={PersonRole.COMPLAINANT}, details=self.complainant
+            roles=frozenset({PersonRole.COMPLAINANT}), details=self.complainant
         )
 
 
@@ -129,14 +130,16 @@ class PersonLinked(CaseEvent):
     self_declared_repeat_victim: bool
 
     def apply(self, case: Case) -> None:
-        person = case.persons.setdefault(self.person_ref, LinkedPerson())
-        person.roles.add(self.role)
-        if self.details is not None:
-            person.details = self.details
-        person.vulnerabilities.update(self.vulnerabilities)
-        if self.vulnerability_note is not None:
-            person.vulnerability_note = self.vulnerability_note
-        person.self_declared_repeat_victim |= self.self_declared_repeat_victim
+        person = case.persons.get(self.person_ref, LinkedPerson())
+        case.persons[self.person_ref] = replace(
+            person,
+            roles=person.roles | {self.role},
+            details=self.details if self.details is not None else person.details,
+            vulnerabilities=person.vulnerabilities | frozenset(self.vulnerabilities),
+            vulnerability_note=self.vulnerability_note or person.vulnerability_note,
+            self_declared_repeat_victim=person.self_declared_repeat_victim
+            or self.self_declared_repeat_victim,
+        )
 
 
 class IncidentRecorded(CaseEvent):
@@ -189,7 +192,7 @@ class RiskAssessed(CaseEvent):
                 assessed_at=self.occurred_at,
                 victim_ref=self.victim_ref,
                 overridden=self.override is not None,
-                answers=dict(self.answers),
+                answers=tuple(sorted(self.answers.items())),
                 assessor=self.assessor,
                 rationale=self.rationale,
                 override_rationale=None if self.override is None else self.override.rationale,
@@ -222,9 +225,9 @@ class ActionCompleted(CaseEvent):
     outcome: Sealed
 
     def apply(self, case: Case) -> None:
-        action = case.actions[self.action_id]
-        action.status = ActionStatus.COMPLETED
-        action.outcome = self.outcome
+        case.actions[self.action_id] = replace(
+            case.actions[self.action_id], status=ActionStatus.COMPLETED, outcome=self.outcome
+        )
 
 
 class ActionCancelled(CaseEvent):
@@ -234,9 +237,9 @@ class ActionCancelled(CaseEvent):
     outcome: Sealed
 
     def apply(self, case: Case) -> None:
-        action = case.actions[self.action_id]
-        action.status = ActionStatus.CANCELLED
-        action.outcome = self.outcome
+        case.actions[self.action_id] = replace(
+            case.actions[self.action_id], status=ActionStatus.CANCELLED, outcome=self.outcome
+        )
 
 
 class TimescalesAgreed(CaseEvent):
@@ -362,7 +365,7 @@ class PoliceReferralMade(CaseEvent):
             PoliceReferral(ids, self.police_reference, self.disseminated_at)
         )
         for incident_id in ids:
-            case.incidents[incident_id].police_referred = True
+            case.incidents[incident_id] = replace(case.incidents[incident_id], police_referred=True)
 
 
 class AgencyJoined(CaseEvent):
@@ -435,9 +438,9 @@ class CaseReviewDecided(CaseEvent):
     outcome: Sealed
 
     def apply(self, case: Case) -> None:
-        request = case.case_reviews[self.request_id]
-        request.decision = self.decision
-        request.outcome = self.outcome
+        case.case_reviews[self.request_id] = replace(
+            case.case_reviews[self.request_id], decision=self.decision, outcome=self.outcome
+        )
 
 
 class CaseClosed(CaseEvent):
