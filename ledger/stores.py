@@ -187,8 +187,11 @@ class PostgresSidecar:
         sequence = sql.Identifier(self.schema, f"asb_case_reference_{year:04d}")
         with self.pool.connection() as conn:
             if year not in self._sequences:
-                # A concurrent creator may win the race in the catalogue: that is fine.
-                with contextlib.suppress(psycopg.errors.UniqueViolation):
+                # A concurrent creator may win the race in the catalogue (IF NOT EXISTS is
+                # not atomic): it then raises one of these, and the sequence exists.
+                with contextlib.suppress(
+                    psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable
+                ):
                     conn.execute(
                         sql.SQL("CREATE SEQUENCE IF NOT EXISTS {} MINVALUE 1").format(sequence)
                     )

@@ -12,7 +12,7 @@ from api.case_view import render
 from api.commanding import execute, load_case
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
-from api.routes.common import COMMAND_RESPONSES, command_headers
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES
 from api.schemas.opening import OpenCaseIn
 from api.schemas.views import (
     CaseListOut,
@@ -42,12 +42,12 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post(
-    "/cases",
+    openapi_extra=COMMAND_HEADERS,
+    path="/cases",
     name="open_case",
     status_code=201,
     response_model=ReceiptOut,
     responses=COMMAND_RESPONSES,
-    dependencies=[Depends(command_headers)],
 )
 def open_a_case(body: OpenCaseIn, request: Request, guard: Opener) -> JSONResponse:
     """Open a case from a complaint. It is assigned to the opener's team (or the team

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from api.policy import Action, Guard, authorize
 
@@ -13,24 +13,27 @@ Contributor = Annotated[Guard, Depends(authorize(Action.CONTRIBUTE))]
 Supervisor = Annotated[Guard, Depends(authorize(Action.ASSIGN))]
 
 
-async def command_headers(
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description='The version you read (the ETag, e.g. "7"): a stale one gives 412.',
-        ),
-    ] = None,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Retrying with the same key and body returns the first response and"
-            " appends nothing; the same key with another body gives 422.",
-        ),
-    ] = None,
-) -> None:
-    """Documents the headers; ``api.commanding`` reads them."""
+COMMAND_HEADERS: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "If-Match",
+            "in": "header",
+            "required": False,
+            "description": 'The version you read (the ETag, e.g. "7"): a stale one gives 412.',
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Retrying with the same key and body returns the first response"
+            " and appends nothing; the same key with another body gives 422.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        },
+    ]
+}
+"""The headers every command reads (in ``api.commanding``), documented here rather than
+declared as parameters: FastAPI would otherwise parse them again on every request."""
 
 
 def _problem(description: str) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from api.commanding import execute
-from api.routes.common import COMMAND_RESPONSES, Staff, Supervisor, command_headers
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Staff, Supervisor
 from api.schemas.closure import AssignIn, CloseIn, ReopenIn
 from api.schemas.views import ReceiptOut
 from commands import assign_case, close_case, reopen_case
@@ -18,12 +18,17 @@ router = APIRouter(
     prefix="/cases/{case_id}",
     tags=["case lifecycle"],
     responses=COMMAND_RESPONSES,
-    dependencies=[Depends(command_headers)],
 )
 CaseId = Annotated[UUID, Path(description="The case id")]
 
 
-@router.post("/close", name="close_case", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/close",
+    name="close_case",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staff) -> JSONResponse:
     """Close the case formally: the reason, full reasons and the feedback given to the
     complainant (by their preferred method, or why not). No further action, not ASB,
@@ -41,7 +46,13 @@ def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staf
     )
 
 
-@router.post("/reopen", name="reopen_case", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/reopen",
+    name="reopen_case",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def reopen_the_case(
     case_id: CaseId, body: ReopenIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -57,7 +68,13 @@ def reopen_the_case(
     )
 
 
-@router.post("/assign", name="assign_case", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/assign",
+    name="assign_case",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def assign_the_case(
     case_id: CaseId, body: AssignIn, request: Request, guard: Supervisor
 ) -> JSONResponse:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from api.commanding import execute
-from api.routes.common import COMMAND_RESPONSES, Contributor, Staff, command_headers
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
 from api.schemas.partnership import (
     AgencyIn,
     CaseReviewDecisionIn,
@@ -38,12 +38,17 @@ router = APIRouter(
     prefix="/cases/{case_id}",
     tags=["case partnership"],
     responses=COMMAND_RESPONSES,
-    dependencies=[Depends(command_headers)],
 )
 CaseId = Annotated[UUID, Path(description="The case id")]
 
 
-@router.post("/contacts", name="record_contact", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/contacts",
+    name="record_contact",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def record_a_contact(
     case_id: CaseId, body: ContactIn, request: Request, guard: Contributor
 ) -> JSONResponse:
@@ -61,7 +66,11 @@ def record_a_contact(
 
 
 @router.post(
-    "/support-referrals", name="refer_for_support", status_code=201, response_model=ReceiptOut
+    openapi_extra=COMMAND_HEADERS,
+    path="/support-referrals",
+    name="refer_for_support",
+    status_code=201,
+    response_model=ReceiptOut,
 )
 def refer_for_victim_support(
     case_id: CaseId, body: SupportReferralIn, request: Request, guard: Staff
@@ -79,7 +88,13 @@ def refer_for_victim_support(
     )
 
 
-@router.post("/shares", name="share_information", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/shares",
+    name="share_information",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def share_information_with_partner(
     case_id: CaseId, body: ShareIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -98,7 +113,11 @@ def share_information_with_partner(
 
 
 @router.post(
-    "/police-referrals", name="refer_to_police", status_code=201, response_model=ReceiptOut
+    openapi_extra=COMMAND_HEADERS,
+    path="/police-referrals",
+    name="refer_to_police",
+    status_code=201,
+    response_model=ReceiptOut,
 )
 def refer_to_the_police(
     case_id: CaseId, body: PoliceReferralIn, request: Request, guard: Staff
@@ -115,7 +134,13 @@ def refer_to_the_police(
     )
 
 
-@router.post("/agencies", name="add_agency", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/agencies",
+    name="add_agency",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def add_an_agency(case_id: CaseId, body: AgencyIn, request: Request, guard: Staff) -> JSONResponse:
     """Add a partner agency to the case's multi-agency response."""
     return execute(
@@ -130,7 +155,8 @@ def add_an_agency(case_id: CaseId, body: AgencyIn, request: Request, guard: Staf
 
 
 @router.post(
-    "/enforcement-actions",
+    openapi_extra=COMMAND_HEADERS,
+    path="/enforcement-actions",
     name="take_enforcement_action",
     status_code=201,
     response_model=ReceiptOut,
@@ -151,7 +177,13 @@ def record_enforcement(
     )
 
 
-@router.post("/reviews", name="review_case", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/reviews",
+    name="review_case",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def review_the_case(
     case_id: CaseId, body: ReviewIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -168,7 +200,11 @@ def review_the_case(
 
 
 @router.post(
-    "/case-review-requests", name="request_case_review", status_code=201, response_model=ReceiptOut
+    openapi_extra=COMMAND_HEADERS,
+    path="/case-review-requests",
+    name="request_case_review",
+    status_code=201,
+    response_model=ReceiptOut,
 )
 def request_a_case_review(
     case_id: CaseId, body: CaseReviewRequestIn, request: Request, guard: Staff
@@ -187,7 +223,8 @@ def request_a_case_review(
 
 
 @router.post(
-    "/case-review-requests/{request_id}/decision",
+    openapi_extra=COMMAND_HEADERS,
+    path="/case-review-requests/{request_id}/decision",
     name="decide_case_review",
     status_code=201,
     response_model=ReceiptOut,

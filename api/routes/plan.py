@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from api.commanding import execute
-from api.routes.common import COMMAND_RESPONSES, Contributor, Staff, command_headers
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
 from api.schemas.plan import (
     ActionId,
     ActionIn,
@@ -34,12 +34,17 @@ router = APIRouter(
     prefix="/cases/{case_id}",
     tags=["case plan"],
     responses=COMMAND_RESPONSES,
-    dependencies=[Depends(command_headers)],
 )
 CaseId = Annotated[UUID, Path(description="The case id")]
 
 
-@router.post("/people", name="link_person", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/people",
+    name="link_person",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def link_a_person(
     case_id: CaseId, body: LinkPersonIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -56,7 +61,13 @@ def link_a_person(
     )
 
 
-@router.post("/incidents", name="record_incident", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/incidents",
+    name="record_incident",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def record_an_incident(
     case_id: CaseId, body: IncidentIn, request: Request, guard: Contributor
 ) -> JSONResponse:
@@ -74,7 +85,13 @@ def record_an_incident(
     )
 
 
-@router.post("/risk-assessments", name="assess_risk", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/risk-assessments",
+    name="assess_risk",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def assess_risk_on_case(
     case_id: CaseId, body: RiskAssessmentIn, request: Request, guard: Staff
 ) -> JSONResponse:
@@ -91,7 +108,13 @@ def assess_risk_on_case(
     )
 
 
-@router.post("/actions", name="plan_action", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/actions",
+    name="plan_action",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def plan_an_action(case_id: CaseId, body: ActionIn, request: Request, guard: Staff) -> JSONResponse:
     """Add an action to the case's plan, with an owner agency and officer and a due date."""
     return execute(
@@ -109,7 +132,8 @@ ActionPath = Annotated[ActionId, Path(description="The action's id in the plan")
 
 
 @router.post(
-    "/actions/{action_id}/complete",
+    openapi_extra=COMMAND_HEADERS,
+    path="/actions/{action_id}/complete",
     name="complete_action",
     status_code=201,
     response_model=ReceiptOut,
@@ -134,7 +158,11 @@ def complete_an_action(
 
 
 @router.post(
-    "/actions/{action_id}/cancel", name="cancel_action", status_code=201, response_model=ReceiptOut
+    openapi_extra=COMMAND_HEADERS,
+    path="/actions/{action_id}/cancel",
+    name="cancel_action",
+    status_code=201,
+    response_model=ReceiptOut,
 )
 def cancel_an_action(
     case_id: CaseId,
@@ -155,7 +183,13 @@ def cancel_an_action(
     )
 
 
-@router.post("/timescales", name="agree_timescales", status_code=201, response_model=ReceiptOut)
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/timescales",
+    name="agree_timescales",
+    status_code=201,
+    response_model=ReceiptOut,
+)
 def agree_case_timescales(
     case_id: CaseId, body: TimescalesIn, request: Request, guard: Staff
 ) -> JSONResponse:

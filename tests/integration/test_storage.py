@@ -126,3 +126,32 @@ def test_a_save_with_nothing_new_is_refused_not_reported_as_saved(ledger: CaseLe
         ledger.save_case(second)
     with pytest.raises(NothingToSave):
         ledger.save_case(second)
+
+
+def test_the_first_openings_of_a_year_race_safely(ledger: CaseLedger) -> None:
+    """Openings in a year with no reference yet create its counter (a PostgreSQL sequence)
+    at the same moment; the loser of that race must still get a number, not an error."""
+    import threading
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    barrier = threading.Barrier(8)
+    references: list[str] = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            references.append(
+                ledger.prepare_opening(uuid4(), [uuid4()], datetime(2031, 1, 2, tzinfo=UTC))
+            )
+        except BaseException as error:  # collected to fail the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(references) == [f"ASB-2031-{n:06d}" for n in range(1, 9)]
