@@ -14,7 +14,7 @@ from api.auth import TokenVerifier
 from api.logs import configure_logging
 from api.metrics import Metrics
 from api.middleware import RequestLog
-from api.routes import cases, lifecycle, ops, partnership, plan
+from api.routes import ROUTERS
 from api.settings import ApiSettings
 from api.token_cache import CachingVerifier
 from ledger.application import CaseLedger
@@ -78,7 +78,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (cases, plan, partnership, lifecycle, ops):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_middleware(RequestLog, metrics=metrics)
     return app

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.application import CaseLedger
+from projections.catalog import VIEW_TYPES
 from projections.directory import CaseDirectory
 from projections.runner import ViewRunner
 from projections.store import ViewStore, open_view_store
+from projections.view import View
 
 
 @dataclass
@@ -15,8 +17,18 @@ class ReadModels:
     """What an app's lifespan holds: ``open()`` at start-up, ``close()`` at shutdown."""
 
     store: ViewStore
-    directory: CaseDirectory
+    views: dict[str, View]
     runner: ViewRunner
+
+    @property
+    def directory(self) -> CaseDirectory:
+        view = self.views[CaseDirectory.name]
+        assert isinstance(view, CaseDirectory)
+        return view
+
+    def view(self, name: str) -> View:
+        """A view by its name (``KeyError`` if there is none)."""
+        return self.views[name]
 
     @classmethod
     def open(
@@ -26,12 +38,14 @@ class ReadModels:
         thread (the service itself answers at once, saying when a view is behind)."""
         store = open_view_store(ledger.store_config)
         try:
-            directory = CaseDirectory(store, application_name=ledger.name)
-            runner = ViewRunner(ledger, [directory], interval=interval, page_size=page_size)
+            views = {kind.name: kind(store, application_name=ledger.name) for kind in VIEW_TYPES}
+            runner = ViewRunner(
+                ledger, list(views.values()), interval=interval, page_size=page_size
+            )
         except BaseException:
             store.close()
             raise
-        models = cls(store=store, directory=directory, runner=runner)
+        models = cls(store=store, views=views, runner=runner)
         if run:
             runner.start()
         return models
