@@ -1,0 +1,1 @@
+"""What auditors use: read a case's stored events back, such as its timeline."""
