@@ -61,7 +61,8 @@ def create_app(
             app.state.verifier = CachingVerifier(TokenVerifier(settings))
             app.state.access = AccessLog(built, clock)
             models = ReadModels.open(built, run=settings.run_projections)
-            models.directory.read_timeout = settings.read_wait_seconds
+            for view in models.views.values():
+                view.read_timeout = settings.read_wait_seconds
             app.state.read_models = models
             app.state.directory = models.directory
             yield

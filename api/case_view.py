@@ -121,6 +121,7 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
             or incident_id in see.incidents
             or (see.organisation is not None and inc.organisation == see.organisation)
         ):
+            subjects.update(inc.victim_refs)  # the incident is about them, refs shown or not
             out.incidents.append(
                 IncidentOut(
                     incident_id=incident_id,

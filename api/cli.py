@@ -13,6 +13,8 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.cli_dpo import dpo_app
+from api.cli_projections import projections_app
 from api.logs import configure_logging
 from ledger.application import CaseLedger
 from ledger.errors import CaseNotFound, LedgerError
@@ -20,6 +22,8 @@ from ledger.settings import Settings
 from ledger.verify import Verdict
 
 app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
+app.add_typer(dpo_app, name="dpo")
+app.add_typer(projections_app, name="projections")
 err = Console(stderr=True)
 
 

@@ -30,6 +30,12 @@ class Action(Enum):
     COMMAND = "case.command"  # any change to a case but the ones below
     CONTRIBUTE = "case.contribute"  # add an incident or a contact: partners may too
     ASSIGN = "case.assign"
+    READ_TIMELINE = "case.timeline"
+    READ_DISCLOSURES = "dpo.disclosures"  # the disclosure log: DPO and auditor only
+    READ_STATS = "stats.read"  # counts and timescales, suppressed below 5
+    READ_STATS_SUBJECTS = "stats.subjects"  # per-subject rows, under dataset pseudonyms
+    READ_CASELOAD = "caseload.read"  # open cases, what is due and overdue
+    READ_RISK = "case.risk"  # cumulative-harm risk of a case and its victims
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -44,9 +50,15 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.COMMAND: STAFF,
     Action.CONTRIBUTE: STAFF | {Role.PARTNER},
     Action.ASSIGN: frozenset({Role.SUPERVISOR}),
+    Action.READ_TIMELINE: STAFF | READERS,
+    Action.READ_DISCLOSURES: READERS,
+    Action.READ_STATS: frozenset({Role.ANALYST, Role.SUPERVISOR, Role.AUDITOR}),
+    Action.READ_STATS_SUBJECTS: frozenset({Role.ANALYST}),
+    Action.READ_CASELOAD: STAFF | {Role.AUDITOR},
+    Action.READ_RISK: STAFF | {Role.AUDITOR},
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
-read pseudonymised statistics only (a later view), never a case."""
+read pseudonymised statistics only (``/stats``), never a case."""
 
 PURPOSE: dict[Role, AccessPurpose] = {
     Role.CASEWORKER: AccessPurpose.CASE_MANAGEMENT,

@@ -106,6 +106,9 @@ class CaseLedger(Application[UUID]):
         self._fingerprint_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"asb-ledger/fingerprint/v1"
         ).derive(master)
+        self._pseudonym_root = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"asb-ledger/pseudonym/v1"
+        ).derive(master)
 
     @staticmethod
     def _sidecar(config: StoreConfig) -> KeyTable:
@@ -258,6 +261,16 @@ class CaseLedger(Application[UUID]):
     def fingerprint(self, data: bytes) -> str:
         """A keyed digest of a request, so a stored fingerprint reveals nothing of it."""
         return hmac.new(self._fingerprint_key, data, hashlib.sha256).hexdigest()
+
+    def pseudonym_key(self, dataset: str) -> bytes:
+        """A key for the keyed pseudonyms of one dataset (an analyst's export): derived from
+        the master key, never stored, and different for every dataset label."""
+        return HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=b"asb-ledger/pseudonym/v1/dataset\x00" + dataset.encode("utf-8"),
+        ).derive(self._pseudonym_root)
 
     # ------------------------------------------------------------- reading
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking
 
 from ledger.application import CaseLedger
 from projections.projection import PagedProjection
+from projections.store import Writer
 from projections.view import View
 
 log = structlog.get_logger("projections")
@@ -34,6 +35,8 @@ class ViewStatus:
     name: str
     position: int
     head: int
+    tables: str = ""
+    """The suffix of the tables that serve (empty for the first set)."""
 
     @property
     def lag(self) -> int:
@@ -64,11 +67,13 @@ class ViewRunner:
         self._recorder = ledger.recorder
         self._mapper = ledger.mapper
         self._application = ledger.name
-        self._projections: dict[str, PagedProjection[Any]] = {
-            view.view_name: view.projection() for view in views
+        # By object, not name: a following view's tables (and tracking name) change when a
+        # rebuild switches over, and it carries on with the same projection.
+        self._projections: dict[int, PagedProjection[Any]] = {
+            id(view): view.projection() for view in views
         }
         self._topics = {
-            name: frozenset(projection.topics) for name, projection in self._projections.items()
+            key: frozenset(projection.topics) for key, projection in self._projections.items()
         }
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -78,13 +83,23 @@ class ViewRunner:
 
     # -------------------------------------------------------------- positions
 
+    @property
+    def recorder(self) -> ApplicationRecorder:
+        """The ledger's recorder, whose notifications the views follow."""
+        return self._recorder
+
     def head(self) -> int:
         """The ledger's last notification position (0 when it is empty)."""
         return self._recorder.max_notification_id() or 0
 
     def status(self) -> list[ViewStatus]:
         head = self.head()
-        return [ViewStatus(view.view_name, view.position(), head) for view in self.views]
+        return [
+            ViewStatus(
+                view.name if view.follows else view.view_name, view.position(), head, view.suffix
+            )
+            for view in self.views
+        ]
 
     # -------------------------------------------------------------- processing
 
@@ -111,20 +126,32 @@ class ViewRunner:
         return len(notes), sum(self.deliver(view, notes, decoded) for view in views)
 
     def deliver(
-        self, view: View, notes: Sequence[Notification], decoded: dict[int, Any] | None = None
+        self,
+        view: View,
+        notes: Sequence[Notification],
+        decoded: dict[int, Any] | None = None,
+        *,
+        writer: Writer | None = None,
     ) -> int:
-        """Processes a page of notifications into one view, in one transaction.
+        """Processes a page of notifications into one view, in one transaction (the
+        caller's, with ``writer``).
 
         Notifications the view has already processed are passed over, so delivering the
         same page again changes nothing. Returns how many were processed.
         """
-        if not notes or notes[-1].id <= view.known_position:
+        before = view.known_position
+        if not notes or notes[-1].id <= before:
             return 0
         cache = {} if decoded is None else decoded
-        projection = self._projections[view.view_name]
-        topics = self._topics[view.view_name]
+        projection = self._projections[id(view)]
+        topics = self._topics[id(view)]
         count = 0
-        with view.page() as done:
+        with view.page(writer) as done:
+            if done < before:
+                # Re-bound to tables behind the page's start (a switch-over guarantees it
+                # never happens): nothing is skipped; the next page starts from ``done``.
+                log.warning("projection.moved_back", view=view.name, position=done)
+                return 0
             for note in notes:
                 if note.id <= done:
                     continue

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+
+import structlog
 
 from ledger.application import CaseLedger
 from projections.catalog import VIEW_TYPES
 from projections.directory import CaseDirectory
+from projections.rebuild import Progress, RebuildReport, rebuild
 from projections.runner import ViewRunner
 from projections.store import ViewStore, open_view_store
 from projections.view import View
+
+log = structlog.get_logger("projections")
+
+
+class SwitchWatcher:
+    """Re-binds views to their active tables about once per ``interval`` seconds, in a
+    daemon thread, so that a rebuild's switch-over in another process reaches queries
+    that never read a position (one small query per view each time)."""
+
+    def __init__(self, views: list[View], interval: float = 1.0) -> None:
+        self.views = views
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="asb-view-switches", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for view in self.views:
+                try:
+                    view.refresh()
+                except Exception as error:  # the store may be briefly unreachable
+                    log.warning(
+                        "view.refresh_failed",
+                        view=view.name,
+                        error=type(error).__name__,
+                        sqlstate=getattr(error, "sqlstate", None),
+                    )
 
 
 @dataclass
@@ -19,6 +61,8 @@ class ReadModels:
     store: ViewStore
     views: dict[str, View]
     runner: ViewRunner
+    ledger: CaseLedger | None = None
+    watcher: SwitchWatcher | None = field(default=None, repr=False)
 
     @property
     def directory(self) -> CaseDirectory:
@@ -32,10 +76,17 @@ class ReadModels:
 
     @classmethod
     def open(
-        cls, ledger: CaseLedger, *, run: bool = True, interval: float = 0.1, page_size: int = 500
+        cls,
+        ledger: CaseLedger,
+        *,
+        run: bool = True,
+        interval: float = 0.1,
+        page_size: int = 500,
+        switch_interval: float = 1.0,
     ) -> ReadModels:
         """Opens the views on the ledger's store; with ``run``, catches up in a background
-        thread (the service itself answers at once, saying when a view is behind)."""
+        thread (the service itself answers at once, saying when a view is behind). Either
+        way a second thread follows rebuilds' switch-overs every ``switch_interval`` s."""
         store = open_view_store(ledger.store_config)
         try:
             views = {kind.name: kind(store, application_name=ledger.name) for kind in VIEW_TYPES}
@@ -45,12 +96,39 @@ class ReadModels:
         except BaseException:
             store.close()
             raise
-        models = cls(store=store, views=views, runner=runner)
+        watcher = SwitchWatcher(list(views.values()), switch_interval)
+        models = cls(store=store, views=views, runner=runner, ledger=ledger, watcher=watcher)
+        watcher.start()
         if run:
             runner.start()
         return models
 
+    def rebuild(
+        self,
+        name: str,
+        *,
+        page_size: int = 500,
+        keep_seconds: float | None = 10.0,
+        progress: Progress | None = None,
+    ) -> RebuildReport:
+        """Rebuilds one view (``projections.rebuild.rebuild``); this process's view object
+        switches to the new tables at once."""
+        view = self.views[name]
+        if self.ledger is None:
+            raise RuntimeError("these read models were not opened on a ledger")
+        return rebuild(
+            self.ledger,
+            self.store,
+            type(view),
+            page_size=page_size,
+            keep_seconds=keep_seconds,
+            progress=progress,
+            live=[view],
+        )
+
     def close(self) -> None:
         """Stops the runner, then closes the views' connections (before the ledger closes)."""
+        if self.watcher is not None:
+            self.watcher.stop()
         self.runner.stop()
         self.store.close()

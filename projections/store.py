@@ -8,6 +8,7 @@ once with ``?`` placeholders and rendered for each store by ``sql()``; the few d
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -76,6 +77,16 @@ class ViewStore(ABC):
     @abstractmethod
     def create(self, statements: Iterable[str]) -> None:
         """Runs DDL (``CREATE ... IF NOT EXISTS``) once, safely against other processes."""
+
+    def drop(self, tables: Iterable[str]) -> None:
+        """Drops tables (quoted names, as ``table()`` gives them) in one transaction."""
+        self.create([f"DROP TABLE IF EXISTS {table}" for table in tables])
+
+    @abstractmethod
+    def exclusive(self, key: str) -> AbstractContextManager[bool]:
+        """Holds the lock ``key`` against every other holder, in any process, while the block
+        runs; yields False at once (holding nothing) if another holds it. A process that
+        dies releases it."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -173,6 +184,21 @@ class SQLiteViewStore(ViewStore):
             for statement in statements:
                 tx.execute(statement)
 
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[bool]:
+        # A lock file beside the database: flock is per open file, so this excludes other
+        # threads and processes alike, and the kernel lets go when the process dies.
+        with open(f"{self.path}.{key}.lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def close(self) -> None:
         with self._all_lock:
             for conn in self._all:
@@ -220,6 +246,7 @@ class PostgresViewStore(ViewStore):
     lock_row = " FOR UPDATE"
 
     def __init__(self, conninfo: str, schema: str, max_size: int = 4) -> None:
+        self.conninfo = conninfo
         self.schema = schema
         self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             conninfo,
@@ -253,6 +280,16 @@ class PostgresViewStore(ViewStore):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
             for statement in statements:
                 conn.execute(statement)
+
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[bool]:
+        # A session-level advisory lock on a connection of its own, held for the block:
+        # it ends with the session, so a killed process releases it.
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s))", (f"asb:{self.schema}:{key}",)
+            ).fetchone()
+            yield bool(row and row[0])
 
     def close(self) -> None:
         self.pool.close()

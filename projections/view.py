@@ -6,6 +6,12 @@ atomically with its rows). The library's SQLite and PostgreSQL tracking recorder
 transaction, every handler writes its rows and calls ``insert_tracking`` inside it (the
 ignored events too), and the page's last position is written once, just before the commit.
 So a page of events costs one transaction and still counts each event exactly once.
+
+A view built with no ``suffix`` *follows* its active generation (``projections/generations``):
+it reads which set of tables serves when it starts, whenever it reads its position, at the
+start of every page it writes (after locking its tracking row), and when ``refresh()`` is
+called; after a rebuild's switch-over it re-binds to the new tables in place, so code holding
+the view object carries on. A view built with a ``suffix`` is pinned to those tables.
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import structlog
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
+from projections.binding import created_tables, names_only, naming_only, suffix_dependent
+from projections.generations import Generations
 from projections.store import ViewStore, Writer
 
 if TYPE_CHECKING:
@@ -28,6 +37,8 @@ if TYPE_CHECKING:
 TRACKING_TABLE = "asb_projection_tracking"
 LEDGER_NAME = "CaseLedger"
 """The application whose notifications views follow (``CaseLedger.name``)."""
+
+log = structlog.get_logger("projections")
 
 
 class ViewBehind(RuntimeError):
@@ -43,6 +54,7 @@ class ViewBehind(RuntimeError):
 @dataclass
 class _Page:
     writer: Writer
+    start: int
     position: int
 
 
@@ -50,7 +62,14 @@ class View(TrackingRecorder, ABC):
     """A read model's tables and its tracking row, on the same store as the events.
 
     ``suffix`` names a separate set of tables and tracking (``<name><suffix>``), so a view
-    can be rebuilt from position 0 beside the live one and then switched over.
+    can be rebuilt from position 0 beside the live one and then switched over. Without a
+    suffix the view follows whichever set is active, and re-binds when that changes.
+
+    For subclasses: ``__init__(store, *, suffix, application_name, ...)`` derives every
+    table name from ``suffix`` (or looks it up with ``self.table(base)`` when used) and then
+    calls ``super().__init__``; it touches no database itself. A switch-over re-runs it for
+    the old and the new suffix without the database (see ``names_only``) and adopts the
+    attributes whose values differ between the two; other attributes are kept.
     """
 
     name: ClassVar[str]
@@ -65,13 +84,30 @@ class View(TrackingRecorder, ABC):
         self.suffix = suffix
         self.view_name = self.name + suffix
         self.application_name = application_name
+        if naming_only():
+            return
+        self.follows = suffix == ""
         self._tracking = store.table(TRACKING_TABLE)
+        self._generations = Generations(store)
         self._page_lock = threading.RLock()
         self._local = threading.local()
         self._advanced = threading.Condition()
         self._known = 0
         self._wakers: list[Callable[[], None]] = []
+        self._opened = False
+        self._create_shared()
+        if self.follows:
+            self.refresh()
         self.create_table()
+        self._opened = True
+
+    @classmethod
+    def names_only(
+        cls, store: ViewStore, *, suffix: str, application_name: str = LEDGER_NAME
+    ) -> View:
+        """An instance that only names the tables of ``suffix``: no database is touched,
+        and it can do nothing but ``table_statements()`` and ``owned_tables()``."""
+        return names_only(cls, store, suffix=suffix, application_name=application_name)
 
     # -------------------------------------------------------------- tables
 
@@ -87,7 +123,15 @@ class View(TrackingRecorder, ABC):
     def projection(self) -> PagedProjection[Any]:
         """The projection that processes events into this view."""
 
-    def create_table(self) -> None:
+    def switched(self) -> None:
+        """Called once this object names another set of tables: override it to forget
+        anything cached from the old ones (attributes a switch does not replace)."""
+
+    def owned_tables(self) -> list[str]:
+        """The view's own tables, quoted, as ``table_statements()`` creates them."""
+        return created_tables(self.table_statements())
+
+    def _create_shared(self) -> None:
         bigint = self.store.types["bigint"]
         self.store.create(
             [
@@ -95,9 +139,16 @@ class View(TrackingRecorder, ABC):
                 " view_name TEXT NOT NULL, application_name TEXT NOT NULL,"
                 f" notification_id {bigint} NOT NULL,"
                 " PRIMARY KEY (view_name, application_name))",
-                *self.table_statements(),
+                *self._generations.statements(),
             ]
         )
+        if self.follows:
+            with self.store.transaction() as tx:
+                self._generations.ensure_first(tx, self.name)
+
+    def create_table(self) -> None:
+        """Creates this set of tables and its tracking row, if they are not there yet."""
+        self.store.create(self.table_statements())
         with self.store.transaction() as tx:
             tx.execute(
                 self.store.sql(
@@ -111,40 +162,73 @@ class View(TrackingRecorder, ABC):
     # -------------------------------------------------------------- writing
 
     @contextmanager
-    def page(self) -> Iterator[int]:
+    def page(self, writer: Writer | None = None) -> Iterator[int]:
         """One transaction for a page of events; yields the position already tracked.
 
         The tracking row is read (and on PostgreSQL locked) inside the transaction, so a
         second runner of the same view, in this process or another, waits and then sees
-        the page as done. Rows and tracking commit together or not at all.
+        the page as done. Rows and tracking commit together or not at all. A following
+        view then checks which tables are active: if a rebuild has switched over, it
+        re-binds and starts the page again on the new tables, from their position.
+
+        With ``writer`` the page joins the caller's open transaction (a rebuild's
+        switch-over) instead: no re-binding, and ``position()`` is read after the commit.
         """
         with self._page_lock:
             if getattr(self._local, "page", None) is not None:
                 raise RuntimeError(f"view {self.view_name}: a page is already open")
-            with self.store.transaction() as writer:
-                row = writer.fetchone(
-                    self.store.sql(
-                        f"SELECT notification_id FROM {self._tracking}"  # noqa: S608
-                        " WHERE view_name = ? AND application_name = ?" + self.store.lock_row
-                    ),
-                    (self.view_name, self.application_name),
-                )
-                start = int(row[0]) if row is not None else 0
-                page = self._local.page = _Page(writer, start)
-                try:
-                    yield start
-                    if page.position > start:
-                        writer.execute(
-                            self.store.sql(
-                                f"INSERT INTO {self._tracking} VALUES (?, ?, ?)"  # noqa: S608
-                                " ON CONFLICT (view_name, application_name)"
-                                " DO UPDATE SET notification_id = excluded.notification_id"
-                            ),
-                            (self.view_name, self.application_name, page.position),
-                        )
-                finally:
-                    self._local.page = None
+            if writer is not None:
+                with self._open_page(writer, self._lock_tracking(writer)) as joined:
+                    yield joined.start
+                return
+            while True:
+                with self.store.transaction() as tx:
+                    start = self._lock_tracking(tx)
+                    moved = self._moved(tx) if self.follows else None
+                    if moved is None:
+                        with self._open_page(tx, start) as page:
+                            yield start
+                if moved is None:
+                    break
+                self._rebind(*moved)
             self._advance(page.position)
+
+    def _lock_tracking(self, writer: Writer) -> int:
+        row = writer.fetchone(
+            self.store.sql(
+                f"SELECT notification_id FROM {self._tracking}"  # noqa: S608
+                " WHERE view_name = ? AND application_name = ?" + self.store.lock_row
+            ),
+            (self.view_name, self.application_name),
+        )
+        return int(row[0]) if row is not None else 0
+
+    @contextmanager
+    def _open_page(self, writer: Writer, start: int) -> Iterator[_Page]:
+        page = self._local.page = _Page(writer, start, start)
+        try:
+            yield page
+            if page.position > start:
+                writer.execute(
+                    self.store.sql(
+                        f"INSERT INTO {self._tracking} VALUES (?, ?, ?)"  # noqa: S608
+                        " ON CONFLICT (view_name, application_name)"
+                        " DO UPDATE SET notification_id = excluded.notification_id"
+                    ),
+                    (self.view_name, self.application_name, page.position),
+                )
+        finally:
+            self._local.page = None
+
+    def _moved(self, writer: Writer) -> tuple[str, int] | None:
+        """The active suffix and its position, if not the tables this view is bound to.
+
+        Read after the tracking row is locked: a switch-over holds that lock too, so once
+        it has committed every page of the old tables sees it, and none writes there."""
+        row = writer.fetchone(self._active_sql(), (self.application_name, self.name))
+        if row is None or row[0] == self.suffix:
+            return None
+        return str(row[0]), int(row[1] or 0)
 
     def _writer(self) -> Writer:
         page: _Page | None = getattr(self._local, "page", None)
@@ -188,10 +272,47 @@ class View(TrackingRecorder, ABC):
         return int(rows[0][0]) if rows else None
 
     def position(self) -> int:
-        """The last notification position this view has processed, read from the store."""
+        """The last notification position this view has processed, read from the store.
+
+        A following view reads it from the active tables, re-binding if they changed."""
+        if self.follows:
+            rows = self.store.select(self._active_sql(), (self.application_name, self.name))
+            if rows:
+                suffix, found = str(rows[0][0]), int(rows[0][1] or 0)
+                if suffix != self.suffix:
+                    self._rebind(suffix, found)
+                self._advance(found)
+                return found
         found = self.max_tracking_id(self.application_name) or 0
         self._advance(found)
         return found
+
+    def refresh(self) -> None:
+        """Re-binds a following view to its active tables if a rebuild switched them."""
+        if self.follows:
+            self.position()
+
+    def _active_sql(self) -> str:
+        return self.store.sql(
+            f"SELECT g.suffix, t.notification_id FROM {self._generations.table} g"  # noqa: S608
+            f" LEFT JOIN {self._tracking} t ON t.view_name = g.view_name || g.suffix"
+            " AND t.application_name = ? WHERE g.view_name = ? AND g.state = 'active'"
+        )
+
+    def _rebind(self, suffix: str, position: int) -> None:
+        """Points this object at another set of tables (``projections/binding.py``),
+        between pages, never inside one; ``known_position`` becomes theirs."""
+        with self._page_lock:
+            if suffix == self.suffix:
+                return
+            moved = suffix_dependent(self, suffix)
+            with self._advanced:
+                self.__dict__.update(moved)
+                self._known = position
+                self._advanced.notify_all()
+            self.switched()
+        if self._opened:
+            log.info("view.switched", view=self.name, tables=suffix or "(first)", position=position)
 
     @property
     def known_position(self) -> int:

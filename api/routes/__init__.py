@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import cases, lifecycle, ops, partnership, plan
+from api.routes import (
+    caseload,
+    cases,
+    dpo,
+    lifecycle,
+    ops,
+    partnership,
+    plan,
+    risk,
+    stats,
+    timeline,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     cases.router,
+    timeline.router,
     plan.router,
     partnership.router,
     lifecycle.router,
+    dpo.router,
+    stats.router,
+    caseload.router,
+    risk.router,
     ops.router,
 )
 """Every router the app includes, in order."""

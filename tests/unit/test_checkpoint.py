@@ -76,13 +76,21 @@ def test_sign_parse_verify_round_trip() -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(
-    origin=st.text(st.characters(min_codepoint=0x20, exclude_characters="\n"), min_size=1),
+    origin=st.text(
+        st.characters(min_codepoint=0x20, exclude_characters="\n", exclude_categories=["Cs"]),
+        min_size=1,
+    ),
     size=st.integers(0, 2**63),
     root=st.binary(min_size=32, max_size=32),
 )
 def test_any_checkpoint_round_trips(origin: str, size: int, root: bytes) -> None:
     checkpoint = Checkpoint(origin, size, root)
     assert verify(sign(checkpoint, KEY, NAME), PUBLIC, NAME) == checkpoint
+
+
+def test_an_origin_that_is_not_unicode_text_is_refused() -> None:
+    with pytest.raises(MalformedNote, match="UTF-8"):
+        sign(Checkpoint("log\ud800", 1, bytes(32)), KEY, NAME)
 
 
 def test_key_id_is_sha256_of_name_newline_type_and_key() -> None:

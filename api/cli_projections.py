@@ -1,0 +1,222 @@
+"""``asb-ledger projections``: the views' runner as a process of its own, their lag, rebuilds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from ledger.application import CaseLedger
+from projections import ReadModels, UnsupportedStore, open_view_store
+from projections.catalog import VIEW_TYPES
+from projections.rebuild import RebuildRunning, leftovers, rebuild
+
+projections_app = typer.Typer(
+    no_args_is_help=True,
+    help="Read models: run their runner as a process, show how far behind they are, rebuild one.",
+)
+log = structlog.get_logger("projections")
+
+
+def _err() -> Console:
+    from api.cli import err
+
+    return err
+
+
+def _ledger(*, must_exist: bool) -> CaseLedger:
+    from api.cli import _ledger as open_ledger
+
+    return open_ledger(must_exist=must_exist)
+
+
+def _models(
+    ledger: CaseLedger, *, run: bool, interval: float = 0.1, page_size: int = 500
+) -> ReadModels:
+    try:
+        return ReadModels.open(ledger, run=run, interval=interval, page_size=page_size)
+    except UnsupportedStore as error:
+        ledger.close()
+        _err().print(f"projections: {error}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@projections_app.command("run")
+def run(
+    interval: Annotated[
+        float,
+        typer.Option("--interval", min=0.01, help="Seconds between polls of the log when idle."),
+    ] = 0.1,
+    page_size: Annotated[
+        int, typer.Option("--page-size", min=1, help="Notifications per transaction.")
+    ] = 500,
+) -> None:
+    """Keep every view up to date in this process until SIGINT or SIGTERM.
+
+    Run the service with ASB_RUN_PROJECTIONS=false so that it runs none itself (two
+    runners would be safe, only wasteful)."""
+    ledger = _ledger(must_exist=False)
+    models = _models(ledger, run=True, interval=interval, page_size=page_size)
+    stop = threading.Event()
+    received: list[str] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    log.info(
+        "projections.run_started",
+        pid=os.getpid(),
+        views={status.name: status.position for status in models.runner.status()},
+        page_size=page_size,
+        interval=interval,
+    )
+    try:
+        while not stop.wait(0.5):
+            pass
+        log.info("projections.run_stopping", signal=received[0] if received else None)
+    finally:
+        models.close()
+        ledger.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("projections.run_stopped")
+
+
+@projections_app.command("status")
+def status() -> None:
+    """Show each view's position against the head of the log, and its lag."""
+    ledger = _ledger(must_exist=True)
+    models = _models(ledger, run=False)
+    try:
+        statuses = models.runner.status()
+        head = statuses[0].head if statuses else 0
+        table = Table(title=f"views against the log (head: position {head:,})")
+        table.add_column("view", no_wrap=True)
+        table.add_column("tables", no_wrap=True)
+        table.add_column("position", justify="right", no_wrap=True)
+        table.add_column("head", justify="right", no_wrap=True)
+        table.add_column("lag", justify="right", no_wrap=True)
+        table.add_column("not serving")
+        for view, state in zip(models.views.values(), statuses, strict=True):
+            others = [
+                f"{generation.suffix or '(first)'} {generation.state} at {position:,}"
+                for generation, position in leftovers(models.store, view.name, ledger.name)
+            ]
+            table.add_row(
+                state.name,
+                state.tables or "(first)",
+                f"{state.position:,}",
+                f"{state.head:,}",
+                f"{state.lag:,}",
+                "; ".join(others) or "-",
+            )
+    finally:
+        models.close()
+        ledger.close()
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
+
+
+class _RateColumn(ProgressColumn):
+    """Events per second, as rich estimates it over the last half minute."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("- events/s" if speed is None else f"{speed:,.0f} events/s")
+
+
+@projections_app.command("rebuild")
+def rebuild_view(
+    name: Annotated[str, typer.Argument(help="The view to rebuild (see `projections status`).")],
+    page_size: Annotated[
+        int, typer.Option("--page-size", min=1, help="Notifications per transaction.")
+    ] = 500,
+    keep_old: Annotated[
+        float,
+        typer.Option(
+            "--keep-old",
+            min=0,
+            help="Seconds to keep the old tables after the switch-over, for queries still"
+            " on them and processes yet to notice (they look every second).",
+        ),
+    ] = 10.0,
+) -> None:
+    """Replay the whole log into new tables beside the serving ones, then switch over.
+
+    Queries keep answering from the old tables until the switch, in every process; an
+    interrupted rebuild leaves them serving and can simply be run again."""
+    err = _err()
+    kinds = {kind.name: kind for kind in VIEW_TYPES}
+    if name not in kinds:
+        err.print(
+            f"rebuild: no view {name!r}; known views: {', '.join(kinds)}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    ledger = _ledger(must_exist=True)
+    try:
+        store = open_view_store(ledger.store_config)
+    except UnsupportedStore as error:
+        ledger.close()
+        err.print(f"rebuild: {error}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+    def wait(seconds: float) -> None:
+        err.print(f"switched over; dropping the old tables in {seconds:g} s")
+        time.sleep(seconds)
+
+    try:
+        with Progress(
+            TextColumn(f"rebuilding {name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeRemainingColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task(name, total=None)
+            report = rebuild(
+                ledger,
+                store,
+                kinds[name],
+                page_size=page_size,
+                keep_seconds=keep_old,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                sleep=wait,
+            )
+    except RebuildRunning as running:
+        err.print(f"rebuild: {running}", markup=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("rebuild interrupted: the old tables still serve; run it again to start over")
+        raise typer.Exit(130) from None
+    finally:
+        store.close()
+        ledger.close()
+    rate = report.events / report.seconds if report.seconds > 0 else 0.0
+    typer.echo(
+        f"{name}: {report.events:,} events into {report.tables} in {report.seconds:.1f} s"
+        f" ({rate:,.0f}/s), at position {report.position:,}; serving from {report.tables},"
+        f" old tables {report.replaced or '(first)'} dropped"
+    )

@@ -1,0 +1,48 @@
+"""A case's audit trail: its events as plain-language lines, for staff, auditors and the DPO."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from api.commanding import load_case
+from api.policy import Action, Guard, authorize
+from api.routes.cases import READ_RESPONSES, CaseId
+from api.schemas.timeline import TimelineLineOut, TimelineOut
+from replay.timeline import timeline
+
+router = APIRouter(tags=["cases"])
+
+TimelineReader = Annotated[Guard, Depends(authorize(Action.READ_TIMELINE))]
+
+
+@router.get(
+    "/cases/{case_id}/timeline",
+    name="case.timeline",
+    response_model=TimelineOut,
+    responses=READ_RESPONSES,
+)
+def read_timeline(case_id: CaseId, request: Request, guard: TimelineReader) -> JSONResponse:
+    """The case's history as readable lines: what happened (codes and references, never
+    personal data or free text), who did it, when it happened and when it was recorded,
+    the version and the event's hash. The same callers as the case's events; the read is
+    recorded first."""
+    case = load_case(request, guard, case_id, "case.timeline")
+    lines = timeline(request.app.state.ledger, case.id, upto=case.version)
+    request.app.state.access.record(
+        request,
+        guard.caller,
+        case_id=case.id,
+        case_version=case.version,
+        view="case.timeline",
+        subjects=sorted(case.persons, key=str),
+    )
+    body = TimelineOut(
+        case_id=case.id,
+        reference=case.reference,
+        version=case.version,
+        lines=[TimelineLineOut.of(line) for line in lines],
+    )
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})

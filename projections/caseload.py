@@ -1,0 +1,281 @@
+"""The caseload view: open cases by lead department, team and officer, and what is due on them.
+
+Tables (``<suffix>`` empty for the live view): ``asb_view_caseload_cases`` (one row per
+case: reference, status, lead department, team, officer, assessed level, received time,
+first contact time, agreed dates), ``asb_view_caseload_people`` (case, person ref, role: to
+tell a contact with a victim or the complainant), ``asb_view_caseload_actions`` (action id,
+due date, status) and ``asb_view_caseload_criminal`` (each criminal incident, when it was
+recorded and when referred to the police). References, codes, times and dates only.
+
+The view stores facts; due dates and overdue are worked out when asked, against the
+caller's ``now`` and the ``Timescales`` settings (``projections.caseload_model.dues``).
+Case-row updates are guarded by the row's version and the other rows are keyed by what
+they record, so delivering an event twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
+from ledger.enums import ContactOutcome, PersonRole, RiskLevel
+from ledger.events import (
+    CASE_EVENT_TYPES,
+    ActionCancelled,
+    ActionCompleted,
+    ActionPlanned,
+    CaseAssigned,
+    CaseClosed,
+    CaseEvent,
+    CaseOpened,
+    CaseReopened,
+    CaseReviewed,
+    ContactRecorded,
+    IncidentRecorded,
+    PersonLinked,
+    PoliceReferralMade,
+    RiskAssessed,
+    TimescalesAgreed,
+)
+from projections.caseload_model import (
+    CaseloadEntry,
+    CaseloadGroup,
+    CaseloadPage,
+    DueKind,
+    summarise,
+)
+from projections.caseload_read import case_filters, read_entries
+from projections.caseload_store import CaseloadTables, CaseloadWriter
+from projections.directory_model import Visibility
+from projections.paging import decode_cursor, encode_cursor, scan
+from projections.projection import PagedProjection
+from projections.store import Row, ViewStore
+from projections.thresholds import Timescales
+from projections.view import LEDGER_NAME, View
+
+_CURSOR = "cl1"
+FIRST_CONTACT_OUTCOMES = frozenset({ContactOutcome.REACHED, ContactOutcome.SENT})
+"""A contact that reached the person, or a letter or message sent to them; an unanswered
+call or a voicemail is an attempt, not first contact."""
+FIRST_CONTACT_ROLES = frozenset({PersonRole.VICTIM, PersonRole.COMPLAINANT})
+
+
+class CaseloadProjection(PagedProjection["Caseload"]):
+    """Case events into caseload facts; any other case event moves the case row's version on."""
+
+    topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Any other case event: only the case row's version moves on."""
+        if isinstance(domain_event, CaseEvent):
+            self.view.rows.update(domain_event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseOpened)
+    def _opened(self, event: CaseOpened, tracking: Tracking) -> None:
+        self.view.rows.insert_case(event, tracking.notification_id)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(PersonLinked)
+    def _linked(self, event: PersonLinked, tracking: Tracking) -> None:
+        self.view.rows.insert_person(event.originator_id, event.person_ref, event.role)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseAssigned)
+    def _assigned(self, event: CaseAssigned, tracking: Tracking) -> None:
+        self.view.rows.update(event, team=event.team, officer=event.officer)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(RiskAssessed)
+    def _assessed(self, event: RiskAssessed, tracking: Tracking) -> None:
+        self.view.rows.update(event, risk_level=event.level.value)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(TimescalesAgreed)
+    def _agreed(self, event: TimescalesAgreed, tracking: Tracking) -> None:
+        self.view.rows.update(
+            event,
+            agreed_first_contact=event.first_contact_due.isoformat(),
+            next_review=event.next_review_due.isoformat(),
+            target_resolution=event.target_resolution.isoformat(),
+        )
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReviewed)
+    def _reviewed(self, event: CaseReviewed, tracking: Tracking) -> None:
+        self.view.rows.update(event, next_review=event.next_review_due.isoformat())
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(ContactRecorded)
+    def _contact(self, event: ContactRecorded, tracking: Tracking) -> None:
+        if event.outcome in FIRST_CONTACT_OUTCOMES:
+            self.view.rows.contact(event, FIRST_CONTACT_ROLES)
+        else:
+            self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(ActionPlanned)
+    def _planned(self, event: ActionPlanned, tracking: Tracking) -> None:
+        self.view.rows.insert_action(event)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(ActionCompleted)
+    def _completed(self, event: ActionCompleted, tracking: Tracking) -> None:
+        self.view.rows.finish_action(event, "completed")
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(ActionCancelled)
+    def _cancelled(self, event: ActionCancelled, tracking: Tracking) -> None:
+        self.view.rows.finish_action(event, "cancelled")
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(IncidentRecorded)
+    def _incident(self, event: IncidentRecorded, tracking: Tracking) -> None:
+        if event.criminal:
+            self.view.rows.insert_criminal(event)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(PoliceReferralMade)
+    def _referred(self, event: PoliceReferralMade, tracking: Tracking) -> None:
+        self.view.rows.referred(event)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseClosed)
+    def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
+        self.view.rows.update(event, status="closed")
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReopened)
+    def _reopened(self, event: CaseReopened, tracking: Tracking) -> None:
+        self.view.rows.update(event, status="open")
+        self.view.insert_tracking(tracking)
+
+
+class Caseload(View):
+    """Open cases with their age, risk level and what is due or overdue on them."""
+
+    name = "caseload"
+
+    def __init__(
+        self,
+        store: ViewStore,
+        *,
+        suffix: str = "",
+        application_name: str = LEDGER_NAME,
+        timescales: Timescales | None = None,
+    ) -> None:
+        self.timescales = timescales or Timescales()
+        self.caseload_tables = CaseloadTables.named(store, suffix)
+        self.rows = CaseloadWriter(self)
+        super().__init__(store, suffix=suffix, application_name=application_name)
+
+    def projection(self) -> CaseloadProjection:
+        return CaseloadProjection(self)
+
+    def table_statements(self) -> list[str]:
+        return self.caseload_tables.statements(self.store, "asb_view_caseload" + self.suffix)
+
+    # -------------------------------------------------------------- queries
+
+    def list_cases(
+        self,
+        *,
+        visibility: Visibility,
+        now: datetime,
+        limit: int,
+        cursor: str | None = None,
+        team: str | None = None,
+        officer: str | None = None,
+        risk_level: str | RiskLevel | None = None,
+        lead_department: str | None = None,
+        overdue: str | DueKind | None = None,
+        min_position: int | None = None,
+        wait: float | None = None,
+    ) -> CaseloadPage:
+        """The open cases ``visibility`` allows, oldest first, judged at ``now``.
+
+        ``risk_level`` is an assessed level or ``unassessed``; ``overdue`` is a ``DueKind``
+        or ``any``. Overdue is decided once judged, so rows are read a batch at a time until
+        the page is full. ``min_position`` waits (bounded by ``wait``) and raises
+        ``ViewBehind`` if the view is still short. A bad cursor or filter: ValueError.
+        """
+        after = 0 if cursor is None else decode_cursor(_CURSOR, cursor)
+        wanted = None if overdue in (None, "any") else DueKind(overdue)
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        where = case_filters(self.store, visibility, team, officer, risk_level, lead_department)
+        self.require(min_position, wait)
+        if where is None:
+            return CaseloadPage([], None)
+
+        def keep(entry: CaseloadEntry) -> bool:
+            if overdue is None:
+                return True
+            return bool(entry.overdue) if wanted is None else wanted in entry.overdue
+
+        items, last = scan(
+            fetch=lambda position, count: self._fetch(where, position, count),
+            judge=lambda rows: self._judge(rows, now),
+            keep=keep,
+            position=lambda row: int(row[8]),
+            after=after,
+            limit=limit,
+            batch=200 if overdue is not None else limit + 1,
+        )
+        return CaseloadPage(items, None if last is None else encode_cursor(_CURSOR, last))
+
+    def summary(
+        self,
+        *,
+        visibility: Visibility,
+        now: datetime,
+        team: str | None = None,
+        officer: str | None = None,
+        lead_department: str | None = None,
+        min_position: int | None = None,
+        wait: float | None = None,
+    ) -> list[CaseloadGroup]:
+        """Open cases the caller may see, counted by lead department, team and officer."""
+        where = case_filters(self.store, visibility, team, officer, None, lead_department)
+        self.require(min_position, wait)
+        if where is None:
+            return []
+        entries: list[CaseloadEntry] = []
+        after = 0
+        while True:
+            rows = self._fetch(where, after, 500)
+            entries.extend(self._judge(rows, now))
+            if len(rows) < 500:
+                return summarise(entries)
+            after = int(rows[-1][8])
+
+    def entry(self, case_id: UUID, *, now: datetime) -> CaseloadEntry | None:
+        """One open case as the caseload shows it (None if unknown or closed)."""
+        where = (["status = 'open'", "case_id = ?"], [self.store.uuid_param(case_id)])
+        rows = self._fetch(where, 0, 1)
+        return self._judge(rows, now)[0] if rows else None
+
+    def contents(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table in key order (to compare a rebuild with the live view)."""
+        return self.caseload_tables.contents(self.store)
+
+    def _fetch(self, where: tuple[list[str], list[object]], after: int, count: int) -> list[Row]:
+        conditions, params = where
+        return self.caseload_tables.select_cases(self.store, conditions, params, after, count)
+
+    def _judge(self, rows: Sequence[Row], now: datetime) -> list[CaseloadEntry]:
+        tables = self.caseload_tables
+        return read_entries(self.store, tables, rows, now=now, timescales=self.timescales)

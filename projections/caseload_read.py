@@ -1,0 +1,115 @@
+"""Reading the caseload view: which open cases a caller asked for, and judging them at a moment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.enums import Department, RiskLevel
+from projections.caseload_model import CaseloadEntry, CaseloadFacts, dues
+from projections.caseload_store import CaseloadTables
+from projections.directory_model import Visibility
+from projections.paging import uuid_in, visible
+from projections.store import Row, ViewStore
+from projections.thresholds import Timescales
+
+UNASSESSED = "unassessed"
+
+
+def case_filters(
+    store: ViewStore,
+    visibility: Visibility,
+    team: str | None,
+    officer: str | None,
+    risk_level: str | RiskLevel | None,
+    lead_department: str | None,
+) -> tuple[list[str], list[object]] | None:
+    level: str | None = None
+    if isinstance(risk_level, RiskLevel):
+        level = risk_level.value
+    elif risk_level is not None:
+        level = risk_level if risk_level == UNASSESSED else RiskLevel(risk_level).value
+    seen = visible(store, visibility)
+    if seen is None:
+        return None
+    conditions, params = seen
+    conditions = [*conditions, "status = 'open'"]
+    params = list(params)
+    for column, value in (
+        ("team", team),
+        ("officer", officer),
+        ("lead_department", lead_department),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    if level == UNASSESSED:
+        conditions.append("risk_level IS NULL")
+    elif level is not None:
+        conditions.append("risk_level = ?")
+        params.append(level)
+    return conditions, params
+
+
+def read_entries(
+    store: ViewStore,
+    tables: CaseloadTables,
+    rows: Sequence[Row],
+    *,
+    now: datetime,
+    timescales: Timescales,
+) -> list[CaseloadEntry]:
+    """Case rows (``CASE_COLUMNS``) with their open actions and unreferred criminal
+    incidents, judged at ``now``: two more reads per batch."""
+    if not rows:
+        return []
+    ids = [store.uuid_value(row[0]) for row in rows]
+    actions: dict[UUID, list[tuple[str, date]]] = defaultdict(list)
+    unreferred: dict[UUID, list[tuple[UUID, datetime]]] = defaultdict(list)
+    condition, param = uuid_in(store, "case_id", ids)
+    for case_id, action_id, due in store.select(
+        store.sql(
+            f"SELECT case_id, action_id, due FROM {tables.actions}"  # noqa: S608
+            f" WHERE {condition} AND status = 'open'"
+        ),
+        (param,),
+    ):
+        actions[store.uuid_value(case_id)].append((str(action_id), date.fromisoformat(due)))
+    for case_id, incident_id, recorded_at in store.select(
+        store.sql(
+            f"SELECT case_id, incident_id, recorded_at FROM {tables.criminal}"  # noqa: S608
+            f" WHERE {condition} AND referred_at IS NULL"
+        ),
+        (param,),
+    ):
+        unreferred[store.uuid_value(case_id)].append(
+            (store.uuid_value(incident_id), store.time_value(recorded_at))
+        )
+    entries = []
+    for case_id, row in zip(ids, rows, strict=True):
+        facts = CaseloadFacts(
+            case_id=case_id,
+            reference=str(row[1]),
+            lead_department=Department(row[2]),
+            team=row[3],
+            officer=row[4],
+            risk_level=None if row[5] is None else RiskLevel(row[5]),
+            received_at=store.time_value(row[6]),
+            version=int(row[7]),
+            opened_position=int(row[8]),
+            first_contact_at=None if row[9] is None else store.time_value(row[9]),
+            agreed_first_contact=_date(row[10]),
+            next_review=_date(row[11]),
+            target_resolution=_date(row[12]),
+            open_actions=tuple(sorted(actions.get(case_id, []))),
+            unreferred=tuple(sorted(unreferred.get(case_id, []), key=lambda u: (u[1], str(u[0])))),
+        )
+        entries.append(dues(facts, now=now, timescales=timescales))
+    return entries
+
+
+def _date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value))

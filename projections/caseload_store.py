@@ -1,0 +1,236 @@
+"""The caseload view's tables: their SQL, the writes its handlers make, and reading a batch back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from ledger.enums import PersonRole
+from ledger.events import (
+    ActionCancelled,
+    ActionCompleted,
+    ActionPlanned,
+    CaseEvent,
+    CaseOpened,
+    ContactRecorded,
+    IncidentRecorded,
+    PoliceReferralMade,
+)
+from projections.store import Row, ViewStore
+
+CASE_COLUMNS = (
+    "case_id, reference, lead_department, team, officer, risk_level, received_at,"
+    " last_version, opened_position, first_contact_at, agreed_first_contact, next_review,"
+    " target_resolution"
+)
+_UPDATABLE = frozenset(
+    {
+        "status",
+        "team",
+        "officer",
+        "risk_level",
+        "agreed_first_contact",
+        "next_review",
+        "target_resolution",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CaseloadTables:
+    """The caseload view's tables, quoted for SQL."""
+
+    cases: str
+    people: str
+    actions: str
+    criminal: str
+
+    @classmethod
+    def named(cls, store: ViewStore, suffix: str) -> CaseloadTables:
+        return cls(
+            *(
+                store.table(f"asb_view_caseload_{name}{suffix}")
+                for name in ("cases", "people", "actions", "criminal")
+            )
+        )
+
+    def statements(self, store: ViewStore, index: str) -> list[str]:
+        uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.cases} ("
+            f" case_id {uuid} PRIMARY KEY, reference TEXT NOT NULL, status TEXT NOT NULL,"
+            " lead_department TEXT NOT NULL, team TEXT, officer TEXT, risk_level TEXT,"
+            f" received_at {time} NOT NULL, last_version {bigint} NOT NULL,"
+            f" opened_position {bigint} NOT NULL UNIQUE, first_contact_at {time},"
+            " agreed_first_contact TEXT, next_review TEXT, target_resolution TEXT)",
+            f"CREATE TABLE IF NOT EXISTS {self.people} ("
+            f" case_id {uuid} NOT NULL, person_ref {uuid} NOT NULL, role TEXT NOT NULL,"
+            " PRIMARY KEY (case_id, person_ref, role))",
+            f"CREATE TABLE IF NOT EXISTS {self.actions} ("
+            f" case_id {uuid} NOT NULL, action_id TEXT NOT NULL, due TEXT NOT NULL,"
+            " status TEXT NOT NULL, PRIMARY KEY (case_id, action_id))",
+            f"CREATE TABLE IF NOT EXISTS {self.criminal} ("
+            f" incident_id {uuid} PRIMARY KEY, case_id {uuid} NOT NULL,"
+            f" recorded_at {time} NOT NULL, referred_at {time})",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_open')}"
+            f" ON {self.cases} (status, opened_position)",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_criminal_case')}"
+            f" ON {self.criminal} (case_id)",
+        ]
+
+    def select_cases(
+        self,
+        store: ViewStore,
+        conditions: Sequence[str],
+        params: Sequence[object],
+        after: int,
+        count: int,
+    ) -> list[Row]:
+        where = " AND ".join([*conditions, "opened_position > ?"])
+        return store.select(
+            store.sql(
+                f"SELECT {CASE_COLUMNS} FROM {self.cases} WHERE {where}"  # noqa: S608
+                " ORDER BY opened_position LIMIT ?"
+            ),
+            (*params, after, count),
+        )
+
+    def contents(self, store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
+        orders = {
+            "cases": (self.cases, "case_id"),
+            "people": (self.people, "case_id, person_ref, role"),
+            "actions": (self.actions, "case_id, action_id"),
+            "criminal": (self.criminal, "incident_id"),
+        }
+        return {
+            name: [tuple(row) for row in store.select(f"SELECT * FROM {table} ORDER BY {key}")]  # noqa: S608
+            for name, (table, key) in orders.items()
+        }
+
+
+class _Caseload(Protocol):
+    store: ViewStore
+    caseload_tables: CaseloadTables
+
+    def execute(self, statement: str, params: Sequence[object] = ()) -> None: ...
+
+
+class CaseloadWriter:
+    """The writes the caseload's handlers make, inside the view's open page.
+
+    It reads the view's tables on every write: a switch-over re-binds the view in place."""
+
+    def __init__(self, view: _Caseload) -> None:
+        self.view = view
+
+    @property
+    def store(self) -> ViewStore:
+        return self.view.store
+
+    @property
+    def t(self) -> CaseloadTables:
+        return self.view.caseload_tables
+
+    def insert_case(self, event: CaseOpened, position: int) -> None:
+        s = self.store
+        self.view.execute(
+            f"INSERT INTO {self.t.cases} (case_id, reference, status, lead_department,"  # noqa: S608
+            " received_at, last_version, opened_position) VALUES (?, ?, 'open', ?, ?, ?, ?)"
+            " ON CONFLICT (case_id) DO NOTHING",
+            (
+                s.uuid_param(event.originator_id),
+                event.reference,
+                event.lead_department.value,
+                s.time_param(event.received_at),
+                event.originator_version,
+                position,
+            ),
+        )
+        self.insert_person(event.originator_id, event.complainant_ref, PersonRole.COMPLAINANT)
+
+    def insert_person(self, case_id: UUID, person_ref: UUID, role: PersonRole) -> None:
+        self.view.execute(
+            f"INSERT INTO {self.t.people} (case_id, person_ref, role) VALUES (?, ?, ?)"  # noqa: S608
+            " ON CONFLICT DO NOTHING",
+            (self.store.uuid_param(case_id), self.store.uuid_param(person_ref), role.value),
+        )
+
+    def update(self, event: CaseEvent, **columns: str | None) -> None:
+        """Sets ``columns`` and moves the version on, unless the row already has the event."""
+        unknown = columns.keys() - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not caseload columns: {sorted(unknown)}")
+        sets = "".join(f"{name} = ?, " for name in columns)
+        self._versioned(event, sets, tuple(columns.values()))
+
+    def contact(self, event: ContactRecorded, roles: Iterable[PersonRole]) -> None:
+        """The first contact, if it was with a person linked in one of ``roles``."""
+        codes = ", ".join(f"'{role.value}'" for role in sorted(roles, key=lambda r: r.value))
+        s = self.store
+        with_person = (
+            f"SELECT 1 FROM {self.t.people} p WHERE p.case_id = ?"  # noqa: S608 - names from code
+            f" AND p.person_ref = ? AND p.role IN ({codes})"
+        )
+        self._versioned(
+            event,
+            f"first_contact_at = CASE WHEN first_contact_at IS NULL AND EXISTS ({with_person})"
+            " THEN ? ELSE first_contact_at END, ",
+            (
+                s.uuid_param(event.originator_id),
+                s.uuid_param(event.person_ref),
+                s.time_param(event.occurred_at),
+            ),
+        )
+
+    def _versioned(self, event: CaseEvent, sets: str, params: tuple[object, ...]) -> None:
+        self.view.execute(
+            f"UPDATE {self.t.cases} SET {sets}last_version = ?"  # noqa: S608
+            " WHERE case_id = ? AND last_version < ?",
+            (
+                *params,
+                event.originator_version,
+                self.store.uuid_param(event.originator_id),
+                event.originator_version,
+            ),
+        )
+
+    def insert_action(self, event: ActionPlanned) -> None:
+        self.view.execute(
+            f"INSERT INTO {self.t.actions} (case_id, action_id, due, status)"  # noqa: S608
+            " VALUES (?, ?, ?, 'open') ON CONFLICT (case_id, action_id) DO NOTHING",
+            (self.store.uuid_param(event.originator_id), event.action_id, event.due.isoformat()),
+        )
+
+    def finish_action(self, event: ActionCompleted | ActionCancelled, status: str) -> None:
+        self.view.execute(
+            f"UPDATE {self.t.actions} SET status = ?"  # noqa: S608
+            " WHERE case_id = ? AND action_id = ? AND status = 'open'",
+            (status, self.store.uuid_param(event.originator_id), event.action_id),
+        )
+
+    def insert_criminal(self, event: IncidentRecorded) -> None:
+        s = self.store
+        self.view.execute(
+            f"INSERT INTO {self.t.criminal} (incident_id, case_id, recorded_at)"  # noqa: S608
+            " VALUES (?, ?, ?) ON CONFLICT (incident_id) DO NOTHING",
+            (
+                s.uuid_param(event.incident_id),
+                s.uuid_param(event.originator_id),
+                s.time_param(event.timestamp),
+            ),
+        )
+
+    def referred(self, event: PoliceReferralMade) -> None:
+        s = self.store
+        for incident_id in event.incident_ids:
+            self.view.execute(
+                f"UPDATE {self.t.criminal} SET referred_at = ?"  # noqa: S608
+                " WHERE incident_id = ? AND case_id = ? AND referred_at IS NULL",
+                (
+                    s.time_param(event.timestamp),
+                    s.uuid_param(incident_id),
+                    s.uuid_param(event.originator_id),
+                ),
+            )

@@ -1,0 +1,101 @@
+"""What the disclosure log answers with: its entries, a query's filter, pages and opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+DisclosureKind = Literal["access", "share", "police_referral"]
+KINDS: tuple[DisclosureKind, ...] = ("access", "share", "police_referral")
+_CURSOR_PREFIX = "dl1:"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disclosure:
+    """One disclosure: a read of a case's data (granted or refused), a share with a partner,
+    or a referral to the police. References, ids, codes and staff ids only, never plaintext.
+
+    ``actor_*`` is who saw the data (an access) or who disclosed it (a share or referral);
+    ``recipient_*`` is who received it (a share or referral). ``occurred_at`` is when it
+    was shown or disclosed (a referral: when it was disseminated); ``recorded_at`` is when
+    the ledger recorded it. ``case_version`` is the version shown (an access) or the
+    version the disclosure made (a share or referral).
+    """
+
+    position: int
+    kind: DisclosureKind
+    occurred_at: datetime
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    actor_organisation: str
+    case_id: UUID | None
+    case_version: int | None
+    view: str
+    subjects: tuple[UUID, ...]
+    items: tuple[str, ...]
+    recipient_agency: str | None = None
+    recipient_organisation: str | None = None
+    purpose: str | None = None
+    lawful_basis: str | None = None
+    gateway: str | None = None
+    condition: str | None = None
+    consent: str | None = None
+    authorised_by: str | None = None
+    protocol_reference: str | None = None
+    share_id: UUID | None = None
+    police_reference: str | None = None
+    request_id: str | None = None
+    outcome: str = "disclosed"
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisclosureQuery:
+    """Which disclosures: about a subject, on a case, by an actor, in a time window
+    (``since`` inclusive, ``until`` exclusive, on ``occurred_at``). All given filters apply."""
+
+    subject: UUID | None = None
+    case_id: UUID | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} must carry a time zone")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ValueError("since must not be after until")
+
+
+@dataclass(frozen=True)
+class DisclosurePage:
+    """A page of the log, newest first; ``next_cursor`` is None on the last page."""
+
+    items: list[Disclosure]
+    next_cursor: str | None
+
+
+def encode_cursor(position: int) -> str:
+    """An opaque cursor for the page after the entry at ``position``."""
+    raw = f"{_CURSOR_PREFIX}{position}".encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position a cursor stands for; ``ValueError`` if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValueError("malformed cursor") from None
+    digits = text.removeprefix(_CURSOR_PREFIX)
+    if digits == text or not digits.isdigit() or not digits.isascii() or int(digits) < 1:
+        raise ValueError("malformed cursor")
+    return int(digits)
