@@ -1,6 +1,7 @@
 """`make bench`: runs every benchmark, bounded in time, and prints the figures as Markdown.
 
-Usage: ``python -m bench.run [--quick] [--only append,concurrency,load] [--seconds S]``.
+Usage: ``python -m bench.run [--quick] [--only append,concurrency,load] [--seconds S]``
+(``--million``: the projections section also rebuilds at 1,000,000 events).
 PostgreSQL comes from ``ASB_BENCH_POSTGRES_URL`` (else ``ASB_TEST_POSTGRES_URL``, else the
 local test database); without a server its figures are skipped and the report says so.
 """
@@ -12,10 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import append, concurrency, http, load
+from bench import append, concurrency, http, load, projections
 from bench.common import PG_URL, Figure, machine, pg_unavailable, quiet_logging
 
-SECTIONS = ("append", "concurrency", "load", "http")
+SECTIONS = ("append", "concurrency", "load", "http", "projections")
 
 
 def _format(value: float) -> str:
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--seconds", type=float, default=6.0, help="time per comparison")
     parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
+    parser.add_argument(
+        "--million", action="store_true", help="projections: rebuilds at 1,000,000 events too"
+    )
     args = parser.parse_args(argv)
     seconds = 1.0 if args.quick else args.seconds
     wanted = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -68,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         "concurrency": lambda: [] if reason else concurrency.run(seconds),
         "load": lambda: load.run(stores, seconds, quick=args.quick),
         "http": lambda: http.run(stores, seconds, quick=args.quick),
+        "projections": lambda: projections.run(
+            stores, seconds, quick=args.quick, million=args.million
+        ),
     }
     figures: list[Figure] = []
     for section in wanted:
