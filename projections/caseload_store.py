@@ -18,7 +18,7 @@ from ledger.events import (
     IncidentRecorded,
     PoliceReferralMade,
 )
-from projections.store import Row, ViewStore
+from projections.store import Row, ViewStore, table_contents
 
 CASE_COLUMNS = (
     "case_id, reference, lead_department, team, officer, risk_level, received_at,"
@@ -104,10 +104,7 @@ class CaseloadTables:
             "actions": (self.actions, "case_id, action_id"),
             "criminal": (self.criminal, "incident_id"),
         }
-        return {
-            name: [tuple(row) for row in store.select(f"SELECT * FROM {table} ORDER BY {key}")]  # noqa: S608
-            for name, (table, key) in orders.items()
-        }
+        return table_contents(store, orders)
 
 
 class _Caseload(Protocol):

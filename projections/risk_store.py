@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from ledger.enums import PersonRole
 from ledger.events import CaseEvent, CaseOpened, IncidentRecorded, PersonLinked, RiskAssessed
-from projections.store import ViewStore
+from projections.store import ViewStore, table_contents
 
 CASE_COLUMNS = "case_id, reference, status, team, officer, opened_position, last_version"
 
@@ -77,10 +77,7 @@ class RiskTables:
             "people": (self.people, "case_id, version"),
             "assessments": (self.assessments, "case_id, version"),
         }
-        return {
-            name: [tuple(row) for row in store.select(f"SELECT * FROM {table} ORDER BY {key}")]  # noqa: S608
-            for name, (table, key) in orders.items()
-        }
+        return table_contents(store, orders)
 
 
 class _Risk(Protocol):

@@ -310,3 +310,14 @@ def open_view_store(config: StoreConfig, *, max_connections: int = 4) -> ViewSto
     raise UnsupportedStore(
         f"views need SQLite or PostgreSQL beside the events, not the {config.kind!r} store"
     )
+
+
+def table_contents(
+    store: ViewStore, orders: dict[str, tuple[str, str]]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of each named table in key order, to compare a rebuild with the live view.
+    ``orders`` maps a name to (quoted table, ORDER BY columns), both set in code."""
+    return {
+        name: [tuple(row) for row in store.select(f"SELECT * FROM {table} ORDER BY {key}")]  # noqa: S608
+        for name, (table, key) in orders.items()
+    }
