@@ -19,6 +19,7 @@ from api.settings import ApiSettings
 from api.token_cache import CachingVerifier
 from ledger.application import CaseLedger
 from projections import ReadModels
+from projections.notary_keys import notary_settings
 
 Clock = Callable[[], datetime]
 
@@ -60,7 +61,11 @@ def create_app(
             app.state.metrics = metrics
             app.state.verifier = CachingVerifier(TokenVerifier(settings))
             app.state.access = AccessLog(built, clock)
-            models = ReadModels.open(built, run=settings.run_projections)
+            models = ReadModels.open(
+                built,
+                run=settings.run_projections,
+                notary=notary_settings(settings) if settings.run_projections else None,
+            )
             for view in models.views.values():
                 view.read_timeout = settings.read_wait_seconds
             app.state.read_models = models

@@ -28,6 +28,7 @@ from rich.text import Text
 from ledger.application import CaseLedger
 from projections import ReadModels, UnsupportedStore, open_view_store
 from projections.catalog import VIEW_TYPES
+from projections.notary_keys import NotaryKeyError, notary_settings
 from projections.rebuild import RebuildRunning, leftovers, rebuild
 
 projections_app = typer.Typer(
@@ -52,8 +53,16 @@ def _ledger(*, must_exist: bool) -> CaseLedger:
 def _models(
     ledger: CaseLedger, *, run: bool, interval: float = 0.1, page_size: int = 500
 ) -> ReadModels:
+    """The read models; a running process also runs the notary, with its key."""
     try:
-        return ReadModels.open(ledger, run=run, interval=interval, page_size=page_size)
+        notary = notary_settings(ledger.settings) if run else None
+        return ReadModels.open(
+            ledger, run=run, interval=interval, page_size=page_size, notary=notary
+        )
+    except NotaryKeyError as error:
+        ledger.close()
+        _err().print(f"projections: {error}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     except UnsupportedStore as error:
         ledger.close()
         _err().print(f"projections: {error}", markup=False, soft_wrap=True)
@@ -131,10 +140,35 @@ def status() -> None:
                 f"{state.lag:,}",
                 "; ".join(others) or "-",
             )
+        notary = _notary_lines(models, head)
     finally:
         models.close()
         ledger.close()
-    Console(width=None if sys.stdout.isatty() else 120).print(table)
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    console.print(table)
+    for line in notary:
+        console.print(line, markup=False, soft_wrap=True)
+
+
+def _notary_lines(models: ReadModels, head: int) -> list[str]:
+    """The Merkle log's position, size, last checkpoint and any alarm."""
+    notary = models.notary
+    if notary is None:
+        return []
+    position = notary.position()
+    latest = notary.latest_checkpoint()
+    signed = (
+        "no checkpoint signed yet"
+        if latest is None
+        else f"last checkpoint: tree size {latest.size:,}"
+        f" signed {latest.signed_at:%Y-%m-%d %H:%M:%S}Z"
+    )
+    lines = [
+        f"notary: position {position:,} (lag {max(head - position, 0):,}),"
+        f" tree size {notary.tree_size():,}; {signed}"
+    ]
+    lines += [f"NOTARY ALARM: {alarm}" for alarm in notary.alarms()]
+    return lines
 
 
 class _RateColumn(ProgressColumn):

@@ -54,9 +54,32 @@ class Settings(BaseSettings):
         " the events saved since (0: every load reads and verifies the whole case)",
     )
 
+    notary_key_file: Path | None = Field(
+        default=None,
+        description="The notary's Ed25519 signing key (default: data_dir/notary.key, created"
+        " on first run with notary.pub beside it; a configured file must exist)",
+    )
+    notary_origin: str = Field(
+        default="asb-ledger.local/notary",
+        pattern=r"^[^\s+]+$",
+        description="The Merkle log's name in its checkpoints (and a new key's name)",
+    )
+    checkpoint_every: int = Field(
+        default=1000, ge=1, description="Sign a checkpoint once this many events are logged"
+    )
+    checkpoint_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="... or once this many seconds have passed, if any event was logged",
+    )
+
     @property
     def master_key_path(self) -> Path:
         return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def notary_key_path(self) -> Path:
+        return self.notary_key_file or self.data_dir / "notary.key"
 
     def store(self) -> StoreConfig:
         url = self.database_url or f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"

@@ -10,6 +10,7 @@ import structlog
 from ledger.application import CaseLedger
 from projections.catalog import VIEW_TYPES
 from projections.directory import CaseDirectory
+from projections.notary import Notary, NotarySettings
 from projections.rebuild import Progress, RebuildReport, rebuild
 from projections.runner import ViewRunner
 from projections.store import ViewStore, open_view_store
@@ -54,6 +55,39 @@ class SwitchWatcher:
                     )
 
 
+class NotaryTicker:
+    """Gives the notary a chance to sign a due checkpoint about once per ``interval`` seconds
+    when no events arrive (the runner only wakes it for new events)."""
+
+    def __init__(self, notary: Notary, interval: float) -> None:
+        self.notary = notary
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="asb-notary-ticks", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.notary.tick()
+            except Exception as error:  # an alarm is logged by the notary; the store may be down
+                log.warning(
+                    "notary.tick_failed",
+                    error=type(error).__name__,
+                    sqlstate=getattr(error, "sqlstate", None),
+                )
+
+
 @dataclass
 class ReadModels:
     """What an app's lifespan holds: ``open()`` at start-up, ``close()`` at shutdown."""
@@ -63,6 +97,10 @@ class ReadModels:
     runner: ViewRunner
     ledger: CaseLedger | None = None
     watcher: SwitchWatcher | None = field(default=None, repr=False)
+    notary: Notary | None = None
+    """The Merkle log: it ingests and signs (in the runner) when opened with its settings,
+    and otherwise only answers from its tables."""
+    ticker: NotaryTicker | None = field(default=None, repr=False)
 
     @property
     def directory(self) -> CaseDirectory:
@@ -83,24 +121,44 @@ class ReadModels:
         interval: float = 0.1,
         page_size: int = 500,
         switch_interval: float = 1.0,
+        notary: NotarySettings | None = None,
     ) -> ReadModels:
         """Opens the views on the ledger's store; with ``run``, catches up in a background
         thread (the service itself answers at once, saying when a view is behind). Either
-        way a second thread follows rebuilds' switch-overs every ``switch_interval`` s."""
+        way a second thread follows rebuilds' switch-overs every ``switch_interval`` s.
+
+        With ``notary`` settings the runner also feeds the notary, which signs checkpoints
+        (a third thread gives it the chance when the log is quiet); without, the notary's
+        tables are only read."""
         store = open_view_store(ledger.store_config)
         try:
             views = {kind.name: kind(store, application_name=ledger.name) for kind in VIEW_TYPES}
-            runner = ViewRunner(
-                ledger, list(views.values()), interval=interval, page_size=page_size
-            )
+            log_view = Notary(store, application_name=ledger.name, settings=notary)
+            fed: list[View] = [*views.values(), *([log_view] if notary is not None else [])]
+            runner = ViewRunner(ledger, fed, interval=interval, page_size=page_size)
         except BaseException:
             store.close()
             raise
         watcher = SwitchWatcher(list(views.values()), switch_interval)
-        models = cls(store=store, views=views, runner=runner, ledger=ledger, watcher=watcher)
+        ticker = (
+            NotaryTicker(log_view, max(min(notary.seconds / 2, 5.0), 0.05))
+            if notary is not None and run
+            else None
+        )
+        models = cls(
+            store=store,
+            views=views,
+            runner=runner,
+            ledger=ledger,
+            watcher=watcher,
+            notary=log_view,
+            ticker=ticker,
+        )
         watcher.start()
         if run:
             runner.start()
+            if ticker is not None:
+                ticker.start()
         return models
 
     def rebuild(
@@ -130,5 +188,7 @@ class ReadModels:
         """Stops the runner, then closes the views' connections (before the ledger closes)."""
         if self.watcher is not None:
             self.watcher.stop()
+        if self.ticker is not None:
+            self.ticker.stop()
         self.runner.stop()
         self.store.close()
