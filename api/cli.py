@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from uuid import UUID
 
 import psycopg
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.cli_audit import export, report_failure, verify_all
 from api.cli_dpo import dpo_app
 from api.cli_projections import projections_app
 from api.logs import configure_logging
 from ledger.application import CaseLedger
 from ledger.errors import CaseNotFound, LedgerError
 from ledger.settings import Settings
-from ledger.verify import Verdict
 
 app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
 app.add_typer(dpo_app, name="dpo")
 app.add_typer(projections_app, name="projections")
+app.command()(export)
 err = Console(stderr=True)
 
 
@@ -78,10 +78,6 @@ def _resolve(ledger: CaseLedger, given: str) -> tuple[UUID, bool]:
     return case_id, case_id in set(ledger.case_ids())
 
 
-def _report_failure(verdict: Verdict) -> None:
-    typer.echo(f"FAILED case {verdict.case_id} version {verdict.version}: {verdict.reason}")
-
-
 @app.command()
 def verify(
     case: Annotated[
@@ -90,10 +86,33 @@ def verify(
     all_cases: Annotated[
         bool, typer.Option("--all", help="Check every case in the store.")
     ] = False,
+    bundle: Annotated[
+        Path | None,
+        typer.Option("--bundle", help="Check an export bundle offline; the store is not opened."),
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="The notary's verifier key (notary.pub).")
+    ] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since", help="An earlier checkpoint note the bundle (or the store) must extend."
+        ),
+    ] = None,
 ) -> None:
-    """Check hash chains; print `intact`, or the first failing case, version and reason."""
+    """Check hash chains; print `intact`, or the first failing case, version and reason.
+
+    With --all, also check the store against the Merkle log: every event against the leaf
+    logged for it, and the tree's root against the latest checkpoint signed by --key
+    (default: notary.pub in the data directory); with --since, that the log extends a
+    checkpoint kept earlier. With --bundle, check an export bundle offline."""
+    if bundle is not None:
+        _verify_bundle(bundle, key, since, with_store_target=case is not None or all_cases)
     if (case is None) == (not all_cases):
         err.print("verify: give exactly one of --case ID or --all")
+        raise typer.Exit(2)
+    if (key is not None or since is not None) and not all_cases:
+        err.print("verify: --key and --since go with --bundle FILE or --all")
         raise typer.Exit(2)
     ledger = _ledger(must_exist=True)
     try:
@@ -105,39 +124,28 @@ def verify(
                 err.print(f"verify: no case {case}")
                 raise typer.Exit(2) from None
             if not verdict.intact:
-                _report_failure(verdict)
+                report_failure(verdict)
                 raise typer.Exit(1)
             err.print(f"{verdict.events} events checked")
             typer.echo("intact")
             return
-        _verify_all(ledger)
+        verify_all(ledger, key, since)
     finally:
         ledger.close()
 
 
-def _verify_all(ledger: CaseLedger) -> None:
-    case_ids = list(ledger.case_ids())
-    cases = events = 0
-    with Progress(
-        TextColumn("verifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("cases", total=len(case_ids))
-        for case_id in case_ids:
-            verdict = ledger.verify_case(case_id, known=True)
-            if not verdict.intact:
-                progress.stop()
-                _report_failure(verdict)
-                raise typer.Exit(1)
-            cases += 1
-            events += verdict.events
-            progress.advance(task)
-    err.print(f"{cases} cases, {events} events checked")
-    typer.echo("intact")
+def _verify_bundle(
+    bundle: Path, key: Path | None, since: Path | None, *, with_store_target: bool
+) -> NoReturn:
+    if with_store_target:
+        err.print("verify: --bundle checks a file; do not combine it with --case or --all")
+        raise typer.Exit(2)
+    if key is None:
+        err.print("verify: --bundle needs --key FILE, the notary's verifier key")
+        raise typer.Exit(2)
+    from replay.offline import run  # the offline verifier, which needs no store or settings
+
+    raise typer.Exit(run(bundle, key, since))
 
 
 @app.command()

@@ -38,6 +38,11 @@ def load_or_create_signer(path: Path, name: str, *, create: bool) -> SignerKey:
     if not path.exists():
         if not create:
             raise NotaryKeyError(f"notary key {path} does not exist")
+        if public_key_path(path).exists():
+            raise NotaryKeyError(
+                f"notary key {path} is missing but its public key is published beside it:"
+                " restore the key (a new one could not extend the signed log)"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         key = SignerKey.generate(name)
         try:

@@ -309,6 +309,10 @@ def test_the_embedded_key_is_made_once_with_0600_and_its_public_half_beside_it(
     assert published == first.signer.verifier().encode()
     again = notary_settings(settings)
     assert again.signer.encode() == first.signer.encode()
+    key.unlink()  # lost: a new key could not extend what the old one signed
+    with pytest.raises(NotaryKeyError, match="restore the key"):
+        notary_settings(settings)
+    assert not key.exists()
 
 
 def test_a_configured_key_must_exist_and_be_a_key(tmp_path: Path) -> None:
