@@ -203,3 +203,28 @@ def test_help_shows_the_bundle_options(offline: Offline) -> None:
     assert done.returncode == 0, done
     for option in ("--bundle", "--key", "--since"):
         assert option in done.stdout
+
+
+def test_the_console_script_path_imports_no_more_than_the_verifier(offline: Offline) -> None:
+    """``asb-ledger verify --bundle`` (``replay.entry``) takes the same light path."""
+    probe = (
+        "import sys\n"
+        "from replay.entry import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        "own = sorted(m for m in sys.modules if m.split('.')[0] in ('ledger', 'replay', 'api'))\n"
+        "print(code, heavy, own, file=sys.stderr)\n"
+    )
+    done = run(
+        offline,
+        "verify",
+        *("--bundle", "{inputs}/bundle.json", "--key", "{inputs}/notary.pub"),
+        program=[sys.executable, "-c", probe],
+    )
+    assert done.stdout == "intact\n", done
+    verdict = done.stderr.splitlines()[-1]
+    own = "['ledger', 'ledger.integrity', 'replay', 'replay.bundle', 'replay.checkpoint', "
+    assert verdict == f"0 [] {own}'replay.entry', 'replay.merkle', 'replay.offline']", verdict
