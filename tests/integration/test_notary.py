@@ -328,3 +328,29 @@ def test_a_configured_key_must_exist_and_be_a_key(tmp_path: Path) -> None:
 
 def test_genesis_is_the_first_prev_hash() -> None:
     assert GENESIS == "0" * 64
+
+
+def test_a_proof_reads_o_log_n_rows_not_a_scan(
+    ledger: CaseLedger, notary: Notary, view_store: ViewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    some_cases(ledger, 40)  # 120 leaves
+    ViewRunner(ledger, [notary], page_size=50).catch_up()
+    size = notary.tree_size()
+    assert size == 120
+    reads: list[str] = []
+    select = view_store.select
+
+    def counted(statement: str, params: Any = ()) -> Any:
+        reads.append(statement)
+        return select(statement, params)
+
+    monkeypatch.setattr(view_store, "select", counted)
+    bound = 2 * (size - 1).bit_length()
+    for index in (0, 1, 59, 64, 118, 119):
+        reads.clear()
+        notary.inclusion_proof(index, size)
+        assert 0 < len(reads) <= bound, (index, len(reads))
+    for old in (1, 7, 64, 100):
+        reads.clear()
+        notary.consistency_proof(old, size)
+        assert 0 < len(reads) <= bound, (old, len(reads))
