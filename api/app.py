@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api import errors
 from api.access import AccessLog
 from api.auth import TokenVerifier
+from api.checkpoint_header import CheckpointHeader
 from api.logs import configure_logging
 from api.metrics import Metrics
 from api.middleware import RequestLog
@@ -86,5 +87,6 @@ def create_app(
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(CheckpointHeader)  # inside RequestLog, which times the whole request
     app.add_middleware(RequestLog, metrics=metrics)
     return app

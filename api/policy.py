@@ -36,6 +36,7 @@ class Action(Enum):
     READ_STATS_SUBJECTS = "stats.subjects"  # per-subject rows, under dataset pseudonyms
     READ_CASELOAD = "caseload.read"  # open cases, what is due and overdue
     READ_RISK = "case.risk"  # cumulative-harm risk of a case and its victims
+    READ_LEDGER = "ledger.read"  # the Merkle log's checkpoints and proofs: no personal data
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -56,9 +57,11 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_STATS_SUBJECTS: frozenset({Role.ANALYST}),
     Action.READ_CASELOAD: STAFF | {Role.AUDITOR},
     Action.READ_RISK: STAFF | {Role.AUDITOR},
+    Action.READ_LEDGER: STAFF | READERS | {Role.PARTNER, Role.ANALYST, Role.ADMIN},
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
-read pseudonymised statistics only (``/stats``), never a case."""
+read pseudonymised statistics only (``/stats``), never a case. Every person may read the
+Merkle log's checkpoints and proofs (hashes only; asked by case, the case's own rule applies)."""
 
 PURPOSE: dict[Role, AccessPurpose] = {
     Role.CASEWORKER: AccessPurpose.CASE_MANAGEMENT,
@@ -164,6 +167,7 @@ def authorize(action: Action) -> Callable[..., Awaitable[Guard]]:
             raise Unauthenticated("a bearer token is required")
         principal: Principal = request.app.state.verifier.verify(credentials.credentials)
         request.state.actor = principal.user_id
+        request.state.role = principal.role.value  # for the partners' checkpoint header
         decision = decide(principal, action)
         if not decision.allowed:
             await run_in_threadpool(

@@ -8,6 +8,7 @@ from api.routes import (
     caseload,
     cases,
     dpo,
+    ledger,
     lifecycle,
     ops,
     partnership,
@@ -27,6 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stats.router,
     caseload.router,
     risk.router,
+    ledger.router,
     ops.router,
 )
 """Every router the app includes, in order."""

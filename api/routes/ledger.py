@@ -1,0 +1,171 @@
+"""The notary's Merkle log over HTTP: its signed checkpoints, and inclusion and consistency
+proofs that always end at a signed checkpoint (``docs/integrity.md``, "HTTP")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from api import proving
+from api.checkpoint_header import ALARM_HEADER, ALARM_VALUE
+from api.policy import Action, Guard, authorize
+from api.schemas.ledger import (
+    NOTE,
+    CheckpointReadOut,
+    ConsistencyProofOut,
+    InclusionProofOut,
+)
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+
+LedgerReader = Annotated[Guard, Depends(authorize(Action.READ_LEDGER))]
+MAX_SIZE = 2**63 - 1  # a bigint: anything larger would fail in the store, not be refused
+SignedSize = Annotated[
+    int | None, Query(ge=1, le=MAX_SIZE, description="The checkpoint signed at this tree size")
+]
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, le=MAX_SIZE, description="Wait (briefly) until the notary has logged this"),
+]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"type": "object"}}},
+    }
+
+
+SIGNED = {
+    "description": "Signed by the notary: check the note against its published key",
+    "headers": {
+        ALARM_HEADER: {
+            "description": f"`{ALARM_VALUE}` while the notary has stopped on an alarm",
+            "schema": {"type": "string"},
+        }
+    },
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: SIGNED,
+    401: _problem("No valid bearer token"),
+    403: _problem("Refused by the policy (every person's role may read the log)"),
+    404: _problem("No checkpoint was signed at the size named (`errors` names the parameter)"),
+    422: _problem("Invalid parameters (`errors` names each one)"),
+    503: _problem(
+        "`no-checkpoint`: nothing signed yet; `notary-alarm`: the latest was asked for while"
+        " the notary is stopped (the last one it signed is in `checkpoint`); `view-behind`;"
+        " or the store is unavailable"
+    ),
+}
+PROOF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **RESPONSES,
+    403: _problem("Asked by case: the caller's role may not read a case's events"),
+    404: _problem("No such leaf, case or version, or no checkpoint at the size named"),
+    409: _problem("The event is logged after the checkpoint (`not-in-checkpoint`)"),
+}
+TEXT_NOTE = {"text/plain": {"schema": {"type": "string"}, "example": NOTE}}
+
+
+@router.get(
+    "/checkpoint",
+    name="ledger.checkpoint",
+    response_model=CheckpointReadOut,
+    responses={**RESPONSES, 200: {**SIGNED, "content": TEXT_NOTE}},
+)
+def read_checkpoint(
+    request: Request, guard: LedgerReader, size: SignedSize = None, min_position: MinPosition = None
+) -> Response:
+    """The notary's latest signed checkpoint (or the one signed at `size`): origin, tree size
+    and root, and the C2SP signed note itself, which is all a verifier should trust. With
+    `Accept: text/plain` (or at `/ledger/checkpoint.txt`) the note alone, as C2SP tools read
+    it. While the notary is stopped on an alarm, asking for the latest is a 503
+    `notary-alarm` that still carries the last signed checkpoint; earlier ones and proofs are
+    served, flagged by `alarm` and the `X-Ledger-Alarm` header. Any authenticated role."""
+    text = proving.prefers_text(request.headers.get("accept"))
+    answer = proving.checkpoint(request, size, min_position, text=text)
+    answer.headers["Vary"] = "Accept"
+    return answer
+
+
+@router.get(
+    "/checkpoint.txt",
+    name="ledger.checkpoint_text",
+    response_class=PlainTextResponse,
+    responses={**RESPONSES, 200: {**SIGNED, "content": TEXT_NOTE}},
+)
+def read_checkpoint_text(
+    request: Request, guard: LedgerReader, size: SignedSize = None, min_position: MinPosition = None
+) -> Response:
+    """The latest signed checkpoint (or the one at `size`) as its C2SP signed note,
+    `text/plain`: what `GET /ledger/checkpoint` gives with `Accept: text/plain`."""
+    return proving.checkpoint(request, size, min_position, text=True)
+
+
+@router.get(
+    "/proofs/inclusion",
+    name="ledger.inclusion",
+    response_model=InclusionProofOut,
+    responses=PROOF_RESPONSES,
+)
+def prove_inclusion(
+    request: Request,
+    guard: LedgerReader,
+    event_hash: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9a-f]{64}$", description="The event's hash, lowercase hex"),
+    ] = None,
+    leaf_index: Annotated[
+        int | None, Query(ge=0, le=MAX_SIZE, description="The leaf's place in the log, from 0")
+    ] = None,
+    case_id: Annotated[UUID | None, Query(description="A case whose events you may read")] = None,
+    version: Annotated[int | None, Query(ge=1, le=10**9, description="With case_id")] = None,
+    tree_size: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_SIZE, description="A signed checkpoint's size (default: the latest)"),
+    ] = None,
+    min_position: MinPosition = None,
+) -> JSONResponse:
+    """The audit path proving that an event is in the log under a signed checkpoint, with
+    that checkpoint's note. Asked by `event_hash` or `leaf_index` (any authenticated role:
+    hashes only), or by `case_id` and `version` (those who may read that case's events;
+    recorded as an access; a case you may not see is the same 404 as one that does not
+    exist). Against the latest checkpoint, or the one signed at `tree_size`; never against a
+    size nobody signed. An event logged after that checkpoint is a 409 `not-in-checkpoint`:
+    ask again once a later one is signed."""
+    return proving.inclusion(
+        request,
+        guard,
+        event_hash=event_hash,
+        leaf_index=leaf_index,
+        case_id=case_id,
+        version=version,
+        tree_size=tree_size,
+        position=min_position,
+    )
+
+
+@router.get(
+    "/proofs/consistency",
+    name="ledger.consistency",
+    response_model=ConsistencyProofOut,
+    responses=RESPONSES,
+)
+def prove_consistency(
+    request: Request,
+    guard: LedgerReader,
+    from_: Annotated[
+        int, Query(alias="from", ge=1, le=MAX_SIZE, description="The older checkpoint's size")
+    ],
+    to: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_SIZE, description="The newer checkpoint's size (default: latest)"),
+    ] = None,
+) -> JSONResponse:
+    """The proof that the log at one signed checkpoint (`from`) is a prefix of the log at a
+    later one (`to`, default the latest), with both signed notes: how the holder of an old
+    checkpoint checks that nothing logged since was changed, removed or reordered. Both
+    sizes must be sizes the notary signed, and `from` may not exceed `to`."""
+    return proving.consistency(request, from_, to)
