@@ -75,6 +75,21 @@ class Entitlement:
     def has(self, section: str) -> bool:
         return self.everything or section in self.sections
 
+    def within(self, other: Entitlement) -> Entitlement:
+        """What both entitle the caller to see. A view of an earlier version uses what the
+        case entitles them to now and what it did then, so it never shows what the plain
+        read hides, nor what was only shared with them later."""
+        if self.everything:
+            return other
+        if other.everything:
+            return self
+        return Entitlement(
+            sections=self.sections & other.sections,
+            incidents=self.incidents & other.incidents,
+            people=self.people & other.people,
+            organisation=self.organisation if self.organisation == other.organisation else None,
+        )
+
 
 class Reader:
     """Unseals one case's fields; an erased field reads as ``{"erased": true}``."""
@@ -90,9 +105,13 @@ class Reader:
         return Erased() if isinstance(plain, ErasedField) else plain
 
 
-def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, set[UUID]]:
-    """The view, and the people whose personal data appears in it."""
-    see = Entitlement.of(case, principal)
+def render(
+    case: Case, principal: Principal, sealer: Sealer, see: Entitlement | None = None
+) -> tuple[CaseOut, set[UUID]]:
+    """The view, and the people whose personal data appears in it. ``see`` is what the
+    caller is entitled to (by default what this case entitles them to)."""
+    if see is None:
+        see = Entitlement.of(case, principal)
     read = Reader(sealer, case.id)
     subjects: set[UUID] = set()
     out = CaseOut(
@@ -157,6 +176,27 @@ def render(case: Case, principal: Principal, sealer: Sealer) -> tuple[CaseOut, s
             out.timescales = _plain(asdict(case.timescales))
     _partnership(case, see, read, out, subjects)
     return out, subjects
+
+
+def render_as_of(
+    shown: Case, current: Case, principal: Principal, sealer: Sealer
+) -> tuple[CaseOut, set[UUID]]:
+    """An earlier version of a case (``shown``) as the caller may see it: only what both
+    it and the case as it stands (``current``) entitle them to."""
+    see = Entitlement.of(current, principal).within(Entitlement.of(shown, principal))
+    return render(shown, principal, sealer, see)
+
+
+VIEW_IDENTITIES: dict[str, str] = {
+    "people": "person_ref",
+    "incidents": "incident_id",
+    "actions": "action_id",
+    "shares": "share_id",
+    "agencies": "organisation",
+    "case_reviews": "request_id",
+}
+"""The lists of a case view whose items have an identity of their own: a diff names an
+item by it (``people.<ref>.name``) rather than by its place in the list."""
 
 
 def _partnership(

@@ -12,8 +12,18 @@ from api.case_view import render
 from api.commanding import execute, load_case
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
+from api.replaying import (
+    AsOfTime,
+    AsOfVersion,
+    FromVersion,
+    TimeBasisQuery,
+    ToVersion,
+    read_as_of,
+    read_diff,
+)
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES
 from api.schemas.opening import OpenCaseIn
+from api.schemas.replay import CaseAsOfOut, DiffOut
 from api.schemas.views import (
     CaseListOut,
     CaseOut,
@@ -143,12 +153,29 @@ CaseId = Annotated[UUID, Path(description="The case id (as returned when it was 
 
 
 @router.get(
-    "/cases/{case_id}", name="case.detail", response_model=CaseOut, responses=READ_RESPONSES
+    "/cases/{case_id}",
+    name="case.detail",
+    response_model=CaseOut | CaseAsOfOut,
+    responses=READ_RESPONSES,
 )
-def read_case(case_id: CaseId, request: Request, guard: Viewer) -> JSONResponse:
+def read_case(
+    case_id: CaseId,
+    request: Request,
+    guard: Viewer,
+    as_of_version: AsOfVersion = None,
+    as_of: AsOfTime = None,
+    time: TimeBasisQuery = None,
+) -> JSONResponse:
     """The case as it stands, with personal fields unsealed for those entitled to them
     (a partner sees only what was shared with their organisation). The read is recorded
-    first; the ``ETag`` is the version, for ``If-Match`` on the next command."""
+    first; the ``ETag`` is the version, for ``If-Match`` on the next command.
+
+    With ``as_of_version`` or ``as_of`` it is the case as it stood then (replayed by the
+    aggregate itself), with an ``as_of`` block saying which version is shown and how it
+    was chosen; the ``ETag`` is that version. A version the case has not reached, or a time
+    before it existed, is a 422 with a ``rule`` code. Recorded as view ``case.as_of``."""
+    if as_of_version is not None or as_of is not None or time is not None:
+        return read_as_of(request, guard, case_id, version=as_of_version, at=as_of, basis=time)
     case = load_case(request, guard, case_id, "case.detail")
     view, subjects = render(case, guard.caller, request.app.state.ledger.sealer)
     request.app.state.access.record(
@@ -160,6 +187,27 @@ def read_case(case_id: CaseId, request: Request, guard: Viewer) -> JSONResponse:
         subjects=sorted(subjects, key=str),
     )
     return JSONResponse(view.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+@router.get(
+    "/cases/{case_id}/diff",
+    name="case.diff",
+    response_model=DiffOut,
+    responses=READ_RESPONSES,
+)
+def diff_case(
+    case_id: CaseId,
+    request: Request,
+    guard: Viewer,
+    from_: FromVersion,
+    to: ToVersion = None,
+) -> JSONResponse:
+    """What changed in your view of the case from one version to another, field by field:
+    each change has a dotted ``path`` (items of lists by their id, e.g.
+    ``people.<ref>.name``), ``op`` (added, removed, changed) and the values ``before`` and
+    ``after``. Both versions are rendered as ``?as_of_version=`` would show them to you,
+    so a diff never holds what those reads hide. Recorded as view ``case.diff`` at ``to``."""
+    return read_diff(request, guard, case_id, start=from_, end=to)
 
 
 @router.get(
