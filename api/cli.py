@@ -12,7 +12,7 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
-from api.cli_audit import export, report_failure, verify_all
+from api.cli_audit import checkpoint, export, report_failure, verify_all
 from api.cli_dpo import dpo_app
 from api.cli_projections import projections_app
 from api.logs import configure_logging
@@ -24,6 +24,7 @@ app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
 app.add_typer(dpo_app, name="dpo")
 app.add_typer(projections_app, name="projections")
 app.command()(export)
+app.command()(checkpoint)
 err = Console(stderr=True)
 
 

@@ -189,6 +189,30 @@ def export(
         ledger.close()
 
 
+def checkpoint(
+    size: Annotated[
+        int | None, typer.Option("--size", min=0, help="An earlier signed tree size.")
+    ] = None,
+) -> None:
+    """Print the latest signed checkpoint note (or the one at --size), exactly as signed:
+    keep it somewhere the database's administrators cannot reach, and later check that
+    the ledger still extends it with `verify --all --since FILE` or `verify --bundle`."""
+    from api.cli import _ledger
+
+    ledger = _ledger(must_exist=True)
+    try:
+        with _notary(ledger) as notary:
+            signed = notary.latest_checkpoint() if size is None else notary.checkpoint_at(size)
+    finally:
+        ledger.close()
+    if signed is None:
+        err.print(
+            "checkpoint: none is signed yet" if size is None else f"checkpoint: none at {size}"
+        )
+        raise typer.Exit(1)
+    typer.echo(signed.note, nl=False)
+
+
 def _sign_what_is_logged(ledger: CaseLedger) -> None:
     """Brings the notary up to date and has it sign, if its signing key is here."""
     try:

@@ -192,3 +192,25 @@ def test_the_export_signs_only_what_extends_the_log(ledger: CaseLedger, tmp_path
             ViewRunner(ledger, [notary])
     finally:
         store.close()
+
+
+def test_the_checkpoint_command_prints_the_signed_note_to_pin(
+    ledger: CaseLedger, tmp_path: Path
+) -> None:
+    none = cli(ledger, "checkpoint")
+    assert none.exit_code == 1
+    assert "none is signed yet" in none.output
+    build_case(ledger)
+    document = exported(ledger, tmp_path / "a.json", "--all")
+    printed = cli(ledger, "checkpoint")
+    assert (printed.exit_code, printed.stdout) == (0, document["checkpoint"])
+    at = cli(ledger, "checkpoint", "--size", str(EVENTS))
+    assert (at.exit_code, at.stdout) == (0, document["checkpoint"])
+    assert cli(ledger, "checkpoint", "--size", "2").exit_code == 1
+
+    pinned = tmp_path / "pinned.checkpoint"
+    pinned.write_text(printed.stdout)
+    build_case(ledger)
+    exported(ledger, tmp_path / "b.json", "--all")
+    done = cli(ledger, "verify", "--all", "--since", str(pinned))
+    assert (done.exit_code, done.stdout) == (0, "intact\n"), done.output
