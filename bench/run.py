@@ -13,10 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import append, concurrency, http, load, projections
+from bench import append, concurrency, http, load, notary, projections
 from bench.common import PG_URL, Figure, machine, pg_unavailable, quiet_logging
 
-SECTIONS = ("append", "concurrency", "load", "http", "projections")
+SECTIONS = ("append", "concurrency", "load", "http", "projections", "notary")
 
 
 def _format(value: float) -> str:
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         "projections": lambda: projections.run(
             stores, seconds, quick=args.quick, million=args.million
         ),
+        "notary": lambda: notary.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:

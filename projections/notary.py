@@ -162,6 +162,25 @@ class _Hashes:
         return bytes.fromhex(str(row[0]))
 
 
+class _Prefetched:
+    """A proof's hashes, read beforehand, as a ``merkle.HashStore``."""
+
+    def __init__(self, found: dict[tuple[int, int], bytes]) -> None:
+        self._found = found
+
+    def leaf(self, index: int) -> bytes:
+        return self._get(index, 1)
+
+    def subtree(self, start: int, size: int) -> bytes:
+        return self._get(start, size)
+
+    def _get(self, start: int, size: int) -> bytes:
+        try:
+            return self._found[(start, size)]
+        except KeyError:
+            raise LookupError(f"[{start}, {start + size}) is not in the notary's tables") from None
+
+
 class NotaryProjection(PagedProjection["Notary"]):
     """Every chained event becomes a leaf; anything else only moves the tracking."""
 
@@ -530,10 +549,40 @@ class Notary(View):
         return self._leaf_rows("leaf_index >= ? ORDER BY leaf_index LIMIT ?", (start, limit))
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        return merkle.inclusion_proof(self.hashes(), index, size)
+        """The audit path of leaf ``index`` at ``size``: its hashes read in one query."""
+        plan = merkle.inclusion_plan(index, size)
+        return merkle.inclusion_proof(self._prefetched(plan), index, size)
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        return merkle.consistency_proof(self.hashes(), old_size, new_size)
+        """The proof from ``old_size`` to ``new_size``: its hashes read in one query."""
+        plan = merkle.consistency_plan(old_size, new_size)
+        return merkle.consistency_proof(self._prefetched(plan), old_size, new_size)
+
+    def _prefetched(self, plan: list[tuple[int, int]]) -> _Prefetched:
+        """The leaves and perfect subtrees a proof's ranges read, fetched together (the
+        plan is known before any read: at most ``2·⌈log2 n⌉`` rows)."""
+        parts = [part for start, end in plan for part in merkle.perfect_subtrees(start, end)]
+        leaves = sorted({start for start, size in parts if size == 1})
+        nodes = sorted({(start, size) for start, size in parts if size > 1})
+        selects, params = [], []
+        if leaves:
+            places = ", ".join("?" * len(leaves))
+            selects.append(
+                f"SELECT leaf_index, 1, leaf_hash FROM {self._leaves}"  # noqa: S608
+                f" WHERE leaf_index IN ({places})"
+            )
+            params += leaves
+        if nodes:
+            pairs = " OR ".join(["(start = ? AND size = ?)"] * len(nodes))
+            selects.append(
+                f"SELECT start, size, hash FROM {self._subtrees} WHERE {pairs}"  # noqa: S608
+            )
+            params += [value for node in nodes for value in node]
+        found: dict[tuple[int, int], bytes] = {}
+        if selects:
+            rows = self.store.select(self.store.sql(" UNION ALL ".join(selects)), params)
+            found = {(int(r[0]), int(r[1])): bytes.fromhex(str(r[2])) for r in rows}
+        return _Prefetched(found)
 
     def alarms(self) -> list[NotaryAlarm]:
         rows = self.store.select(
