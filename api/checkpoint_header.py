@@ -49,7 +49,7 @@ def read_latest(notary: Notary | None) -> Latest:
         return Latest(None, False)
     signed = notary.latest_checkpoint()
     note = None if signed is None else base64.b64encode(signed.note.encode("utf-8"))
-    return Latest(note, bool(notary.alarms()))
+    return Latest(note, bool(notary.active_alarms()))
 
 
 class LatestCheckpoint:

@@ -79,6 +79,8 @@ def _notary(ledger: CaseLedger) -> Iterator[Notary]:
 def verify_all(ledger: CaseLedger, key_file: Path | None, since: Path | None) -> None:
     """Every case's chain, then the store against the Merkle log and its checkpoints."""
     pinned = None
+    if since is None and ledger.settings.notary_witness_path.exists():
+        since = ledger.settings.notary_witness_path  # the last checkpoint signed here
     if since is not None:
         try:
             pinned = since.read_text(encoding="utf-8")
@@ -216,7 +218,7 @@ def checkpoint(
 def _sign_what_is_logged(ledger: CaseLedger) -> None:
     """Brings the notary up to date and has it sign, if its signing key is here."""
     try:
-        settings = notary_settings(ledger.settings)
+        settings = notary_settings(ledger.settings, create=False)  # never a new key here
     except NotaryKeyError:
         return  # the notary runs elsewhere: use what it has signed
     models = ReadModels.open(ledger, run=False, notary=settings)

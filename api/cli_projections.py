@@ -167,7 +167,11 @@ def _notary_lines(models: ReadModels, head: int) -> list[str]:
         f"notary: position {position:,} (lag {max(head - position, 0):,}),"
         f" tree size {notary.tree_size():,}; {signed}"
     ]
-    lines += [f"NOTARY ALARM: {alarm}" for alarm in notary.alarms()]
+    active = notary.active_alarms()
+    lines += [f"NOTARY ALARM: {alarm}" for alarm in active]
+    past = len(notary.alarms()) - len(active)
+    if past:
+        lines.append(f"notary: {past} earlier alarm(s), since got past (asb_notary_alarms)")
     return lines
 
 

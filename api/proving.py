@@ -33,7 +33,7 @@ log = structlog.get_logger("api")
 def checkpoint(request: Request, size: int | None, position: int | None, *, text: bool) -> Response:
     """The checkpoint signed at ``size``, or the latest: JSON, or the bare note (``text``)."""
     notary = notary_of(request, position)
-    alarms = notary.alarms()
+    alarms = notary.active_alarms()
     if size is not None:
         signed = signed_at(notary, size, "query.size")
     else:
@@ -79,7 +79,7 @@ def inclusion(
     asked by case, the read is recorded as an access."""
     _one_selector(event_hash=event_hash, leaf_index=leaf_index, case_id=case_id, version=version)
     notary = notary_of(request, position)
-    alarmed = bool(notary.alarms())
+    alarmed = bool(notary.active_alarms())
     if case_id is not None and version is not None:
         leaf = _leaf_of_case(request, guard, notary, case_id, version)
     else:
@@ -130,7 +130,7 @@ def consistency(request: Request, start: int, end: int | None) -> JSONResponse:
     if end is not None and start > end:
         raise invalid(["query.from"], f"must not exceed to ({end})")
     notary = notary_of(request, None)
-    alarmed = bool(notary.alarms())
+    alarmed = bool(notary.active_alarms())
     newer = latest(notary) if end is None else signed_at(notary, end, "query.to")
     if start > newer.size:
         raise invalid(["query.from"], f"exceeds the latest checkpoint's size ({newer.size})")
@@ -226,7 +226,7 @@ def _leaf_of_case(
             "not-in-checkpoint",
             "Not yet in a checkpoint",
             f"version {version} of the case is not logged yet; ask again shortly",
-            headers=alarm_headers(bool(notary.alarms())),
+            headers=alarm_headers(bool(notary.active_alarms())),
         )
     ledger: CaseLedger = request.app.state.ledger
     (event,) = ledger.repository.event_store.get(case.id, gt=version - 1, lte=version)

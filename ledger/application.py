@@ -333,8 +333,11 @@ class CaseLedger(Application[UUID]):
             for note in notes:
                 case_id = UUID(str(note.originator_id))
                 if note.topic == INDEX_TOPIC:
-                    index = self.mapper.to_domain_event(note)
-                    case_id = getattr(index, "case_id", case_id)
+                    try:
+                        index = self.mapper.to_domain_event(note)
+                        case_id = getattr(index, "case_id", case_id)
+                    except UNREADABLE:
+                        pass  # listed by its own id: checking it names the unreadable row
                 if case_id not in seen:
                     seen.add(case_id)
                     yield case_id

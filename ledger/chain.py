@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from ledger.integrity import (
+    GENESIS,
     MAX_SAFE_INTEGER,
     NotCanonicalisable,
     commitment,
@@ -120,3 +121,23 @@ def commitment_of(event: Any) -> dict[str, Any]:
 
 def hash_event(event: Any) -> str:
     return hash_checked_commitment(commitment_of(event))
+
+
+def hash_record(event: Any) -> str:
+    """The hash of a stored record outside every case's chain (a reference index entry, a key
+    erasure record): its commitment as if it opened a stream of its own (``prev_hash`` is
+    ``GENESIS``; no actor is ``{}``), so the notary can log it and a verifier recompute it."""
+    actor = getattr(event, "actor", None)
+    return hash_checked_commitment(
+        commitment(
+            case_id=str(event.originator_id),
+            version=_int(event.originator_version),
+            topic=get_topic(type(event)),
+            recorded_at=plain(event.timestamp),
+            actor={} if actor is None else _plain_actor(actor),
+            fields={
+                name: plain(getattr(event, name)) for name in committed_fields(event.__class__)
+            },
+            prev_hash=GENESIS,
+        )
+    )

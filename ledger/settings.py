@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="The notary's Ed25519 signing key (default: data_dir/notary.key, created"
         " on first run with notary.pub beside it; a configured file must exist)",
     )
+    notary_witness_file: Path | None = Field(
+        default=None,
+        description="Where the notary keeps the last checkpoint it signed, outside the"
+        " database (default: data_dir/notary.checkpoint); verify --all holds the store to it",
+    )
     notary_origin: str = Field(
         default="asb-ledger.local/notary",
         pattern=r"^[^\s+]+$",
@@ -80,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def notary_key_path(self) -> Path:
         return self.notary_key_file or self.data_dir / "notary.key"
+
+    @property
+    def notary_witness_path(self) -> Path:
+        return self.notary_witness_file or self.data_dir / "notary.checkpoint"
 
     def store(self) -> StoreConfig:
         url = self.database_url or f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"

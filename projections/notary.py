@@ -27,11 +27,13 @@ extend the last signed one with a consistency proof read from its own tables.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -40,15 +42,25 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
 from ledger.access import AccessRecord
-from ledger.chain import HASH_KEY, hash_event
+from ledger.chain import HASH_KEY, hash_event, hash_record
+from ledger.erasure import CaseReferenceIndex, KeyErasure
 from ledger.events import CaseEvent
 from ledger.idempotency import IdempotencyRecord
 from ledger.integrity import GENESIS, NotCanonicalisable
+from ledger.verify import UNREADABLE
 from projections.projection import PagedProjection
 from projections.store import PostgresViewStore, ViewStore, Writer
 from projections.view import LEDGER_NAME, View
 from replay import merkle
-from replay.checkpoint import Checkpoint, CheckpointError, SignerKey, check_extends, sign, verify
+from replay.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    SignerKey,
+    check_extends,
+    sign,
+    verify,
+)
+from replay.checkpoint import parse as parse_note
 
 log = structlog.get_logger("notary")
 
@@ -69,7 +81,27 @@ def chained_topics() -> tuple[str, ...]:
     assert issubclass(IdempotencyRecord.Recorded, CaseEvent)
     # Named by module and qualified name, as ``get_topic`` names them: the library's
     # aggregate classes leave superseded copies of event classes among the subclasses.
-    return tuple(sorted({f"{c.__module__}:{c.__qualname__}" for c in _concrete_events(CaseEvent)}))
+    return tuple(sorted({_topic(c) for c in _concrete_events(CaseEvent)}))
+
+
+def _topic(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+RECORDS: tuple[type, ...] = (CaseReferenceIndex.Registered, KeyErasure.KeyDestroyed)
+"""Stored records outside every case's chain that the log also holds (``hash_record``), so
+that removing or editing one is caught too: a case's reference, a key's destruction."""
+
+
+def logged_topics() -> tuple[str, ...]:
+    """Every topic the notary logs: the chained events, and ``RECORDS``."""
+    return tuple(sorted({*chained_topics(), *(_topic(cls) for cls in RECORDS)}))
+
+
+def leaf_digest(event: Any) -> str:
+    """The hash the log holds for an event: its chain hash, recomputed from the event, or
+    for one of ``RECORDS`` its record hash."""
+    return hash_event(event) if isinstance(event, CaseEvent) else hash_record(event)
 
 
 @dataclass(frozen=True)
@@ -82,6 +114,9 @@ class NotarySettings:
     """Sign a checkpoint once this many leaves have been added since the last."""
     seconds: float = 60.0
     """... or once this many seconds have passed since the last, if any leaf was added."""
+    witness: Path | None = None
+    """A file outside the database where the notary keeps the last checkpoint it signed: it
+    never signs again unless the tables still hold that checkpoint, or one that extends it."""
 
     def __post_init__(self) -> None:
         Checkpoint(self.origin, 0, merkle.EMPTY_ROOT)  # the origin must be a valid line
@@ -134,6 +169,7 @@ class _Ingest:
     subtrees: list[tuple[object, ...]] = field(default_factory=list)
     heads: dict[UUID, tuple[int, str]] = field(default_factory=dict)
     force: bool = False
+    signed: str | None = None
 
 
 class _Hashes:
@@ -184,7 +220,7 @@ class _Prefetched:
 class NotaryProjection(PagedProjection["Notary"]):
     """Every chained event becomes a leaf; anything else only moves the tracking."""
 
-    topics = chained_topics()
+    topics = logged_topics()
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -193,6 +229,12 @@ class NotaryProjection(PagedProjection["Notary"]):
 
     @process_event.register(CaseEvent)
     def _logged(self, event: CaseEvent, tracking: Tracking) -> None:
+        self.view.log(event, tracking.notification_id)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReferenceIndex.Registered)
+    @process_event.register(KeyErasure.KeyDestroyed)
+    def _record(self, event: Any, tracking: Tracking) -> None:
         self.view.log(event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
@@ -299,6 +341,19 @@ class Notary(View):
         except NotaryAlarm as alarm:
             self._record_alarm(alarm)
             raise
+        except UNREADABLE as error:
+            # A stored row the runner could not decode: nothing after it can be logged.
+            stopped = NotaryAlarm(
+                self.known_position + 1,
+                None,
+                None,
+                f"a stored event after position {self.known_position} cannot be decoded"
+                f" ({type(error).__name__})",
+            )
+            self._record_alarm(stopped)
+            raise stopped from None
+        if ingest.signed is not None:
+            self._witness(ingest.signed)
 
     def _fetch(self, statement: str, params: tuple[object, ...]) -> Any:
         return self._writer().fetchone(self.store.sql(statement), params)
@@ -320,15 +375,17 @@ class Notary(View):
             raise RuntimeError("the notary logs events only inside a page")
         return ingest
 
-    def log(self, event: CaseEvent, position: int) -> None:
-        """Appends an event's hash as the next leaf, after checking it continues its case."""
+    def log(self, event: Any, position: int) -> None:
+        """Appends an event's hash as the next leaf, after checking it continues its case
+        (for one of ``RECORDS``: that it is the next version of its own stream)."""
         ingest = self._ingest()
         case_id, version = event.originator_id, event.originator_version
+        chained = isinstance(event, CaseEvent)
         try:
-            digest = hash_event(event)
+            digest = leaf_digest(event)
         except (NotCanonicalisable, TypeError, ValueError):
             raise NotaryAlarm(position, case_id, version, "the event cannot be hashed") from None
-        if vars(event).get(HASH_KEY) != digest:
+        if chained and vars(event).get(HASH_KEY) != digest:
             raise NotaryAlarm(
                 position, case_id, version, "event content does not match its recorded hash"
             )
@@ -340,7 +397,7 @@ class Notary(View):
                 version,
                 f"version {version} follows version {last_version} in the log: a fork",
             )
-        if event.prev_hash != last_hash:
+        if chained and event.prev_hash != last_hash:
             raise NotaryAlarm(
                 position,
                 case_id,
@@ -398,24 +455,80 @@ class Notary(View):
             return
         signer, origin = self.settings.signer, self.settings.origin
         new = Checkpoint(origin, size, ingest.tree.root())
-        if last is not None:
-            try:
+        hashes = _Hashes(self, self._fetch)
+        try:
+            witnessed = self._witnessed()
+            if witnessed is not None:
+                # What this notary signed before must still be in the tables, or extended.
+                held = (
+                    None
+                    if last is None
+                    else verify(last.note, signer.private_key.public_key(), signer.name)
+                )
+                if held is None or held.size < witnessed.size:
+                    raise CheckpointError(
+                        f"its tables end at checkpoint {0 if held is None else held.size},"
+                        f" before the {witnessed.size} it signed: they were cut back"
+                    )
+                proof = merkle.consistency_proof(hashes, witnessed.size, held.size)
+                check_extends(witnessed, held, proof)
+            if last is not None:
                 previous = verify(
                     last.note, signer.private_key.public_key(), signer.name, origin=origin
                 )
-                proof = merkle.consistency_proof(_Hashes(self, self._fetch), previous.size, size)
-                check_extends(previous, new, proof)
-            except (CheckpointError, LookupError) as error:
-                raise NotaryAlarm(
-                    ingest.position, None, None, f"will not sign tree size {size}: {error}"
-                ) from None
+                check_extends(previous, new, merkle.consistency_proof(hashes, previous.size, size))
+        except (CheckpointError, LookupError) as error:
+            raise NotaryAlarm(
+                ingest.position, None, None, f"will not sign tree size {size}: {error}"
+            ) from None
         note = sign(new, signer.private_key, signer.name)
+        ingest.signed = note
         self._writer().execute(
             self.store.sql(f"INSERT INTO {self._checkpoints} VALUES (?, ?, ?, ?)"),  # noqa: S608
             (size, new.root.hex(), note, now.astimezone(UTC).isoformat()),
         )
         ingest.last = SignedCheckpoint(size, new.root, note, now)
         log.info("notary.checkpoint", tree_size=size, root=new.root.hex())
+
+    def _witnessed(self) -> Checkpoint | None:
+        """The last checkpoint this notary signed, from its witness file (``None`` if it has
+        none yet); a file it cannot trust is itself a reason to stop."""
+        assert self.settings is not None
+        path = self.settings.witness
+        if path is None or not path.exists():
+            return None
+        signer = self.settings.signer
+        try:
+            note = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = f"its witness file cannot be read ({type(error).__name__})"
+            raise CheckpointError(reason) from None
+        return verify(note, signer.private_key.public_key(), signer.name)
+
+    def _witness(self, note: str) -> None:
+        """Keeps ``note`` (just committed) as the last signed, atomically, outside the database."""
+        assert self.settings is not None
+        path = self.settings.witness
+        if path is None:
+            return
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            draft.write_text(note, encoding="utf-8")
+            if self._newer(note, path):
+                draft.replace(path)
+        except OSError as error:
+            log.error("notary.witness_not_written", error=type(error).__name__)
+        finally:
+            draft.unlink(missing_ok=True)
+
+    def _newer(self, note: str, path: Path) -> bool:
+        """Whether ``note`` is larger than what the witness file holds (two notaries may share
+        one file; the larger checkpoint extends the smaller, so it is the one to keep)."""
+        try:
+            held = parse_note(path.read_text(encoding="utf-8"))[0].size
+        except (OSError, UnicodeDecodeError, CheckpointError):
+            return True
+        return parse_note(note)[0].size > held
 
     def tick(self, *, force: bool = False) -> None:
         """Signs a checkpoint now if one is due (``force``: if any leaf is not yet covered)."""
@@ -583,6 +696,11 @@ class Notary(View):
             rows = self.store.select(self.store.sql(" UNION ALL ".join(selects)), params)
             found = {(int(r[0]), int(r[1])): bytes.fromhex(str(r[2])) for r in rows}
         return _Prefetched(found)
+
+    def active_alarms(self) -> list[NotaryAlarm]:
+        """The alarms the notary has not got past: it is still stopped at or before them."""
+        position = self.position()
+        return [alarm for alarm in self.alarms() if alarm.position > position]
 
     def alarms(self) -> list[NotaryAlarm]:
         rows = self.store.select(

@@ -70,15 +70,20 @@ def publish(key: VerifierKey, path: Path) -> None:
     draft.replace(path)
 
 
-def notary_settings(settings: Settings) -> NotarySettings:
-    """The ingesting notary's settings: the key file (made on first run only at its embedded
-    default place), the log's origin, and when to sign."""
+def notary_settings(settings: Settings, *, create: bool = True) -> NotarySettings:
+    """The ingesting notary's settings: the key file (with ``create``, made on first run, only
+    at its embedded default place and only if no checkpoint was ever witnessed there), the
+    log's origin, when to sign, and the witness file."""
+    witness = settings.notary_witness_path
     signer = load_or_create_signer(
-        settings.notary_key_path, settings.notary_origin, create=settings.notary_key_file is None
+        settings.notary_key_path,
+        settings.notary_origin,
+        create=create and settings.notary_key_file is None and not witness.exists(),
     )
     return NotarySettings(
         signer=signer,
         origin=settings.notary_origin,
         every=settings.checkpoint_every,
         seconds=settings.checkpoint_seconds,
+        witness=witness,
     )

@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import CaseLedger
-from ledger.chain import hash_event
 from ledger.errors import IntegrityFailure
-from ledger.events import CaseEvent
 from ledger.verify import UNREADABLE
-from projections.notary import Leaf, Notary, chained_topics
+from projections.notary import Leaf, Notary, leaf_digest, logged_topics
 from replay import merkle
 from replay.checkpoint import Checkpoint, CheckpointError, VerifierKey, verify
 
@@ -56,7 +54,7 @@ class _Rows:
 
     def __init__(self, ledger: CaseLedger) -> None:
         self.ledger = ledger
-        self.topics = chained_topics()
+        self.topics = logged_topics()
 
     def __iter__(self) -> Iterator[tuple[UUID, int, bytes | None]]:
         """(case id, version, leaf hash or ``None`` if the row cannot be read as an event)."""
@@ -67,9 +65,7 @@ class _Rows:
                 case_id, version = UUID(str(note.originator_id)), note.originator_version
                 try:
                     event = self.ledger.mapper.to_domain_event(note)
-                    if not isinstance(event, CaseEvent):
-                        raise TypeError
-                    leaf: bytes | None = merkle.event_leaf_hash(hash_event(event))
+                    leaf: bytes | None = merkle.event_leaf_hash(leaf_digest(event))
                 except (*UNREADABLE, IntegrityFailure, TypeError, ValueError):
                     leaf = None
                 yield case_id, version, leaf
@@ -108,6 +104,11 @@ def check_log(
             return LogReport(0, None, LogFinding(f"the latest checkpoint fails: {error}"))
         if (signed.size, signed.root) != (latest.size, latest.root):
             return LogReport(0, signed, LogFinding("the stored checkpoint's columns were altered"))
+    elif notary.tree_size() > 0:
+        # The first page the notary commits always signs: leaves with no checkpoint mean
+        # the checkpoints were removed.
+        reason = "events were logged but no checkpoint is signed: the checkpoints were removed"
+        return LogReport(0, None, LogFinding(reason))
     if since is not None:
         finding = _extends(notary, key, since, signed)
         if finding is not None:

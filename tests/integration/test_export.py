@@ -16,10 +16,20 @@ from api.cli import app
 from ledger.application import CaseLedger
 from projections import ViewRunner, open_view_store
 from projections.notary import Notary
+from projections.notary_keys import notary_settings
 from replay.bundle import parse_bundle
 from replay.checkpoint import VerifierKey
 from replay.offline import verify_bundle
 from tests.integration.test_tamper import EVENTS, RawEvents, build_case
+
+LEAVES = EVENTS + 1
+"""What the log holds of one case: its events and its reference."""
+
+
+@pytest.fixture(autouse=True)
+def notary_key(ledger: CaseLedger) -> None:
+    """The service made the notary's key on its first run (export never makes one)."""
+    notary_settings(ledger.settings)
 
 
 def cli(ledger: CaseLedger, *args: str) -> Result:
@@ -86,7 +96,7 @@ def test_everything_exported_extends_an_earlier_checkpoint(
     later = tmp_path / "later.json"
     document = exported(ledger, later, "--all")
     assert len(document["cases"]) == 3
-    assert [p["from_size"] for p in document["consistency"]] == [EVENTS]
+    assert [p["from_size"] for p in document["consistency"]] == [LEAVES]
 
     key = str(ledger.settings.data_dir / "notary.pub")
     done = cli(ledger, "verify", "--bundle", str(later), "--key", key, "--since", str(pinned))
@@ -187,7 +197,7 @@ def test_the_export_signs_only_what_extends_the_log(ledger: CaseLedger, tmp_path
     try:
         notary = Notary(store)
         sizes = [c.size for c in notary.checkpoints()]
-        assert sizes == [EVENTS]
+        assert sizes == [LEAVES]
         with pytest.raises(RuntimeError, match="no signing key"):
             ViewRunner(ledger, [notary])
     finally:
@@ -204,7 +214,7 @@ def test_the_checkpoint_command_prints_the_signed_note_to_pin(
     document = exported(ledger, tmp_path / "a.json", "--all")
     printed = cli(ledger, "checkpoint")
     assert (printed.exit_code, printed.stdout) == (0, document["checkpoint"])
-    at = cli(ledger, "checkpoint", "--size", str(EVENTS))
+    at = cli(ledger, "checkpoint", "--size", str(LEAVES))
     assert (at.exit_code, at.stdout) == (0, document["checkpoint"])
     assert cli(ledger, "checkpoint", "--size", "2").exit_code == 1
 
@@ -214,3 +224,23 @@ def test_the_checkpoint_command_prints_the_signed_note_to_pin(
     exported(ledger, tmp_path / "b.json", "--all")
     done = cli(ledger, "verify", "--all", "--since", str(pinned))
     assert (done.exit_code, done.stdout) == (0, "intact\n"), done.output
+
+
+def test_export_never_makes_a_notary_key(ledger: CaseLedger, tmp_path: Path) -> None:
+    """A stray export (say, from another data directory) must not mint a key whose first
+    signature would fail against the log and alarm the service."""
+    build_case(ledger)
+    exported(ledger, tmp_path / "a.json", "--all")
+    data = ledger.settings.data_dir
+    for name in ("notary.key", "notary.pub"):
+        (data / name).rename(tmp_path / f"elsewhere-{name}")
+    build_case(ledger)
+    done = cli(ledger, "export", "--all", "-o", str(tmp_path / "b.json"))
+    assert done.exit_code == 1, done.output
+    assert "not yet covered" in done.stdout
+    assert not (data / "notary.key").exists()
+    store = open_view_store(ledger.store_config)
+    try:
+        assert Notary(store).alarms() == []
+    finally:
+        store.close()

@@ -22,7 +22,7 @@ from ledger.events import CaseEvent
 from ledger.integrity import GENESIS
 from ledger.settings import Settings
 from projections import ViewRunner, ViewStore, open_view_store
-from projections.notary import Notary, NotaryAlarm, NotarySettings, chained_topics
+from projections.notary import Notary, NotaryAlarm, NotarySettings, leaf_digest, logged_topics
 from projections.notary_keys import NotaryKeyError, load_or_create_signer, notary_settings
 from replay import merkle
 from replay.checkpoint import SignerKey, verify
@@ -73,8 +73,8 @@ def notary(view_store: ViewStore, signer: SignerKey, clock: Clock) -> Notary:
 
 
 def chained(ledger: CaseLedger) -> list[Any]:
-    """Every chained event in notification order, decoded."""
-    topics = set(chained_topics())
+    """Every event the notary logs, in notification order, decoded."""
+    topics = set(logged_topics())
     notes = ledger.recorder.select_notifications(1, 100_000)
     return [ledger.mapper.to_domain_event(n) for n in notes if n.topic in topics]
 
@@ -100,14 +100,14 @@ def test_every_chained_event_is_a_leaf_in_notification_order(
         (e.originator_id, e.originator_version) for e in events
     ]
     assert [leaf.index for leaf in leaves] == list(range(len(events)))
-    assert [leaf.event_hash for leaf in leaves] == [hash_event(e) for e in events]
+    assert [leaf.event_hash for leaf in leaves] == [leaf_digest(e) for e in events]
     assert notary.tree_size() == len(events)
 
     latest = notary.latest_checkpoint()
     assert latest is not None
     assert latest.size == len(events)
     signed = verify(latest.note, signer.private_key.public_key(), signer.name, origin=ORIGIN)
-    expected = merkle.tree_root(merkle.event_leaf_hash(hash_event(e)) for e in events)
+    expected = merkle.tree_root(merkle.event_leaf_hash(leaf_digest(e)) for e in events)
     assert signed.root == expected == latest.root
 
 
@@ -126,7 +126,7 @@ def test_delivering_again_or_restarting_logs_nothing_twice(
     again = make_notary(view_store, signer, clock)  # a restart: resumes from its tables
     ViewRunner(ledger, [again], page_size=2).catch_up()
     assert again.tree_size() == len(chained(ledger)) > size
-    root = merkle.tree_root(merkle.event_leaf_hash(hash_event(e)) for e in chained(ledger))
+    root = merkle.tree_root(merkle.event_leaf_hash(leaf_digest(e)) for e in chained(ledger))
     latest = again.latest_checkpoint()
     assert latest is not None
     assert latest.root == root
@@ -137,26 +137,30 @@ def test_checkpoints_every_n_leaves_or_t_seconds_and_each_extends_the_last(
 ) -> None:
     notary = make_notary(view_store, signer, clock, every=5, seconds=60)
     runner = ViewRunner(ledger, [notary], page_size=1)
-    cases = some_cases(ledger, 1)  # three events: the first page signs, then none are due
+    cases = some_cases(ledger, 1)
     runner.catch_up()
-    assert [c.size for c in notary.checkpoints()] == [1]
+    assert [c.size for c in notary.checkpoints()] == [1]  # the first page signs
 
     case = cases.open()
     for _ in range(4):
         cases.note(case)
-    runner.catch_up()
-    sizes = [c.size for c in notary.checkpoints()]
-    assert sizes == [1, 6]
+    runner.catch_up()  # one leaf a page: a checkpoint each time 5 more are logged
+    size = notary.tree_size()
+    assert size > 6
+    counted = list(range(1, size + 1, 5))
+    assert [c.size for c in notary.checkpoints()] == counted
 
-    cases.note(case)
-    runner.catch_up()
+    while notary.tree_size() - counted[-1] in (0, 4):  # leave 1 to 3 leaves unsigned
+        cases.note(case)
+        runner.catch_up()
+        counted = [c.size for c in notary.checkpoints()]
     notary.tick()
-    assert [c.size for c in notary.checkpoints()] == [1, 6]  # one leaf, 0 s: not due
+    assert [c.size for c in notary.checkpoints()] == counted  # too few, too soon: not due
     clock.now += timedelta(seconds=61)
     notary.tick()
-    assert [c.size for c in notary.checkpoints()] == [1, 6, notary.tree_size()]
+    assert [c.size for c in notary.checkpoints()] == [*counted, notary.tree_size()]
     notary.tick(force=True)  # nothing new to cover: nothing signed
-    assert len(notary.checkpoints()) == 3
+    assert len(notary.checkpoints()) == len(counted) + 1
 
     public = signer.private_key.public_key()
     signed = [verify(c.note, public, signer.name) for c in notary.checkpoints()]
@@ -333,10 +337,10 @@ def test_genesis_is_the_first_prev_hash() -> None:
 def test_a_proof_reads_o_log_n_rows_in_one_query(
     ledger: CaseLedger, notary: Notary, view_store: ViewStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    some_cases(ledger, 40)  # 120 leaves
+    some_cases(ledger, 40)  # 160 leaves: three events and a reference each
     ViewRunner(ledger, [notary], page_size=50).catch_up()
     size = notary.tree_size()
-    assert size == 120
+    assert size == 160
     queries: list[int] = []
     select = view_store.select
 
@@ -349,7 +353,7 @@ def test_a_proof_reads_o_log_n_rows_in_one_query(
     bound = 2 * (size - 1).bit_length()
     latest = notary.latest_checkpoint()
     assert latest is not None
-    for index in (0, 1, 59, 64, 118, 119):
+    for index in (0, 1, 59, 64, 127, 128, 158, 159):
         queries.clear()
         proof = notary.inclusion_proof(index, size)
         leaf = notary.hashes()  # (not counted below)
@@ -358,8 +362,35 @@ def test_a_proof_reads_o_log_n_rows_in_one_query(
         monkeypatch.setattr(view_store, "select", select)
         merkle.verify_inclusion(leaf.leaf(index), index, size, proof, latest.root)
         monkeypatch.setattr(view_store, "select", counted)
-    for old in (1, 7, 64, 100):
+    for old in (1, 7, 64, 100, 128, 159):
         queries.clear()
         proof = notary.consistency_proof(old, size)
         assert len(queries) == 1, queries
         assert 0 < queries[0] <= bound, (old, queries)
+
+
+def test_an_alarm_the_notary_got_past_is_no_longer_active(
+    ledger: CaseLedger, notary: Notary
+) -> None:
+    some_cases(ledger, 1)
+    ViewRunner(ledger, [notary]).catch_up()
+    ahead = (ledger.recorder.max_notification_id() or 0) + 1
+    notary._record_alarm(NotaryAlarm(ahead, None, None, "stopped here"))
+    assert [a.position for a in notary.active_alarms()] == [ahead]
+    some_cases(ledger, 1)  # the notary logs past it (it was, say, a key restored since)
+    ViewRunner(ledger, [notary]).catch_up()
+    assert notary.active_alarms() == []
+    assert [a.position for a in notary.alarms()] == [ahead]
+
+
+def test_an_undecodable_row_stops_the_notary_with_an_alarm(
+    ledger: CaseLedger, notary: Notary
+) -> None:
+    cases = some_cases(ledger, 1)
+    case_id = next(iter(cases.kits))
+    raw = RawEvents(ledger)
+    _, state = raw.row(case_id, 2)
+    raw.set_state(case_id, 2, state[: len(state) // 2])
+    with pytest.raises(NotaryAlarm, match="cannot be decoded"):
+        ViewRunner(ledger, [notary]).catch_up()
+    assert next(a.reason for a in notary.active_alarms()).startswith("a stored event after")

@@ -23,9 +23,10 @@ from api.cli import app
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, hash_event
 from ledger.enums import ErasureReason
+from ledger.erasure import KeyErasure, reference_index_id
 from ledger.sealing import person_scope
 from projections import ViewRunner, ViewStore, open_view_store
-from projections.notary import Notary
+from projections.notary import Notary, NotaryAlarm, leaf_digest
 from projections.notary_keys import notary_settings
 from tests.builders import SUPERVISOR
 from tests.integration.test_tamper import EVENTS, RawEvents, _stored, build_case, edited
@@ -104,7 +105,7 @@ def test_untouched_data_verifies_with_and_without_a_pinned_checkpoint(scene: Sce
     scene.log()
     assert_intact(scene.verify())
     assert_intact(scene.verify("--since", str(pinned)))
-    assert scene.notary.tree_size() == 3 * EVENTS
+    assert scene.notary.tree_size() == 3 * (EVENTS + 1)  # each case, and its reference
 
 
 def test_data_after_a_key_was_destroyed_verifies(scene: Scene) -> None:
@@ -214,7 +215,12 @@ def test_a_rollback_to_an_earlier_backup_is_caught_by_a_pinned_checkpoint(
     assert_intact(scene.verify("--since", str(pinned)))
 
     restore_backup(scene, backup)
-    assert_intact(scene.verify())  # a consistent older state: only the pinned note knows
+    # A consistent older state: only a checkpoint kept outside the database can tell. The
+    # notary keeps its last one beside its key, which verify uses by default ...
+    assert_checkpoint_failed(scene.verify(), "rolled back")
+    # ... and an auditor elsewhere has the one they pinned.
+    scene.ledger.settings.notary_witness_path.unlink()
+    assert_intact(scene.verify())
     assert_checkpoint_failed(scene.verify("--since", str(pinned)), "rolled back")
 
 
@@ -271,9 +277,8 @@ def rewrite_notary(scene: Scene) -> None:
 
 
 def _event_hash_of(scene: Scene, case_id: UUID, version: int) -> str:
-    topic, state = scene.raw.row(case_id, version)
-    event: Any = scene.ledger.mapper.to_domain_event(_stored(case_id, version, topic, state))
-    return str(vars(event)[HASH_KEY])
+    notes = scene.ledger.recorder.select_events(case_id, gt=version - 1, lte=version)
+    return leaf_digest(scene.ledger.mapper.to_domain_event(notes[0]))
 
 
 def take_backup(scene: Scene, tmp_path: Path) -> Any:
@@ -331,3 +336,88 @@ def _tables(conn: psycopg.Connection[Any], schema: str) -> list[str]:
         (schema,),
     ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+# ------------------------------------------------------------------ records, the notary's rows
+
+
+def test_a_removed_reference_or_erasure_record_is_caught_by_the_log(scene: Scene) -> None:
+    case = scene.ledger.get_case(scene.target)
+    victim = next(iter(case.persons))
+    scene.ledger.destroy_key(
+        person_scope(victim),
+        actor=SUPERVISOR,
+        occurred_at=datetime(2026, 4, 1, tzinfo=UTC),
+        reason=ErasureReason.SUBJECT_REQUEST,
+    )
+    scene.log()
+    erasure = KeyErasure.create_id(person_scope(victim))
+    scene.raw.delete(erasure, 1)
+    assert_named(scene.verify(), erasure, 1, "missing from the store")
+
+
+def test_a_reference_pointed_at_another_case_is_caught_by_the_log(scene: Scene) -> None:
+    reference = scene.ledger.get_case(scene.target).reference
+    index = reference_index_id(reference)
+    _, state = scene.raw.row(index, 1)
+    forged = state.replace(scene.target.hex.encode(), scene.bystander.hex.encode())
+    forged = forged.replace(str(scene.target).encode(), str(scene.bystander).encode())
+    assert forged != state
+    scene.raw.set_state(index, 1, forged)
+    assert scene.ledger.find_case_id(reference) == scene.bystander
+    assert_named(scene.verify(), index, 1, "not the one logged")
+
+
+def test_removed_checkpoints_are_caught(scene: Scene) -> None:
+    with scene.store.transaction() as tx:
+        if scene.ledger.store_config.kind == "postgres":
+            tx.execute("SET LOCAL session_replication_role = replica")
+        tx.execute(f"DELETE FROM {scene.notary._checkpoints}")
+    scene.ledger.settings.notary_witness_path.unlink()  # not even the witness is left
+    assert_checkpoint_failed(scene.verify(), "checkpoints were removed")
+
+
+def test_a_notary_cut_back_to_re_log_a_forgery_refuses_to_sign(scene: Scene) -> None:
+    """Someone forges a case and cuts the notary's rows back to before it, so that it would
+    log the forgery afresh: the notary remembers what it signed, outside the database."""
+    forge_chain_from(scene, 3)
+    cut = EVENTS + 1  # the bystander and its reference stay
+    with scene.store.transaction() as tx:
+        if scene.ledger.store_config.kind == "postgres":
+            tx.execute("SET LOCAL session_replication_role = replica")
+        for table, column in (
+            (scene.notary._leaves, "leaf_index"),
+            (scene.notary._subtrees, "start + size - 1"),
+            (scene.notary._checkpoints, "tree_size - 1"),
+        ):
+            tx.execute(scene.store.sql(f"DELETE FROM {table} WHERE {column} >= ?"), (cut,))
+        tx.execute(
+            scene.store.sql(
+                "UPDATE asb_projection_tracking SET notification_id = ? WHERE view_name = 'notary'"
+            )
+            if scene.ledger.store_config.kind == "sqlite"
+            else scene.store.sql(
+                f"UPDATE {scene.store.table('asb_projection_tracking')}"
+                " SET notification_id = ? WHERE view_name = 'notary'"
+            ),
+            (notary_position_of(scene, cut),),
+        )
+    signed = len(scene.notary.checkpoints())
+    restarted = Notary(scene.store, settings=scene.notary.settings)
+    with pytest.raises(NotaryAlarm, match="cut back"):
+        ViewRunner(scene.ledger, [restarted]).catch_up()
+    assert len(restarted.checkpoints()) == signed
+    assert_checkpoint_failed(scene.verify())
+
+
+def notary_position_of(scene: Scene, size: int) -> int:
+    leaf = scene.notary.leaf_at(size - 1)
+    assert leaf is not None
+    return leaf.position
+
+
+def test_an_unreadable_reference_row_is_named_not_a_crash(scene: Scene) -> None:
+    index = reference_index_id(scene.ledger.get_case(scene.target).reference)
+    _, state = scene.raw.row(index, 1)
+    scene.raw.set_state(index, 1, state[: len(state) // 2])
+    assert_named(scene.verify(), index, 1, "cannot be decoded")
