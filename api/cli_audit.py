@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from uuid import UUID
 
 import typer
@@ -22,7 +22,8 @@ from projections.notary import Notary, NotaryAlarm
 from projections.notary_keys import NotaryKeyError, load_signer, notary_settings, public_key_path
 from replay.checkpoint import CheckpointError, VerifierKey
 from replay.export import ExportRefused, export_bundle
-from replay.log_check import check_log
+from replay.ledger_check import verify_ledger
+from replay.log_check import LogCheck
 
 err = Console(stderr=True)
 
@@ -88,52 +89,42 @@ def verify_all(ledger: CaseLedger, key_file: Path | None, since: Path | None) ->
             err.print(f"verify: --since {since} cannot be read ({type(error).__name__})")
             raise typer.Exit(2) from None
     key = _key(ledger, key_file)
-    case_ids = list(ledger.case_ids())
-    cases = events = 0
-    with _progress("verifying chains") as progress:
-        task = progress.add_task("cases", total=len(case_ids))
-        for case_id in case_ids:
-            verdict = ledger.verify_case(case_id, known=True)
-            if not verdict.intact:
-                progress.stop()
-                report_failure(verdict)
-                raise typer.Exit(1)
-            cases += 1
-            events += verdict.events
-            progress.advance(task)
-    err.print(f"{cases} cases, {events} events checked")
+    head = ledger.recorder.max_notification_id() or 0
     with _notary(ledger) as notary:
+        log = None
         if key is None:
             if notary.latest_checkpoint() is not None or pinned is not None:
                 err.print("verify: give --key notary.pub to check the Merkle log's checkpoints")
                 raise typer.Exit(2)
-            err.print("no checkpoint is signed yet: the Merkle log was not checked")
-            typer.echo("intact")
-            return
-        head = ledger.recorder.max_notification_id() or 0
-        with _progress("verifying the Merkle log") as progress:
-            task = progress.add_task("events", total=max(notary.tree_size(), 1))
-            report = check_log(
-                ledger, notary, key, since=pinned, advance=lambda n: progress.advance(task, n)
-            )
-    finding = report.finding
-    if finding is not None:
-        if finding.case_id is not None:
-            typer.echo(f"FAILED case {finding.case_id} version {finding.version}: {finding.reason}")
         else:
-            typer.echo(f"FAILED checkpoint: {finding.reason}")
-        raise typer.Exit(1)
-    if report.checkpoint is None:
+            log = LogCheck(ledger, notary, key, pinned)
+            found = log.start()
+            if found is not None:
+                _fail(found.case_id, found.version, found.reason)
+        with _progress("verifying") as progress:
+            task = progress.add_task("events", total=max(head, 1))
+            report = verify_ledger(ledger, log, advance=lambda n: progress.advance(task, n))
+    if report.finding is not None:
+        _fail(report.finding.case_id, report.finding.version, report.finding.reason)
+    err.print(f"{report.cases} cases, {report.events} stored events checked")
+    if log is None or log.signed is None:
         err.print("no checkpoint is signed yet: the Merkle log was not checked")
     else:
         err.print(
-            f"Merkle log: {report.events} events match the log; the first"
-            f" {report.checkpoint.size} match the signed checkpoint"
-            + (f"; {report.unsigned} are not signed yet" if report.unsigned > 0 else "")
+            f"Merkle log: {log.index} events match the log; the first"
+            f" {log.signed.size} match the signed checkpoint"
+            + (f"; {log.unsigned} are not signed yet" if log.unsigned > 0 else "")
             + ("; the pinned checkpoint is extended" if pinned is not None else "")
-            + f" (log head position {head})"
         )
     typer.echo("intact")
+
+
+def _fail(case_id: UUID | None, version: int | None, reason: str) -> NoReturn:
+    if case_id is not None:
+        typer.echo(f"FAILED case {case_id} version {version}: {reason}")
+    else:
+        typer.echo(f"FAILED checkpoint: {reason}")
+    raise typer.Exit(1)
 
 
 def export(

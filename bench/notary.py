@@ -7,7 +7,7 @@ leaves; interleaved round by round with the raw loop, into tables of its own. Th
   and keeps those with a chained topic, as the runner does;
 - takes the recorded ``event_hash`` straight from the stored JSON (``json.loads``), with no
   domain event, no recomputed hash and no continuity check: the least that still builds
-  the tree;
+  the tree (a case's reference record has no recorded hash: it is decoded and hashed);
 - computes the leaf and perfect-subtree hashes with ``hashlib`` and a plain stack, writes
   them with the same multi-row inserts, the tracking position once per page, in one
   transaction per page (its own ``sqlite3`` connection, or a psycopg pipeline), and signs
@@ -41,7 +41,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bench.common import Figure, Store, quiet_logging, store
 from bench.population import fill
 from ledger.application import CaseLedger
-from projections.notary import Notary, NotarySettings, chained_topics
+from projections.notary import (
+    Notary,
+    NotarySettings,
+    chained_topics,
+    leaf_digest,
+    logged_topics,
+)
 from projections.runner import ViewRunner
 from projections.store import ViewStore, open_view_store
 from replay import merkle
@@ -57,15 +63,30 @@ ORIGIN = "asb-ledger.bench/notary"
 class RawNotary:
     """The same tree, built with nothing but the stored JSON, hashlib and plain SQL."""
 
-    def __init__(self, ledger: CaseLedger, where: Store, suffix: str) -> None:
+    def __init__(
+        self,
+        ledger: CaseLedger,
+        where: Store,
+        suffix: str,
+        *,
+        into: Notary | None = None,
+        signer: SignerKey | None = None,
+    ) -> None:
+        """``into``: write a notary's own (empty) tables instead, to set up other benchmarks
+        quickly, signing with ``signer``."""
         self.ledger = ledger
         self.where = where
-        self.key = Ed25519PrivateKey.generate()
-        self.leaves_table = f"raw_notary_leaves{suffix}"
-        self.subtrees_table = f"raw_notary_subtrees{suffix}"
+        self.key = signer.private_key if signer is not None else Ed25519PrivateKey.generate()
+        self.key_name = signer.name if signer is not None else "bench"
+        self.own = into is None
+        self.leaves_table = f"raw_notary_leaves{suffix}" if into is None else into._leaves
+        self.subtrees_table = f"raw_notary_subtrees{suffix}" if into is None else into._subtrees
         self.tracking_table = f"raw_notary_tracking{suffix}"
-        self.checkpoints_table = f"raw_notary_checkpoints{suffix}"
-        self.topics = frozenset(chained_topics())
+        self.checkpoints_table = (
+            f"raw_notary_checkpoints{suffix}" if into is None else into._checkpoints
+        )
+        self.topics = frozenset(logged_topics())
+        self.chained = frozenset(chained_topics())
         self.root = merkle.EMPTY_ROOT
 
     @contextmanager
@@ -88,16 +109,19 @@ class RawNotary:
         sqlite = self.ledger.store_config.kind == "sqlite"
         mark = "?" if sqlite else "%s"
         with self._connection() as conn:
-            for statement in (
+            own = [
                 f"CREATE TABLE {self.leaves_table} (leaf_index BIGINT PRIMARY KEY,"
                 " position BIGINT NOT NULL UNIQUE, originator_id TEXT NOT NULL,"
                 " version BIGINT NOT NULL, event_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL,"
                 " UNIQUE (originator_id, version))",
                 f"CREATE TABLE {self.subtrees_table} (start BIGINT NOT NULL, size BIGINT NOT NULL,"
                 " hash TEXT NOT NULL, PRIMARY KEY (start, size))",
-                f"CREATE TABLE {self.tracking_table} (notification_id BIGINT NOT NULL)",
                 f"CREATE TABLE {self.checkpoints_table} (tree_size BIGINT PRIMARY KEY,"
-                " note TEXT NOT NULL)",
+                " root TEXT NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+            ]
+            for statement in (
+                *(own if self.own else []),
+                f"CREATE TABLE {self.tracking_table} (notification_id BIGINT NOT NULL)",
                 f"INSERT INTO {self.tracking_table} VALUES (0)",
             ):
                 conn.execute(statement)
@@ -110,7 +134,10 @@ class RawNotary:
                 for note in notes:
                     if note.topic not in self.topics:
                         continue
-                    digest = json.loads(note.state)["event_hash"]
+                    if note.topic in self.chained:
+                        digest = json.loads(note.state)["event_hash"]
+                    else:  # a reference or erasure record (one a case): decoded and hashed
+                        digest = leaf_digest(self.ledger.mapper.to_domain_event(note))
                     leaf = hashlib.sha256(b"\x00" + bytes.fromhex(digest)).digest()
                     leaves.append(
                         (
@@ -146,10 +173,12 @@ class RawNotary:
                             )
                     if size - signed >= EVERY:
                         root = self._root(stack)
-                        note_text = sign(Checkpoint(ORIGIN, size, root), self.key, "bench")
+                        checkpoint = Checkpoint(ORIGIN, size, root)
+                        note_text = sign(checkpoint, self.key, self.key_name)
                         conn.execute(
-                            f"INSERT INTO {self.checkpoints_table} VALUES ({mark}, {mark})",
-                            (size, note_text),
+                            f"INSERT INTO {self.checkpoints_table}"
+                            f" VALUES ({mark}, {mark}, {mark}, {mark})",
+                            (size, root.hex(), note_text, "2026-01-01T00:00:00+00:00"),
                         )
                         signed = size
                     conn.execute(
@@ -185,12 +214,8 @@ class RawNotary:
 
     def drop(self) -> None:
         with self._connection() as conn:
-            for table in (
-                self.leaves_table,
-                self.subtrees_table,
-                self.tracking_table,
-                self.checkpoints_table,
-            ):
+            owned = [self.leaves_table, self.subtrees_table, self.checkpoints_table]
+            for table in (*(owned if self.own else []), self.tracking_table):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -84,6 +84,78 @@ def _leaves(notary: Notary) -> Iterator[Leaf]:
         start = page[-1].index + 1
 
 
+class LogCheck:
+    """The store held to the Merkle log, fed one stored event at a time in log order."""
+
+    def __init__(
+        self, ledger: CaseLedger, notary: Notary, key: VerifierKey, since: str | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.notary = notary
+        self.key = key
+        self.since = since
+        self.signed: Checkpoint | None = None
+        self.index = 0
+        self._tree = merkle.CompactRange()
+        self._logged = _leaves(notary)
+
+    def start(self) -> LogFinding | None:
+        """Checks the latest checkpoint's signature, and that the log extends ``since``."""
+        latest = self.notary.latest_checkpoint()
+        if latest is not None:
+            try:
+                self.signed = verify(latest.note, self.key.public_key, self.key.name)
+            except CheckpointError as error:
+                return LogFinding(f"the latest checkpoint fails: {error}")
+            if (self.signed.size, self.signed.root) != (latest.size, latest.root):
+                return LogFinding("the stored checkpoint's columns were altered")
+        elif self.notary.tree_size() > 0:
+            # The first page the notary commits always signs: leaves with no checkpoint
+            # mean the checkpoints were removed.
+            return LogFinding(
+                "events were logged but no checkpoint is signed: the checkpoints were removed"
+            )
+        if self.since is not None:
+            return _extends(self.notary, self.key, self.since, self.signed)
+        return None
+
+    def feed(self, case_id: UUID, version: int, leaf: bytes | None) -> LogFinding | None:
+        """The next stored event (its recomputed leaf hash, ``None`` if unreadable)."""
+        index, signed = self.index, self.signed
+        finding = _compare(
+            self.ledger, self.notary, index, (case_id, version, leaf), next(self._logged, None)
+        )
+        if finding is not None:
+            return finding
+        assert leaf is not None
+        if signed is not None and index < signed.size:
+            self._tree.append(leaf)
+            if self._tree.size == signed.size and self._tree.root() != signed.root:
+                return LogFinding(
+                    f"the tree of the first {signed.size} events does not give the root signed"
+                    " in the latest checkpoint: the notary's tables were rewritten"
+                )
+        self.index += 1
+        return None
+
+    def finish(self) -> LogFinding | None:
+        """After the last stored event: what the log holds beyond it is missing."""
+        leaf = next(self._logged, None)
+        if leaf is not None:
+            return _compare(self.ledger, self.notary, self.index, None, leaf)
+        if self.signed is not None and self.index < self.signed.size:
+            return LogFinding(
+                f"the store holds {self.index} events but the latest checkpoint signed"
+                f" {self.signed.size}"
+            )
+        return None
+
+    @property
+    def unsigned(self) -> int:
+        """Events checked beyond the latest checkpoint (covered by no signature yet)."""
+        return self.index - (self.signed.size if self.signed else 0)
+
+
 def check_log(
     ledger: CaseLedger,
     notary: Notary,
@@ -92,54 +164,19 @@ def check_log(
     since: str | None = None,
     advance: Callable[[int], None] = lambda _: None,
 ) -> LogReport:
-    """Rebuilds the tree from the store and holds it to the notary's leaves, its latest
-    signed checkpoint, and ``since`` (a checkpoint note pinned earlier), in that order of
-    events; ``advance(n)`` is called as rows are checked."""
-    latest = notary.latest_checkpoint()
-    signed: Checkpoint | None = None
-    if latest is not None:
-        try:
-            signed = verify(latest.note, key.public_key, key.name)
-        except CheckpointError as error:
-            return LogReport(0, None, LogFinding(f"the latest checkpoint fails: {error}"))
-        if (signed.size, signed.root) != (latest.size, latest.root):
-            return LogReport(0, signed, LogFinding("the stored checkpoint's columns were altered"))
-    elif notary.tree_size() > 0:
-        # The first page the notary commits always signs: leaves with no checkpoint mean
-        # the checkpoints were removed.
-        reason = "events were logged but no checkpoint is signed: the checkpoints were removed"
-        return LogReport(0, None, LogFinding(reason))
-    if since is not None:
-        finding = _extends(notary, key, since, signed)
-        if finding is not None:
-            return LogReport(0, signed, finding)
-
-    tree = merkle.CompactRange()
-    rows, logged = iter(_Rows(ledger)), _leaves(notary)
-    index = 0
-    while True:
-        row, leaf = next(rows, None), next(logged, None)
-        if row is None and leaf is None:
-            break
-        finding = _compare(ledger, notary, index, row, leaf)
-        if finding is not None:
-            return LogReport(index, signed, finding)
-        assert row is not None
-        assert row[2] is not None
-        if signed is not None and index < signed.size:
-            tree.append(row[2])
-            if tree.size == signed.size and tree.root() != signed.root:
-                reason = (
-                    f"the tree of the first {signed.size} events does not give the root signed"
-                    " in the latest checkpoint: the notary's tables were rewritten"
-                )
-                return LogReport(index + 1, signed, LogFinding(reason))
-        index += 1
-        advance(1)
-    if signed is not None and index < signed.size:
-        reason = f"the store holds {index} events but the latest checkpoint signed {signed.size}"
-        return LogReport(index, signed, LogFinding(reason))
-    return LogReport(index, signed, None, index - (signed.size if signed else 0))
+    """The log check alone, reading the stored events itself (``verify --all`` feeds
+    ``LogCheck`` from its one pass instead: ``replay/ledger_check.py``)."""
+    check = LogCheck(ledger, notary, key, since)
+    finding = check.start()
+    if finding is None:
+        for case_id, version, leaf in _Rows(ledger):
+            finding = check.feed(case_id, version, leaf)
+            if finding is not None:
+                break
+            advance(1)
+        else:
+            finding = check.finish()
+    return LogReport(check.index, check.signed, finding, check.unsigned)
 
 
 def _compare(
