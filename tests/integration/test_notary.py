@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -394,3 +395,45 @@ def test_an_undecodable_row_stops_the_notary_with_an_alarm(
     with pytest.raises(NotaryAlarm, match="cannot be decoded"):
         ViewRunner(ledger, [notary]).catch_up()
     assert next(a.reason for a in notary.active_alarms()).startswith("a stored event after")
+
+
+def test_two_notaries_at_once_log_each_event_once_and_sign_only_extensions(
+    ledger: CaseLedger, view_store: ViewStore, signer: SignerKey, clock: Clock
+) -> None:
+    """Two notaries (say, the service's and a projections process) on the same tables, with
+    writers going on: pages serialise on the tracking row, so the log stays one tree."""
+    first = make_notary(view_store, signer, clock, every=3)
+    second = make_notary(open_view_store(ledger.store_config), signer, clock, every=2)
+    runners = [
+        ViewRunner(ledger, [first], page_size=7, interval=0.005),
+        ViewRunner(ledger, [second], page_size=3, interval=0.005),
+    ]
+    for runner in runners:
+        runner.start()
+    try:
+        writers = [threading.Thread(target=some_cases, args=(ledger, 5)) for _ in range(3)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        head = ledger.recorder.max_notification_id() or 0
+        assert first.wait_for(head, 20)
+        assert second.wait_for(head, 20)
+    finally:
+        for runner in runners:
+            runner.stop()
+    first.tick(force=True)
+    events = chained(ledger)
+    leaves = first.leaves(0, 10_000)
+    assert [(leaf.case_id, leaf.version) for leaf in leaves] == [
+        (e.originator_id, e.originator_version) for e in events
+    ]
+    assert [leaf.index for leaf in leaves] == list(range(len(events)))
+    assert first.alarms() == []
+    public = signer.private_key.public_key()
+    signed = [verify(c.note, public, signer.name) for c in first.checkpoints()]
+    assert signed[-1].size == len(events)
+    for older, newer in itertools.pairwise(signed):
+        proof = first.consistency_proof(older.size, newer.size)
+        merkle.verify_consistency(older.size, newer.size, older.root, newer.root, proof)
+    second.store.close()
