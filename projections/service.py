@@ -19,55 +19,24 @@ from projections.view import View
 log = structlog.get_logger("projections")
 
 
-class SwitchWatcher:
-    """Re-binds views to their active tables about once per ``interval`` seconds, in a
-    daemon thread, so that a rebuild's switch-over in another process reaches queries
-    that never read a position (one small query per view each time)."""
+class Periodic:
+    """Calls ``each()`` about once per ``interval`` seconds in a daemon thread, until stopped;
+    a failure is logged as ``failed`` (without its message) and the next round goes on."""
 
-    def __init__(self, views: list[View], interval: float = 1.0) -> None:
-        self.views = views
+    name: str = "asb-periodic"
+    failed: str = "periodic.failed"
+
+    def __init__(self, interval: float) -> None:
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="asb-view-switches", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            for view in self.views:
-                try:
-                    view.refresh()
-                except Exception as error:  # the store may be briefly unreachable
-                    log.warning(
-                        "view.refresh_failed",
-                        view=view.name,
-                        error=type(error).__name__,
-                        sqlstate=getattr(error, "sqlstate", None),
-                    )
-
-
-class NotaryTicker:
-    """Gives the notary a chance to sign a due checkpoint about once per ``interval`` seconds
-    when no events arrive (the runner only wakes it for new events)."""
-
-    def __init__(self, notary: Notary, interval: float) -> None:
-        self.notary = notary
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    def each(self) -> None:
+        raise NotImplementedError
 
     def start(self) -> None:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="asb-notary-ticks", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -79,13 +48,54 @@ class NotaryTicker:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.notary.tick()
-            except Exception as error:  # an alarm is logged by the notary; the store may be down
+                self.each()
+            except Exception as error:  # the store may be briefly unreachable
                 log.warning(
-                    "notary.tick_failed",
+                    self.failed,
                     error=type(error).__name__,
                     sqlstate=getattr(error, "sqlstate", None),
                 )
+
+
+class SwitchWatcher(Periodic):
+    """Re-binds views to their active tables about once per ``interval`` seconds, so that a
+    rebuild's switch-over in another process reaches queries that never read a position
+    (one small query per view each time)."""
+
+    name = "asb-view-switches"
+    failed = "view.refresh_failed"
+
+    def __init__(self, views: list[View], interval: float = 1.0) -> None:
+        super().__init__(interval)
+        self.views = views
+
+    def each(self) -> None:
+        for view in self.views:  # one view's failure does not hold up the others
+            try:
+                view.refresh()
+            except Exception as error:
+                log.warning(
+                    self.failed,
+                    view=view.name,
+                    error=type(error).__name__,
+                    sqlstate=getattr(error, "sqlstate", None),
+                )
+
+
+class NotaryTicker(Periodic):
+    """Gives the notary a chance to sign a due checkpoint about once per ``interval`` seconds
+    when no events arrive (the runner only wakes it for new events); an alarm is logged by
+    the notary itself."""
+
+    name = "asb-notary-ticks"
+    failed = "notary.tick_failed"
+
+    def __init__(self, notary: Notary, interval: float) -> None:
+        super().__init__(interval)
+        self.notary = notary
+
+    def each(self) -> None:
+        self.notary.tick()
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from ledger.settings import Settings
 from projections import ViewRunner, ViewStore, open_view_store
 from projections.notary import Notary, NotaryAlarm, NotarySettings, leaf_digest, logged_topics
 from projections.notary_keys import NotaryKeyError, load_or_create_signer, notary_settings
+from projections.service import NotaryTicker
 from replay import merkle
 from replay.checkpoint import SignerKey, verify
 from tests.integration.test_directory import Cases
@@ -437,3 +439,25 @@ def test_two_notaries_at_once_log_each_event_once_and_sign_only_extensions(
         proof = first.consistency_proof(older.size, newer.size)
         merkle.verify_consistency(older.size, newer.size, older.root, newer.root, proof)
     second.store.close()
+
+
+def test_the_ticker_signs_when_the_log_is_quiet(
+    ledger: CaseLedger, view_store: ViewStore, signer: SignerKey, clock: Clock
+) -> None:
+    notary = make_notary(view_store, signer, clock, every=1000, seconds=60)
+    cases = some_cases(ledger, 1)
+    ViewRunner(ledger, [notary]).catch_up()  # the first page signs
+    cases.note(cases.open())
+    ViewRunner(ledger, [notary]).catch_up()  # not due: too few, too soon
+    signed = [c.size for c in notary.checkpoints()]
+    assert signed[-1] < notary.tree_size()
+    ticker = NotaryTicker(notary, 0.02)
+    ticker.start()
+    try:
+        clock.now += timedelta(seconds=61)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(notary.checkpoints()) == len(signed):
+            time.sleep(0.02)
+    finally:
+        ticker.stop()
+    assert [c.size for c in notary.checkpoints()] == [*signed, notary.tree_size()]
