@@ -5,10 +5,15 @@ Tables (``<suffix>`` empty for the live view, set for a rebuild beside it):
 ``asb_view_case_directory_shares<suffix>`` (case, recipient organisation), whose tracking is
 ``case_directory<suffix>`` in ``asb_projection_tracking``. Every update is guarded by the
 row's version, so applying an event twice changes nothing even without the tracking.
+
+A page's writes are folded per case and sent at its end (``directory_writes``): one row per
+case per page, not one statement per event.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -35,21 +40,23 @@ from projections.directory_model import (
     decode_cursor,
     encode_cursor,
 )
+from projections.directory_writes import COLUMNS as _COLUMNS
+from projections.directory_writes import UPDATABLE, PageWrites
 from projections.projection import PagedProjection
-from projections.store import Row, ViewStore
+from projections.store import Row, ViewStore, Writer
 from projections.view import LEDGER_NAME, View
 
-_COLUMNS = (
-    "case_id, reference, status, team, officer, lead_department, category, risk_level,"
-    " received_at, opened_position, last_version, last_event_at"
-)
-_UPDATABLE = frozenset({"status", "team", "officer", "risk_level"})
+_UPDATABLE = frozenset(UPDATABLE)
 
 
 class CaseDirectoryProjection(PagedProjection["CaseDirectory"]):
     """Case events into directory rows; any other case event moves the row's version on."""
 
     topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
+    reads = frozenset(
+        {"timestamp", "reference", "lead_department", "category", "received_at"}
+        | {"team", "officer", "level", "recipient"}
+    )
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -128,20 +135,38 @@ class CaseDirectory(View):
 
     # -------------------------------------------------------------- writing (inside a page)
 
+    @contextmanager
+    def page(self, writer: Writer | None = None) -> Iterator[int]:
+        """The base's page; the handlers' writes are folded per case (``PageWrites``) and
+        sent just before the tracking. A page that fails sends nothing and forgets them."""
+        writes = PageWrites(self.store.uuid_param, self.store.time_param)
+        outer = getattr(self._local, "writes", None)  # a page already open: the base refuses
+        self._local.writes = writes
+        try:
+            with super().page(writer) as start:
+                yield start
+                self._flush(writes)
+        finally:
+            self._local.writes = outer
+
+    def _writes(self) -> PageWrites:
+        writes: PageWrites | None = getattr(self._local, "writes", None)
+        if writes is None:
+            raise RuntimeError(f"view {self.view_name}: rows are written only inside a page")
+        return writes
+
     def insert_case(self, event: CaseOpened, position: int) -> None:
-        self.execute(
-            f"INSERT INTO {self._rows} ({_COLUMNS})"  # noqa: S608 - table names from code
-            " VALUES (?, ?, 'open', NULL, NULL, ?, ?, NULL, ?, ?, ?, ?)"
-            " ON CONFLICT (case_id) DO NOTHING",
+        """A new row for the case (left as it is if the row is already there)."""
+        self._writes().opened(
+            event.originator_id,
+            event.originator_version,
+            event.timestamp,
             (
-                self.store.uuid_param(event.originator_id),
                 event.reference,
                 event.lead_department.value,
                 event.category.value,
                 self.store.time_param(event.received_at),
                 position,
-                event.originator_version,
-                self.store.time_param(event.timestamp),
             ),
         )
 
@@ -150,25 +175,18 @@ class CaseDirectory(View):
         unknown = columns.keys() - _UPDATABLE
         if unknown:
             raise ValueError(f"not directory columns: {sorted(unknown)}")
-        sets = "".join(f"{name} = ?, " for name in columns)
-        self.execute(
-            f"UPDATE {self._rows} SET {sets}last_version = ?, last_event_at = ?"  # noqa: S608
-            " WHERE case_id = ? AND last_version < ?",
-            (
-                *columns.values(),
-                event.originator_version,
-                self.store.time_param(event.timestamp),
-                self.store.uuid_param(event.originator_id),
-                event.originator_version,
-            ),
+        self._writes().update(
+            event.originator_id, event.originator_version, event.timestamp, columns
         )
 
     def add_share(self, case_id: UUID, organisation: str) -> None:
-        self.execute(
-            f"INSERT INTO {self._shares} (case_id, organisation) VALUES (?, ?)"  # noqa: S608
-            " ON CONFLICT DO NOTHING",
-            (self.store.uuid_param(case_id), organisation),
-        )
+        self._writes().share(case_id, organisation)
+
+    def _flush(self, writes: PageWrites) -> None:
+        for statement, params in writes.inserts(self._rows, self._shares):
+            self.execute(statement, params)
+        for statement, rows in writes.updates(self._rows):
+            self.executemany(statement, rows)
 
     # -------------------------------------------------------------- queries
 

@@ -4,24 +4,27 @@ Why not the library's ``ProjectionRunner``: it subscribes to the application's r
 which a SQLite application cannot do (``subscribe()`` raises ``NotImplementedError``), and
 it commits once per event. This runner polls ``recorder.select_notifications`` (no topic
 filter, so tracking reaches the head of the log even when the last events are ones a view
-ignores) and gives each view a whole page in one transaction (``View.page``). It works on
-both stores, in the service process (``start()``/``stop()``) or in a process of its own
-(``catch_up()`` in a loop, or ``start()`` then wait).
+ignores) and gives each view a whole page in one transaction (``View.page``). Each
+notification is decoded once for all the runner's views, and only as far as they read it
+(``PagedProjection.reads``, ``FieldDecoder``). It works on both stores, in the service
+process (``start()``/``stop()``) or in a process of its own (``catch_up()`` in a loop, or
+``start()`` then wait).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import structlog
-from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, Tracking
 
 from ledger.application import CaseLedger
-from projections.projection import PagedProjection
+from projections.projection import FieldDecoder, PagedProjection
 from projections.store import Writer
 from projections.view import View
 
@@ -75,6 +78,7 @@ class ViewRunner:
         self._topics = {
             key: frozenset(projection.topics) for key, projection in self._projections.items()
         }
+        self._decoders = _decoders(self._mapper, self._projections.values())
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -146,6 +150,7 @@ class ViewRunner:
         projection = self._projections[id(view)]
         topics = self._topics[id(view)]
         count = 0
+        process, decoders = projection.process_event, self._decoders
         with view.page(writer) as done:
             if done < before:
                 # Re-bound to tables behind the page's start (a switch-over guarantees it
@@ -159,8 +164,8 @@ class ViewRunner:
                 if note.topic in topics:
                     event = cache.get(note.id)
                     if event is None:
-                        event = cache[note.id] = self._mapper.to_domain_event(note)
-                    projection.process_event(event, tracking)
+                        event = cache[note.id] = decoders[note.topic](note)
+                    process(event, tracking)
                 else:
                     projection.skip(tracking)
                 count += 1
@@ -271,3 +276,24 @@ class ViewRunner:
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.interval * 2**attempt, self.max_backoff))
+
+
+def _decoders(
+    mapper: Mapper[UUID], projections: Iterable[PagedProjection[Any]]
+) -> dict[str, Callable[[Notification], Any]]:
+    """How to decode each topic that the views read: by the ledger's mapper if any view
+    reads every field (``reads`` is None), else only the fields the views read between them,
+    so each notification is decoded once for all the views of a runner."""
+    reads: dict[str, frozenset[str] | None] = {}
+    for projection in projections:
+        for topic in projection.topics:
+            before = reads.get(topic, frozenset())
+            wanted = projection.reads
+            reads[topic] = None if before is None or wanted is None else before | wanted
+    partial: dict[frozenset[str], FieldDecoder] = {}
+    return {
+        topic: mapper.to_domain_event
+        if fields is None
+        else partial.setdefault(fields, FieldDecoder(mapper, fields)).to_domain_event
+        for topic, fields in reads.items()
+    }

@@ -240,6 +240,12 @@ class View(TrackingRecorder, ABC):
         """Writes inside the open page (``statement`` uses ``?`` placeholders)."""
         self._writer().execute(self.store.sql(statement), params)
 
+    def executemany(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
+        """One statement for each of ``rows``, inside the open page (a single call to the
+        driver: far cheaper per row than ``execute`` for each)."""
+        if rows:
+            self._writer().executemany(self.store.sql(statement), rows)
+
     def insert_tracking(self, tracking: Tracking) -> None:
         """Records that an event was processed, in the open page's transaction.
 
