@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Literal
 
 import structlog
@@ -11,11 +12,18 @@ import structlog
 _configured = False
 
 
+_WRITE = threading.Lock()
+
+
 class _StderrLogger:
-    """Writes each line to whatever ``sys.stderr`` is now (a test runner may swap it)."""
+    """Writes each line to whatever ``sys.stderr`` is now (a test runner may swap it), whole:
+    the line and its newline in one write, under a lock, so threads' lines never merge."""
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        with _WRITE:
+            stream = sys.stderr
+            stream.write(message + "\n")
+            stream.flush()
 
     log = debug = info = warn = warning = error = critical = exception = fatal = msg
 
