@@ -46,8 +46,11 @@ IN_PROCESS = 20_000
 CASE_TOPICS = "ledger.events:"
 
 # One checked row: (position, originator bytes, version, topic kind, prev_hash, digest,
-# reason, referenced case bytes). Kind: 0 a case event, 1 a one-event record, 2 a reference.
-Checked = tuple[int, bytes, int, int, str | None, str | None, str | None, bytes | None]
+# reason, referenced case bytes, leaf hash). Kind: 0 a case event, 1 a one-event record,
+# 2 a reference.
+Checked = tuple[
+    int, bytes, int, int, str | None, str | None, str | None, bytes | None, bytes | None
+]
 
 
 def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
@@ -69,6 +72,7 @@ def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
                     None,
                     f"{note.topic} is not an event the ledger writes",
                     None,
+                    None,
                 )
             )
             continue
@@ -76,11 +80,13 @@ def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
             event: Any = ledger.mapper.to_domain_event(note)
             digest = leaf_digest(event)
         except IntegrityFailure as failure:
-            out.append((note.id, originator.bytes, version, kind, None, None, failure.reason, None))
+            out.append(
+                (note.id, originator.bytes, version, kind, None, None, failure.reason, None, None)
+            )
             continue
         except (*UNREADABLE, TypeError, ValueError) as error:
             unread = f"stored event cannot be decoded ({type(error).__name__})"
-            out.append((note.id, originator.bytes, version, kind, None, None, unread, None))
+            out.append((note.id, originator.bytes, version, kind, None, None, unread, None, None))
             continue
         reason: str | None = None
         prev: str | None = None
@@ -91,7 +97,10 @@ def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
                 reason = "event content does not match its recorded hash"
         elif isinstance(event, CaseReferenceIndex.Registered):
             kind, referenced = 2, UUID(str(event.case_id)).bytes
-        out.append((note.id, originator.bytes, version, kind, prev, digest, reason, referenced))
+        leaf = merkle.event_leaf_hash(digest)
+        out.append(
+            (note.id, originator.bytes, version, kind, prev, digest, reason, referenced, leaf)
+        )
     return out
 
 
@@ -157,7 +166,13 @@ class ChainCheck:
         """Whether the store holds a case's version (asked only when one is out of place)."""
 
     def feed(self, row: Checked) -> Finding | None:
-        _, originator, version, kind, prev, digest, reason, referenced = row
+        _, originator, version, kind, prev, digest, reason, referenced, _ = row
+        if reason is None and kind == 0 and prev is not None:
+            last_version, last_hash = self.heads.get(originator, (0, GENESIS))
+            if version == last_version + 1 and prev == last_hash:  # the usual case, quickly
+                assert digest is not None
+                self.heads[originator] = (version, digest)
+                return None
         case_id = UUID(bytes=originator)
         if kind == 0:
             # A case's versions first: the first bad version of a case is the one named.
@@ -221,9 +236,7 @@ def verify_ledger(
         events += 1
         found = chain.feed(row)
         if found is None and log is not None:
-            digest = row[5]
-            leaf = None if digest is None else merkle.event_leaf_hash(digest)
-            logged = log.feed(UUID(bytes=row[1]), row[2], leaf)
+            logged = log.feed(row[1], row[2], row[8])
             if logged is not None:
                 found = _finding(logged)
         if found is not None:

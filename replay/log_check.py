@@ -74,14 +74,21 @@ class _Rows:
             start = notes[-1].id + 1
 
 
-def _leaves(notary: Notary) -> Iterator[Leaf]:
+def _leaves(notary: Notary) -> Iterator[tuple[int, bytes, int, bytes]]:
     start = 0
     while True:
-        page = notary.leaves(start, PAGE)
+        page = notary.leaf_page(start, PAGE)
         yield from page
         if len(page) < PAGE:
             return
-        start = page[-1].index + 1
+        start = page[-1][0] + 1
+
+
+def _leaf(row: tuple[int, bytes, int, bytes] | None) -> Leaf | None:
+    if row is None:
+        return None
+    index, originator, version, leaf_hash = row
+    return Leaf(index, 0, UUID(bytes=originator), version, "", leaf_hash)
 
 
 class LogCheck:
@@ -119,14 +126,16 @@ class LogCheck:
             return _extends(self.notary, self.key, self.since, self.signed)
         return None
 
-    def feed(self, case_id: UUID, version: int, leaf: bytes | None) -> LogFinding | None:
+    def feed(self, case_id: UUID | bytes, version: int, leaf: bytes | None) -> LogFinding | None:
         """The next stored event (its recomputed leaf hash, ``None`` if unreadable)."""
         index, signed = self.index, self.signed
-        finding = _compare(
-            self.ledger, self.notary, index, (case_id, version, leaf), next(self._logged, None)
-        )
-        if finding is not None:
-            return finding
+        originator = case_id if isinstance(case_id, bytes) else case_id.bytes
+        stored = next(self._logged, None)
+        if stored is None or leaf is None or stored[1:] != (originator, version, leaf):
+            row = (UUID(bytes=originator), version, leaf)
+            finding = _compare(self.ledger, self.notary, index, row, _leaf(stored))
+            if finding is not None:
+                return finding
         assert leaf is not None
         if signed is not None and index < signed.size:
             self._tree.append(leaf)
@@ -140,7 +149,7 @@ class LogCheck:
 
     def finish(self) -> LogFinding | None:
         """After the last stored event: what the log holds beyond it is missing."""
-        leaf = next(self._logged, None)
+        leaf = _leaf(next(self._logged, None))
         if leaf is not None:
             return _compare(self.ledger, self.notary, self.index, None, leaf)
         if self.signed is not None and self.index < self.signed.size:
