@@ -13,10 +13,30 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import append, concurrency, http, load, notary, projections
+from bench import (
+    append,
+    concurrency,
+    http,
+    load,
+    notary,
+    projections,
+    proofs,
+    replay_bench,
+    verify,
+)
 from bench.common import PG_URL, Figure, machine, pg_unavailable, quiet_logging
 
-SECTIONS = ("append", "concurrency", "load", "http", "projections", "notary")
+SECTIONS = (
+    "append",
+    "concurrency",
+    "load",
+    "http",
+    "projections",
+    "notary",
+    "proofs",
+    "replay",
+    "verify",
+)
 
 
 def _format(value: float) -> str:
@@ -76,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             stores, seconds, quick=args.quick, million=args.million
         ),
         "notary": lambda: notary.run(stores, seconds, quick=args.quick),
+        "proofs": lambda: proofs.run(stores, seconds, quick=args.quick),
+        "replay": lambda: replay_bench.run(stores, seconds, quick=args.quick),
+        "verify": lambda: verify.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:
