@@ -428,5 +428,15 @@ def fast_application_recorder(factory: PostgresFactory) -> ApplicationRecorder:
         factory.datastore, events_table_name=f"{factory.env.name.lower() or 'stored'}_events"
     )
     if factory.env_create_table():
-        recorder.create_table()
+        # Processes starting together (server workers, verify's workers) race in the
+        # catalogue: PostgreSQL then fails one with "tuple concurrently updated". The
+        # statements are idempotent, so the loser tries again.
+        for attempt in range(5):
+            try:
+                recorder.create_table()
+                break
+            except PersistenceError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
     return recorder
