@@ -30,6 +30,7 @@ from projections.service import NotaryTicker
 from replay import merkle
 from replay.checkpoint import SignerKey, verify
 from tests.integration.test_directory import Cases
+from tests.integration.test_projection_runner import record_access
 from tests.integration.test_tamper import RawEvents
 
 ORIGIN = "asb-ledger.test/notary"
@@ -461,3 +462,17 @@ def test_the_ticker_signs_when_the_log_is_quiet(
     finally:
         ticker.stop()
     assert [c.size for c in notary.checkpoints()] == [*signed, notary.tree_size()]
+
+
+def test_access_records_are_leaves_of_the_same_tree(ledger: CaseLedger, notary: Notary) -> None:
+    cases = some_cases(ledger, 1)
+    position = record_access(ledger, next(iter(cases.kits)))
+    ViewRunner(ledger, [notary]).catch_up()
+    (leaf,) = [leaf for leaf in notary.leaves(0, 1000) if leaf.position == position]
+    (note,) = ledger.recorder.select_notifications(position, 1)
+    assert note.topic.startswith("ledger.access:")
+    assert leaf.version == 1
+    latest = notary.latest_checkpoint()
+    assert latest is not None
+    proof = notary.inclusion_proof(leaf.index, latest.size)
+    merkle.verify_inclusion(leaf.leaf_hash, leaf.index, latest.size, proof, latest.root)
