@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -133,10 +136,26 @@ def scan(
         for span in spans:
             yield from check_notes(ledger, *span)
         return
+    # At most two spans per worker are in flight, and they are taken in order. A pool of
+    # futures (not ``Pool.imap``) so that stopping at the first finding cancels what is
+    # queued and waits only for what is running: ``Pool.terminate`` can hang on a task
+    # handler blocked mid-put once the workers are gone.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(count, initializer=_start_worker, initargs=(ledger.settings,)) as pool:
-        for checked in pool.imap(_work, spans):
-            yield from checked
+    queue = iter(spans)
+    with ProcessPoolExecutor(
+        count, mp_context=context, initializer=_start_worker, initargs=(ledger.settings,)
+    ) as pool:
+        running = deque(pool.submit(_work, span) for span in islice(queue, 2 * count))
+        try:
+            while running:
+                checked = running.popleft().result()
+                following = next(queue, None)
+                if following is not None:
+                    running.append(pool.submit(_work, following))
+                yield from checked
+        finally:
+            for future in running:
+                future.cancel()
 
 
 @dataclass(frozen=True)
