@@ -20,12 +20,12 @@ from api.schemas.ledger import (
     InclusionProofOut,
     NotaryAlarmOut,
 )
+from ledger import merkle
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY
+from ledger.checkpoint import parse
 from projections import ViewBehind
 from projections.notary import Leaf, Notary, SignedCheckpoint
-from replay import merkle
-from replay.checkpoint import parse
 
 log = structlog.get_logger("api")
 

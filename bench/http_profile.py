@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     install()
-    from api.cli import app
+    from api.cli.app import app
 
     app(["serve", "--host", args.host, "--port", str(args.port)], standalone_mode=False)
 

@@ -40,7 +40,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.common import Figure, Store, quiet_logging, store
 from bench.population import fill
+from ledger import merkle
 from ledger.application import CaseLedger
+from ledger.checkpoint import Checkpoint, SignerKey, sign
 from projections.notary import (
     Notary,
     NotarySettings,
@@ -50,8 +52,6 @@ from projections.notary import (
 )
 from projections.runner import ViewRunner
 from projections.store import ViewStore, open_view_store
-from replay import merkle
-from replay.checkpoint import Checkpoint, SignerKey, sign
 
 EVENTS = 100_000
 QUICK_EVENTS = 5_000

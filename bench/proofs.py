@@ -2,7 +2,7 @@
 
 Set-up (not timed): a ``Notary`` with its own ``suffix`` (so the real tables, keys and
 indexes) is filled with synthetic leaves: seeded random 32-byte event hashes, their leaf
-hashes and every perfect subtree computed by ``replay.merkle.MemoryHashStore``, bulk-inserted
+hashes and every perfect subtree computed by ``ledger.merkle.MemoryHashStore``, bulk-inserted
 (``executemany`` on SQLite, ``COPY`` on PostgreSQL, then ``ANALYZE`` there, as autovacuum
 would). Populating 10⁶ real events would take most of an hour; the proof code reads only
 these two tables, whatever made them.
@@ -46,9 +46,9 @@ from unittest import mock
 import psycopg
 
 from bench.common import Figure, quiet_logging, store
+from ledger import merkle
 from projections.notary import Notary
 from projections.store import PostgresViewStore, Row, SQLiteViewStore, ViewStore, open_view_store
-from replay import merkle
 
 SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (10_000,)

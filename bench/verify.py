@@ -33,9 +33,9 @@ from bench.common import Figure, Store, quiet_logging, store
 from bench.notary import ORIGIN, RawNotary
 from bench.population import fill
 from ledger.application import CaseLedger
+from ledger.checkpoint import SignerKey
 from projections.notary import Notary, leaf_digest, logged_topics
 from projections.store import ViewStore, open_view_store
-from replay.checkpoint import SignerKey
 from replay.ledger_check import verify_ledger
 from replay.log_check import LogCheck
 

@@ -11,7 +11,7 @@ Tables (hashes as lowercase hex):
 - ``asb_notary_leaves``: leaf ``leaf_index`` (dense from 0) is the event at notification
   ``position``: its case (originator) id, version, ``event_hash`` and leaf hash;
 - ``asb_notary_subtrees``: every perfect subtree of two or more leaves, by (start, size): with
-  the leaves, enough for any proof in O(log n) reads (``replay/merkle.py``);
+  the leaves, enough for any proof in O(log n) reads (``ledger/merkle.py``);
 - ``asb_notary_checkpoints``: each signed checkpoint (C2SP signed note) by tree size;
 - ``asb_notary_alarms``: each fork or inconsistency that stopped the notary.
 
@@ -41,8 +41,18 @@ import structlog
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
+from ledger import merkle
 from ledger.access import AccessRecord
 from ledger.chain import HASH_KEY, hash_event, hash_record
+from ledger.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    SignerKey,
+    check_extends,
+    sign,
+    verify,
+)
+from ledger.checkpoint import parse as parse_note
 from ledger.erasure import CaseReferenceIndex, KeyErasure
 from ledger.events import CaseEvent
 from ledger.idempotency import IdempotencyRecord
@@ -51,16 +61,6 @@ from ledger.verify import UNREADABLE
 from projections.projection import PagedProjection
 from projections.store import PostgresViewStore, ViewStore, Writer
 from projections.view import LEDGER_NAME, View
-from replay import merkle
-from replay.checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    SignerKey,
-    check_extends,
-    sign,
-    verify,
-)
-from replay.checkpoint import parse as parse_note
 
 log = structlog.get_logger("notary")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ledger.checkpoint import CheckpointError, SignerKey, VerifierKey
 from ledger.settings import Settings
 from projections.notary import NotarySettings
-from replay.checkpoint import CheckpointError, SignerKey, VerifierKey
 
 
 class NotaryKeyError(RuntimeError):

@@ -23,13 +23,13 @@ from uuid import UUID
 
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, commitment_of, committed_fields
+from ledger.checkpoint import parse
 from ledger.errors import IntegrityFailure
 from ledger.events import CaseEvent
 from ledger.values import Sealed
 from ledger.verify import UNREADABLE
 from projections.notary import Notary, SignedCheckpoint
 from replay.bundle import Bundle, BundleCase, BundleEvent, ConsistencyProof
-from replay.checkpoint import parse
 
 
 class ExportRefused(RuntimeError):

@@ -29,6 +29,7 @@ from itertools import islice
 from typing import Any
 from uuid import UUID
 
+from ledger import merkle
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY
 from ledger.erasure import CaseReferenceIndex
@@ -38,7 +39,6 @@ from ledger.integrity import GENESIS
 from ledger.settings import Settings
 from ledger.verify import UNREADABLE
 from projections.notary import leaf_digest, logged_topics
-from replay import merkle
 from replay.log_check import LogCheck, LogFinding
 
 CHUNK = 4000

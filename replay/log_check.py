@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
+from ledger import merkle
 from ledger.application import CaseLedger
+from ledger.checkpoint import Checkpoint, CheckpointError, VerifierKey, verify
 from ledger.errors import IntegrityFailure
 from ledger.verify import UNREADABLE
 from projections.notary import Leaf, Notary, leaf_digest, logged_topics
-from replay import merkle
-from replay.checkpoint import Checkpoint, CheckpointError, VerifierKey, verify
 
 PAGE = 1000
 

@@ -1,8 +1,8 @@
 """The offline verifier: an export bundle checked against the notary's public key, no database.
 
-It depends only on the standard library, ``cryptography`` (through ``replay.checkpoint``)
+It depends only on the standard library, ``cryptography`` (through ``ledger.checkpoint``)
 and the project's pure modules: ``ledger.integrity`` (the code the ledger itself hashes
-events with), ``replay.merkle``, ``replay.checkpoint`` and ``replay.bundle``. Checks run
+events with), ``ledger.merkle``, ``ledger.checkpoint`` and ``replay.bundle``. Checks run
 in this order, and the first failure is the one reported (``docs/verifying.md``):
 
 1. the bundle's checkpoint is signed by the key, for the bundle's origin;
@@ -26,10 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from ledger.integrity import GENESIS, NotCanonicalisable, hash_commitment
-from replay import merkle
-from replay.bundle import Bundle, BundleCase, BundleEvent, MalformedBundle, parse_bundle
-from replay.checkpoint import (
+from ledger import merkle
+from ledger.checkpoint import (
     Checkpoint,
     CheckpointError,
     Inconsistent,
@@ -39,6 +37,8 @@ from replay.checkpoint import (
     parse,
     verify,
 )
+from ledger.integrity import GENESIS, NotCanonicalisable, hash_commitment
+from replay.bundle import Bundle, BundleCase, BundleEvent, MalformedBundle, parse_bundle
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from ledger.checkpoint import parse
 from projections.notary import SignedCheckpoint
-from replay.checkpoint import parse
 
 NOTE = (
     "asb-ledger.local/notary\n8\ngOE5tEyQ+R7evscFzHWGw9kPS9rdSWKNJcINSwNBkoc=\n\n"

@@ -18,11 +18,11 @@ from httpx import Response
 from api import policy
 from api.principal import Principal
 from api.settings import ApiSettings
+from ledger import merkle
+from ledger.checkpoint import Checkpoint, VerifierKey, verify
 from ledger.enums import AccessOutcome, Role
 from ledger.events import CaseEvent
 from projections.notary import Notary, NotaryAlarm, chained_topics
-from replay import merkle
-from replay.checkpoint import Checkpoint, VerifierKey, verify
 from tests.api.conftest import Tokens, complaint
 from tests.api.helpers import Api, problem
 from tests.api.test_access_records import accesses

@@ -13,8 +13,8 @@ from uuid import UUID, uuid4
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.cli_dpo import COLUMNS, cell
+from api.cli.app import app
+from api.cli.dpo import COLUMNS, cell
 from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Agency, PersonRole, Role

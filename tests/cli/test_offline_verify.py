@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from replay.checkpoint import SignerKey
+from ledger.checkpoint import SignerKey
 from tests.unit.test_offline_verifier import KEY, NAME, Log
 
 ASB = str(Path(sys.executable).parent / "asb-ledger")
@@ -194,8 +194,8 @@ def test_the_verifier_imports_no_store_api_or_aggregate(offline: Offline) -> Non
     )
     assert done.stdout == "intact\n", done
     verdict = done.stderr.splitlines()[-1]
-    own = "['ledger', 'ledger.integrity', 'replay', 'replay.bundle', 'replay.checkpoint', "
-    assert verdict == f"0 [] {own}'replay.merkle', 'replay.offline']", verdict
+    own = "['ledger', 'ledger.checkpoint', 'ledger.integrity', 'ledger.merkle', "
+    assert verdict == f"0 [] {own}'replay', 'replay.bundle', 'replay.offline']", verdict
 
 
 def test_help_shows_the_bundle_options(offline: Offline) -> None:
@@ -206,10 +206,10 @@ def test_help_shows_the_bundle_options(offline: Offline) -> None:
 
 
 def test_the_console_script_path_imports_no_more_than_the_verifier(offline: Offline) -> None:
-    """``asb-ledger verify --bundle`` (``replay.entry``) takes the same light path."""
+    """``asb-ledger verify --bundle`` (``api.cli.entry``) takes the same light path."""
     probe = (
         "import sys\n"
-        "from replay.entry import main\n"
+        "from api.cli.entry import main\n"
         "try:\n"
         "    main(sys.argv[1:])\n"
         "except SystemExit as done:\n"
@@ -226,5 +226,6 @@ def test_the_console_script_path_imports_no_more_than_the_verifier(offline: Offl
     )
     assert done.stdout == "intact\n", done
     verdict = done.stderr.splitlines()[-1]
-    own = "['ledger', 'ledger.integrity', 'replay', 'replay.bundle', 'replay.checkpoint', "
-    assert verdict == f"0 [] {own}'replay.entry', 'replay.merkle', 'replay.offline']", verdict
+    own = "['api', 'api.cli', 'api.cli.entry', 'ledger', 'ledger.checkpoint', 'ledger.integrity', "
+    own += "'ledger.merkle', 'replay', 'replay.bundle', 'replay.offline']"
+    assert verdict == f"0 [] {own}", verdict

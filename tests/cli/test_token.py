@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.auth import TokenVerifier
-from api.cli import app
+from api.cli.app import app
 from api.settings import ApiSettings
 from ledger.enums import Role
 
@@ -109,7 +109,7 @@ def test_the_command_in_process_honours_minutes(
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     # structlog would keep the runner's stderr, closed once it returns, for later tests.
-    monkeypatch.setattr("api.cli.configure_logging", lambda fmt: None)
+    monkeypatch.setattr("api.cli.app.configure_logging", lambda fmt: None)
     result = CliRunner().invoke(
         app,
         ["token", "--user", "au-1", "--role", "auditor", "--org", "Council", "--minutes", "5"],

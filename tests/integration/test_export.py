@@ -12,13 +12,13 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import app
+from api.cli.app import app
 from ledger.application import CaseLedger
+from ledger.checkpoint import VerifierKey
 from projections import ViewRunner, open_view_store
 from projections.notary import Notary
 from projections.notary_keys import notary_settings
 from replay.bundle import parse_bundle
-from replay.checkpoint import VerifierKey
 from replay.offline import verify_bundle
 from tests.integration.test_tamper import EVENTS, RawEvents, build_case
 

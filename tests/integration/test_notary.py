@@ -18,8 +18,10 @@ import psycopg.errors
 import pytest
 from structlog.testing import capture_logs
 
+from ledger import merkle
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, hash_event
+from ledger.checkpoint import SignerKey, verify
 from ledger.events import CaseEvent
 from ledger.integrity import GENESIS
 from ledger.settings import Settings
@@ -27,8 +29,6 @@ from projections import ViewRunner, ViewStore, open_view_store
 from projections.notary import Notary, NotaryAlarm, NotarySettings, leaf_digest, logged_topics
 from projections.notary_keys import NotaryKeyError, load_or_create_signer, notary_settings
 from projections.service import NotaryTicker
-from replay import merkle
-from replay.checkpoint import SignerKey, verify
 from tests.integration.test_directory import Cases
 from tests.integration.test_projection_runner import record_access
 from tests.integration.test_tamper import RawEvents

@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 from typer.testing import CliRunner, Result
 
-from api.cli import app
+from api.cli.app import app
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, hash_event
 from ledger.enums import ErasureReason
@@ -243,7 +243,7 @@ def forge_chain_from(scene: Scene, version: int) -> None:
 
 def rewrite_notary(scene: Scene) -> None:
     """Recomputes the leaves and subtrees from the forged rows and writes them over."""
-    from replay import merkle
+    from ledger import merkle
     from replay.log_check import _Rows
 
     notary, store = scene.notary, scene.store

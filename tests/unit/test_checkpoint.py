@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.checkpoint import (
+from ledger.checkpoint import (
     BadSignature,
     Checkpoint,
     CheckpointError,
@@ -29,7 +29,7 @@ from replay.checkpoint import (
     split_note,
     verify,
 )
-from replay.merkle import EMPTY_ROOT, MemoryHashStore, consistency_proof, leaf_hash, tree_head
+from ledger.merkle import EMPTY_ROOT, MemoryHashStore, consistency_proof, leaf_hash, tree_head
 
 # golang.org/x/mod/sumdb/note's test keys and signature (note_test.go).
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.integrity import commitment, hash_commitment
-from replay.merkle import (
+from ledger.merkle import (
     EMPTY_ROOT,
     CompactRange,
     InvalidProof,

@@ -19,7 +19,16 @@ from hypothesis import strategies as st
 
 from ledger.application import CaseLedger
 from ledger.chain import commitment_of
+from ledger.checkpoint import Checkpoint, SignerKey, VerifierKey, sign
 from ledger.integrity import GENESIS, commitment, hash_commitment
+from ledger.merkle import (
+    MemoryHashStore,
+    consistency_proof,
+    event_leaf_hash,
+    inclusion_proof,
+    leaf_hash,
+    tree_head,
+)
 from ledger.values import Sealed
 from replay.bundle import (
     Bundle,
@@ -28,15 +37,6 @@ from replay.bundle import (
     ConsistencyProof,
     MalformedBundle,
     parse_bundle,
-)
-from replay.checkpoint import Checkpoint, SignerKey, VerifierKey, sign
-from replay.merkle import (
-    MemoryHashStore,
-    consistency_proof,
-    event_leaf_hash,
-    inclusion_proof,
-    leaf_hash,
-    tree_head,
 )
 from replay.offline import Result, verify_bundle
 from tests.builders import CaseKit

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
-from uuid import UUID
 
-import psycopg
 import typer
-from eventsourcing.persistence import PersistenceError
-from rich.console import Console
 
-from api.cli_audit import checkpoint, export, report_failure, verify_all
-from api.cli_dpo import dpo_app
-from api.cli_projections import projections_app
+from api.cli.audit import checkpoint, export, verify_all
+from api.cli.common import err, open_ledger, report_failure, resolve_case
+from api.cli.dpo import dpo_app
+from api.cli.projections import projections_app
 from api.logs import configure_logging
-from ledger.application import CaseLedger
-from ledger.errors import CaseNotFound, LedgerError
+from ledger.errors import CaseNotFound
 from ledger.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
@@ -25,26 +21,12 @@ app.add_typer(dpo_app, name="dpo")
 app.add_typer(projections_app, name="projections")
 app.command()(export)
 app.command()(checkpoint)
-err = Console(stderr=True)
 
 
 @app.callback()
 def main() -> None:
     """Event-sourced case ledger for anti-social behaviour cases."""
     configure_logging(Settings().log_format)
-
-
-def _ledger(*, must_exist: bool = False) -> CaseLedger:
-    """The configured ledger; a setting or store that is unusable is bad usage (exit 2)."""
-    try:
-        settings = Settings()
-        config = settings.store()
-        if must_exist and config.sqlite_path is not None and not Path(config.sqlite_path).exists():
-            raise LedgerError(f"no ledger at {config.sqlite_path}: nothing to check")
-        return CaseLedger(settings)
-    except (ValueError, LedgerError, PersistenceError, psycopg.Error) as error:
-        err.print(f"asb-ledger: {error}".splitlines()[0])
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -56,7 +38,7 @@ def demo(
     """Open a small, clearly fictional set of cases and print their references."""
     from api.demo import load_demo
 
-    ledger = _ledger()
+    ledger = open_ledger()
     try:
         if if_empty and next(ledger.case_ids(page=1), None) is not None:
             err.print("demo: the store already holds cases; nothing loaded")
@@ -65,18 +47,6 @@ def demo(
             typer.echo(f"{case.reference}\t{case.id}")
     finally:
         ledger.close()
-
-
-def _resolve(ledger: CaseLedger, given: str) -> tuple[UUID, bool]:
-    """The case id, and whether the store shows the case existed (by reference or listing)."""
-    try:
-        case_id = UUID(given)
-    except ValueError:
-        found = ledger.find_case_id(given)
-        if found is None:
-            raise CaseNotFound(given) from None
-        return found, True
-    return case_id, case_id in set(ledger.case_ids())
 
 
 @app.command()
@@ -115,11 +85,11 @@ def verify(
     if (key is not None or since is not None) and not all_cases:
         err.print("verify: --key and --since go with --bundle FILE or --all")
         raise typer.Exit(2)
-    ledger = _ledger(must_exist=True)
+    ledger = open_ledger(must_exist=True)
     try:
         if case is not None:
             try:
-                case_id, known = _resolve(ledger, case)
+                case_id, known = resolve_case(ledger, case)
                 verdict = ledger.verify_case(case_id, known=known)
             except CaseNotFound:
                 err.print(f"verify: no case {case}")

@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from api.cli.common import err, open_ledger
 from ledger.application import CaseLedger
 from projections import ReadModels, UnsupportedStore, open_view_store
 from projections.catalog import VIEW_TYPES
@@ -38,18 +39,6 @@ projections_app = typer.Typer(
 log = structlog.get_logger("projections")
 
 
-def _err() -> Console:
-    from api.cli import err
-
-    return err
-
-
-def _ledger(*, must_exist: bool) -> CaseLedger:
-    from api.cli import _ledger as open_ledger
-
-    return open_ledger(must_exist=must_exist)
-
-
 def _models(
     ledger: CaseLedger, *, run: bool, interval: float = 0.1, page_size: int = 500
 ) -> ReadModels:
@@ -61,11 +50,11 @@ def _models(
         )
     except NotaryKeyError as error:
         ledger.close()
-        _err().print(f"projections: {error}", markup=False, soft_wrap=True)
+        err.print(f"projections: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except UnsupportedStore as error:
         ledger.close()
-        _err().print(f"projections: {error}", markup=False, soft_wrap=True)
+        err.print(f"projections: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -83,7 +72,7 @@ def run(
 
     Run the service with ASB_RUN_PROJECTIONS=false so that it runs none itself (two
     runners would be safe, only wasteful)."""
-    ledger = _ledger(must_exist=False)
+    ledger = open_ledger(must_exist=False)
     models = _models(ledger, run=True, interval=interval, page_size=page_size)
     stop = threading.Event()
     received: list[str] = []
@@ -115,7 +104,7 @@ def run(
 @projections_app.command("status")
 def status() -> None:
     """Show each view's position against the head of the log, and its lag."""
-    ledger = _ledger(must_exist=True)
+    ledger = open_ledger(must_exist=True)
     models = _models(ledger, run=False)
     try:
         statuses = models.runner.status()
@@ -203,7 +192,6 @@ def rebuild_view(
 
     Queries keep answering from the old tables until the switch, in every process; an
     interrupted rebuild leaves them serving and can simply be run again."""
-    err = _err()
     kinds = {kind.name: kind for kind in VIEW_TYPES}
     if name not in kinds:
         err.print(
@@ -212,7 +200,7 @@ def rebuild_view(
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    ledger = _ledger(must_exist=True)
+    ledger = open_ledger(must_exist=True)
     try:
         store = open_view_store(ledger.store_config)
     except UnsupportedStore as error:

@@ -11,25 +11,18 @@ from typing import Annotated, NoReturn
 from uuid import UUID
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.cli.common import err, open_ledger, resolve_case
 from ledger.application import CaseLedger
+from ledger.checkpoint import CheckpointError, VerifierKey
 from ledger.errors import CaseNotFound
-from ledger.verify import Verdict
 from projections import ReadModels, UnsupportedStore, ViewRunner
 from projections.notary import Notary, NotaryAlarm
 from projections.notary_keys import NotaryKeyError, load_signer, notary_settings, public_key_path
-from replay.checkpoint import CheckpointError, VerifierKey
 from replay.export import ExportRefused, export_bundle
 from replay.ledger_check import verify_ledger
 from replay.log_check import LogCheck
-
-err = Console(stderr=True)
-
-
-def report_failure(verdict: Verdict) -> None:
-    typer.echo(f"FAILED case {verdict.case_id} version {verdict.version}: {verdict.reason}")
 
 
 def _progress(what: str) -> Progress:
@@ -139,16 +132,14 @@ def export(
     The notary is first brought up to date and asked to sign what it has not yet signed
     (when its key is here); export refuses, naming the case and version, if an event is
     not covered by a signed checkpoint or the store lacks an event the log holds."""
-    from api.cli import _ledger, _resolve
-
     if (case is None) == (not all_cases):
         err.print("export: give exactly one of --case ID or --all")
         raise typer.Exit(2)
-    ledger = _ledger(must_exist=True)
+    ledger = open_ledger(must_exist=True)
     try:
         if case is not None:
             try:
-                case_id, known = _resolve(ledger, case)
+                case_id, known = resolve_case(ledger, case)
                 if not known:
                     raise CaseNotFound(case_id)
             except CaseNotFound:
@@ -190,9 +181,7 @@ def checkpoint(
     """Print the latest signed checkpoint note (or the one at --size), exactly as signed:
     keep it somewhere the database's administrators cannot reach, and later check that
     the ledger still extends it with `verify --all --since FILE` or `verify --bundle`."""
-    from api.cli import _ledger
-
-    ledger = _ledger(must_exist=True)
+    ledger = open_ledger(must_exist=True)
     try:
         with _notary(ledger) as notary:
             signed = notary.latest_checkpoint() if size is None else notary.checkpoint_at(size)

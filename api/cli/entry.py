@@ -1,6 +1,6 @@
 """The ``asb-ledger`` console script. ``verify --bundle`` goes straight to the offline verifier
 (``replay/offline.py``), so that path loads nothing beyond it: no store, no web framework,
-no settings. Everything else is the typer application in ``api/cli.py``."""
+no settings. Everything else is the typer application in ``api/cli/app.py``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             print("verify: --bundle needs --key FILE, the notary's verifier key", file=sys.stderr)
             sys.exit(2)
         sys.exit(run(options.bundle, options.key, options.since))
-    from api.cli import app
+    from api.cli.app import app
 
     app(args=args, prog_name="asb-ledger")

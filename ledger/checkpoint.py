@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from replay import merkle
+from ledger import merkle
 
 ED25519 = b"\x01"
 _DASH = "\u2014 "

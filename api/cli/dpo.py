@@ -22,9 +22,9 @@ from typing import IO, Annotated, Any
 from uuid import UUID, uuid4
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.cli.common import err, open_ledger
 from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Role
@@ -35,7 +35,6 @@ from projections.runner import ViewRunner
 from projections.store import UnsupportedStore, open_view_store
 
 dpo_app = typer.Typer(no_args_is_help=True, help="The data protection officer's queries.")
-err = Console(stderr=True)
 
 COLUMNS = tuple(field.name for field in dataclasses.fields(Disclosure))
 """The CSV's columns: the log's fields, in order (lists are space-separated)."""
@@ -174,9 +173,7 @@ def disclosures(
         raise _usage("--actor-id must be a staff id")
     if csv_file != "-" and not Path(csv_file).parent.is_dir():
         raise _usage(f"no directory for {csv_file}")
-    from api.cli import _ledger
-
-    ledger = _ledger(must_exist=True)
+    ledger = open_ledger(must_exist=True)
     try:
         case_id = None if case is None else _case(ledger, case)
         query = DisclosureQuery(
