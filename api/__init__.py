@@ -1,1 +1,1 @@
-"""The ways in: the ``asb-ledger`` command line (and, later, HTTP)."""
+"""The ways in: the HTTP API (FastAPI) and the ``asb-ledger`` command line."""

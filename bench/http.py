@@ -65,7 +65,10 @@ from bench.baseline_app import ENV as BASELINE_ENV
 from bench.baseline_app import SEEDED
 from bench.common import PG_URL, Figure, Store, percentile, pg_conninfo, store
 from bench.concurrency import _machine_cpu, _postgres_cpu
+from ledger.access import Accessed
 from ledger.enums import Role
+from ledger.events import CaseOpened, IncidentRecorded
+from ledger.type_names import type_name
 
 with warnings.catch_warnings():  # its TestClient import warns about httpx; unused here
     warnings.simplefilter("ignore")
@@ -358,12 +361,11 @@ class Product:
         for topic, size in rows:
             sizes.setdefault(topic, []).append(size)
         found = {}
-        for kind, suffix in (
-            ("opened", ":CaseOpened"),
-            ("incident", ":IncidentRecorded"),
-            ("access", ".Accessed"),
+        for kind, topic in (
+            ("opened", type_name(CaseOpened)),
+            ("incident", type_name(IncidentRecorded)),
+            ("access", type_name(Accessed)),
         ):
-            topic = next(t for t in sizes if t.endswith(suffix))
             found[kind] = (topic, int(statistics.median(sizes[topic])), len(sizes[topic]))
         return found
 

@@ -18,23 +18,27 @@ from ledger.case_steps import utc
 from ledger.enums import AccessOutcome, AccessPurpose
 from ledger.events import CaseEvent
 from ledger.integrity import GENESIS
+from ledger.type_names import stored_as
 from ledger.values import Actor
 
 
+@stored_as("asb.access.Accessed.v1")
+class Accessed(CaseEvent, Aggregate.Created):
+    """Someone was shown (or refused) a view of a case's data."""
+
+    request_id: str
+    case_id: UUID | None
+    case_version: int | None
+    view: str
+    purpose: AccessPurpose
+    subjects: tuple[UUID, ...]
+    outcome: AccessOutcome
+    reason: str | None
+
+
+@stored_as("asb.access.AccessRecord.v1")
 class AccessRecord(Aggregate):
     """One read (or refused read) of a case's data."""
-
-    class Accessed(CaseEvent, Aggregate.Created):
-        """Someone was shown (or refused) a view of a case's data."""
-
-        request_id: str
-        case_id: UUID | None
-        case_version: int | None
-        view: str
-        purpose: AccessPurpose
-        subjects: tuple[UUID, ...]
-        outcome: AccessOutcome
-        reason: str | None
 
     def __init__(
         self,
@@ -65,7 +69,7 @@ class AccessRecord(Aggregate):
         """A new access record; ``occurred_at`` is when the data was shown."""
         subjects: tuple[UUID, ...] = tuple(dict.fromkeys(fields.pop("subjects", ())))
         return cls._create(
-            cls.Accessed,
+            Accessed,
             id=uuid4(),
             occurred_at=utc(occurred_at, "occurred_at"),
             prev_hash=GENESIS,

@@ -26,12 +26,18 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
-from eventsourcing.utils import Environment, EnvType, get_topic
+from eventsourcing.utils import Environment, EnvType
 
 from ledger.access import AccessRecord
 from ledger.case import Case
 from ledger.enums import ErasureReason
-from ledger.erasure import CaseReferenceIndex, KeyErasure, erasure_id, reference_index_id
+from ledger.erasure import (
+    CaseReferenceIndex,
+    KeyErasure,
+    ReferenceRegistered,
+    erasure_id,
+    reference_index_id,
+)
 from ledger.errors import (
     CaseNotFound,
     ConcurrentWrite,
@@ -52,12 +58,13 @@ from ledger.stores import (
     SQLiteSidecar,
 )
 from ledger.transcodings import register_all
+from ledger.type_names import type_name
 from ledger.values import Actor, Receipt
 from ledger.verify import UNREADABLE, ChainMapper, Verdict, verify_rows
 
-INDEX_TOPIC = get_topic(CaseReferenceIndex.Registered)
+INDEX_TOPIC = type_name(ReferenceRegistered)
 CASE_LISTING_TOPICS = [
-    *(get_topic(cls) for cls in CASE_EVENT_TYPES),
+    *(type_name(cls) for cls in CASE_EVENT_TYPES),
     INDEX_TOPIC,
 ]
 log = structlog.get_logger("ledger")

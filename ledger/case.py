@@ -53,9 +53,11 @@ from ledger.enums import (
 from ledger.errors import Rule, RuleViolation
 from ledger.integrity import GENESIS
 from ledger.risk import instrument as find_instrument
+from ledger.type_names import stored_as
 from ledger.values import Actor, PersonDetails, RiskOverride, Sealed
 
 
+@stored_as("asb.case.Case.v1")
 class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
     """One ASB case, from the first complaint to formal closure."""
 

@@ -9,8 +9,6 @@ from functools import cache, lru_cache
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from ledger.integrity import (
     GENESIS,
     MAX_SAFE_INTEGER,
@@ -18,6 +16,7 @@ from ledger.integrity import (
     commitment,
     hash_checked_commitment,
 )
+from ledger.type_names import type_name
 from ledger.values import Actor, Sealed
 
 HASH_KEY = "event_hash"
@@ -111,7 +110,7 @@ def commitment_of(event: Any) -> dict[str, Any]:
     return commitment(
         case_id=str(event.originator_id),
         version=_int(event.originator_version),
-        topic=get_topic(type(event)),
+        topic=type_name(type(event)),
         recorded_at=plain(event.timestamp),
         actor=_plain_actor(event.actor),
         fields={name: plain(getattr(event, name)) for name in committed_fields(event.__class__)},
@@ -132,7 +131,7 @@ def hash_record(event: Any) -> str:
         commitment(
             case_id=str(event.originator_id),
             version=_int(event.originator_version),
-            topic=get_topic(type(event)),
+            topic=type_name(type(event)),
             recorded_at=plain(event.timestamp),
             actor={} if actor is None else _plain_actor(actor),
             fields={

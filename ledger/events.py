@@ -1,8 +1,9 @@
 """The events of a Case: immutable facts, each hash-chained to the one before.
 
-These classes are a stored contract: their topics (``ledger.events:<Name>``) are written in
-every row. Add fields only with defaults or through ``class_version`` upcasters; never
-rename or move one without registering its old topic.
+These classes are a stored contract. Each declares its stable, versioned type name with
+``@stored_as`` (``ledger/type_names.py``): the stored topic and the hash commitment use that
+name, never a module path, so a class may move or be renamed freely. Add fields only with
+defaults or through ``class_version`` upcasters; a changed meaning is a new name (``.v2``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from ledger.enums import (
 )
 from ledger.errors import IntegrityFailure
 from ledger.integrity import GENESIS
+from ledger.type_names import stored_as
 from ledger.values import Actor, Feedback, PersonDetails, Recipient, RiskOverride, Sealed
 
 if TYPE_CHECKING:
@@ -98,6 +100,7 @@ class CaseEvent(Aggregate.Event):
         return case
 
 
+@stored_as("asb.case.CaseOpened.v1")
 class CaseOpened(CaseEvent, Aggregate.Created):
     """A complaint was received and registered as a case."""
 
@@ -119,6 +122,7 @@ class CaseOpened(CaseEvent, Aggregate.Created):
         )
 
 
+@stored_as("asb.case.PersonLinked.v1")
 class PersonLinked(CaseEvent):
     """A person was linked to the case in a role (victim, witness, ...)."""
 
@@ -142,6 +146,7 @@ class PersonLinked(CaseEvent):
         )
 
 
+@stored_as("asb.case.IncidentRecorded.v1")
 class IncidentRecorded(CaseEvent):
     """An incident of ASB; ``occurred_at`` is when it happened, not when it was told."""
 
@@ -167,6 +172,7 @@ class IncidentRecorded(CaseEvent):
         )
 
 
+@stored_as("asb.case.RiskAssessed.v1")
 class RiskAssessed(CaseEvent):
     """A risk assessment or reassessment with a named, versioned instrument."""
 
@@ -200,6 +206,7 @@ class RiskAssessed(CaseEvent):
         )
 
 
+@stored_as("asb.case.ActionPlanned.v1")
 class ActionPlanned(CaseEvent):
     """An action in the case's plan, with an owner and a due date."""
 
@@ -218,6 +225,7 @@ class ActionPlanned(CaseEvent):
         )
 
 
+@stored_as("asb.case.ActionCompleted.v1")
 class ActionCompleted(CaseEvent):
     """A planned action was done; the outcome is recorded."""
 
@@ -230,6 +238,7 @@ class ActionCompleted(CaseEvent):
         )
 
 
+@stored_as("asb.case.ActionCancelled.v1")
 class ActionCancelled(CaseEvent):
     """A planned action was cancelled, with the reason as its outcome."""
 
@@ -242,6 +251,7 @@ class ActionCancelled(CaseEvent):
         )
 
 
+@stored_as("asb.case.TimescalesAgreed.v1")
 class TimescalesAgreed(CaseEvent):
     """Timescales agreed with the victim and partners (else the defaults apply)."""
 
@@ -260,6 +270,7 @@ class TimescalesAgreed(CaseEvent):
         case.next_review_due = self.next_review_due
 
 
+@stored_as("asb.case.ContactRecorded.v1")
 class ContactRecorded(CaseEvent):
     """A contact or contact attempt with a person linked to the case."""
 
@@ -285,6 +296,7 @@ class ContactRecorded(CaseEvent):
         )
 
 
+@stored_as("asb.case.SupportReferralMade.v1")
 class SupportReferralMade(CaseEvent):
     """A referral to a support service (e.g. Victims Gateway), with consent recorded."""
 
@@ -309,6 +321,7 @@ class SupportReferralMade(CaseEvent):
         )
 
 
+@stored_as("asb.case.InformationShared.v1")
 class InformationShared(CaseEvent):
     """Named items shared with a relevant organisation, for a purpose, on a lawful basis."""
 
@@ -352,6 +365,7 @@ class InformationShared(CaseEvent):
         )
 
 
+@stored_as("asb.case.PoliceReferralMade.v1")
 class PoliceReferralMade(CaseEvent):
     """Criminal activity disseminated to the police."""
 
@@ -368,6 +382,7 @@ class PoliceReferralMade(CaseEvent):
             case.incidents[incident_id] = replace(case.incidents[incident_id], police_referred=True)
 
 
+@stored_as("asb.case.AgencyJoined.v1")
 class AgencyJoined(CaseEvent):
     """A partner agency joined the multi-agency response."""
 
@@ -383,6 +398,7 @@ class AgencyJoined(CaseEvent):
         )
 
 
+@stored_as("asb.case.EnforcementActionTaken.v1")
 class EnforcementActionTaken(CaseEvent):
     """A formal tool used against an alleged perpetrator linked to the case."""
 
@@ -403,6 +419,7 @@ class EnforcementActionTaken(CaseEvent):
         )
 
 
+@stored_as("asb.case.CaseReviewed.v1")
 class CaseReviewed(CaseEvent):
     """A routine review of the case and when the next is due."""
 
@@ -419,6 +436,7 @@ class CaseReviewed(CaseEvent):
         )
 
 
+@stored_as("asb.case.CaseReviewRequested.v1")
 class CaseReviewRequested(CaseEvent):
     """An ASB Case Review (Community Trigger) was requested."""
 
@@ -430,6 +448,7 @@ class CaseReviewRequested(CaseEvent):
         case.case_reviews[self.request_id] = CaseReviewRequest(self.applicant_ref, self.received_at)
 
 
+@stored_as("asb.case.CaseReviewDecided.v1")
 class CaseReviewDecided(CaseEvent):
     """The threshold decision and outcome of an ASB Case Review request."""
 
@@ -443,6 +462,7 @@ class CaseReviewDecided(CaseEvent):
         )
 
 
+@stored_as("asb.case.CaseClosed.v1")
 class CaseClosed(CaseEvent):
     """Formal closure with full reasons and feedback to the complainant."""
 
@@ -467,6 +487,7 @@ class CaseClosed(CaseEvent):
         )
 
 
+@stored_as("asb.case.CaseAssigned.v1")
 class CaseAssigned(CaseEvent):
     """The case was assigned (or reassigned) to a team and, optionally, an officer."""
 
@@ -478,6 +499,7 @@ class CaseAssigned(CaseEvent):
         case.officer = self.officer
 
 
+@stored_as("asb.case.CaseReopened.v1")
 class CaseReopened(CaseEvent):
     """A closed case was reopened."""
 

@@ -16,21 +16,25 @@ from eventsourcing.domain import Aggregate
 from ledger.case_steps import utc
 from ledger.events import CaseEvent
 from ledger.integrity import GENESIS
+from ledger.type_names import stored_as
 from ledger.values import Actor
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "asb-ledger:idempotency")
 
 
+@stored_as("asb.idempotency.CommandRecorded.v1")
+class CommandRecorded(CaseEvent, Aggregate.Created):
+    """A command with an idempotency key succeeded."""
+
+    command: str
+    fingerprint: str
+    case_id: UUID
+    case_version: int
+
+
+@stored_as("asb.idempotency.IdempotencyRecord.v1")
 class IdempotencyRecord(Aggregate):
     """The outcome of one command sent with an ``Idempotency-Key``."""
-
-    class Recorded(CaseEvent, Aggregate.Created):
-        """A command with an idempotency key succeeded."""
-
-        command: str
-        fingerprint: str
-        case_id: UUID
-        case_version: int
 
     def __init__(
         self, *, actor: Actor, command: str, fingerprint: str, case_id: UUID, case_version: int
@@ -60,7 +64,7 @@ class IdempotencyRecord(Aggregate):
         case_version: int,
     ) -> IdempotencyRecord:
         return cls._create(
-            cls.Recorded,
+            CommandRecorded,
             id=cls.id_for(actor.user_id, key),
             actor=actor,
             occurred_at=utc(occurred_at, "occurred_at"),

@@ -15,7 +15,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-DOMAIN_TAG = b"asb-ledger/event/v1\n"
+DOMAIN_TAG = b"asb-ledger/event/v2\n"
+"""v2: the commitment's ``topic`` is the event's stable type name (``ledger/type_names.py``),
+no longer the class's module path (v1)."""
 GENESIS = "0" * 64
 
 _encode = json.JSONEncoder(

@@ -16,6 +16,7 @@ from ledger.chain import HASH_KEY
 from ledger.errors import IntegrityFailure
 from ledger.events import CaseEvent
 from ledger.integrity import GENESIS, NotCanonicalisable
+from ledger.type_names import stored_class, type_name
 
 UNREADABLE = (MapperDeserialisationError, TopicError, NotCanonicalisable, OriginatorVersionError)
 """What tampered rows raise while being decoded; anything else is a bug, not a finding."""
@@ -39,10 +40,17 @@ def declared_fields(cls: type) -> frozenset[str]:
 
 
 class ChainMapper(Mapper[UUID]):
-    """Refuses stored case events whose fields differ from their class's, and marks those
+    """Stores every event under its stable type name and reads back only registered names
+    (a row naming anything else is unreadable: never resolved by importing a module path).
+    Refuses stored case events whose fields differ from their class's, and marks those
     that lost their recorded hash so the chain check fails on them."""
 
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        type_name(type(domain_event))  # a class with no stored type name is never written
+        return super().to_stored_event(domain_event)
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        stored_class(stored_event.topic)  # raises UnknownTypeName (a TopicError)
         event = super().to_domain_event(stored_event)
         if isinstance(event, CaseEvent):
             state = vars(event)

@@ -26,7 +26,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
-from ledger.access import AccessRecord
+from ledger.access import Accessed
 from ledger.enums import Agency
 from ledger.events import (
     CaseOpened,
@@ -54,7 +54,7 @@ class DisclosureProjection(PagedProjection["DisclosureLog"]):
     topics = tuple(
         get_topic(cls)
         for cls in (
-            AccessRecord.Accessed,
+            Accessed,
             InformationShared,
             PoliceReferralMade,
             CaseOpened,
@@ -71,8 +71,8 @@ class DisclosureProjection(PagedProjection["DisclosureLog"]):
         """An event that neither discloses nor names anyone a share could disclose."""
         self.view.insert_tracking(tracking)
 
-    @process_event.register(AccessRecord.Accessed)
-    def _accessed(self, event: AccessRecord.Accessed, tracking: Tracking) -> None:
+    @process_event.register(Accessed)
+    def _accessed(self, event: Accessed, tracking: Tracking) -> None:
         self.view.add_access(event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
@@ -169,7 +169,7 @@ class DisclosureLog(View, DisclosureQueries):
 
     # -------------------------------------------------------------- writing (inside a page)
 
-    def add_access(self, event: AccessRecord.Accessed, position: int) -> None:
+    def add_access(self, event: Accessed, position: int) -> None:
         self._insert(
             position,
             "access",

@@ -42,7 +42,6 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
 from ledger import merkle
-from ledger.access import AccessRecord
 from ledger.chain import HASH_KEY, hash_event, hash_record
 from ledger.checkpoint import (
     Checkpoint,
@@ -53,10 +52,10 @@ from ledger.checkpoint import (
     verify,
 )
 from ledger.checkpoint import parse as parse_note
-from ledger.erasure import CaseReferenceIndex, KeyErasure
+from ledger.erasure import KeyDestroyed, ReferenceRegistered
 from ledger.events import CaseEvent
-from ledger.idempotency import IdempotencyRecord
 from ledger.integrity import GENESIS, NotCanonicalisable
+from ledger.type_names import stored_types, type_name
 from ledger.verify import UNREADABLE
 from projections.projection import PagedProjection
 from projections.store import PostgresViewStore, ViewStore, Writer
@@ -67,35 +66,20 @@ log = structlog.get_logger("notary")
 _ROWS_PER_INSERT = 100
 
 
-def _concrete_events(base: type) -> Iterator[type]:
-    cls: type
-    for cls in base.__subclasses__():
-        yield cls
-        yield from _concrete_events(cls)
-
-
 def chained_topics() -> tuple[str, ...]:
-    """The topic of every event that carries an ``event_hash``: case events, access records
-    and idempotency records (each a ``CaseEvent``)."""
-    assert issubclass(AccessRecord.Accessed, CaseEvent)
-    assert issubclass(IdempotencyRecord.Recorded, CaseEvent)
-    # Named by module and qualified name, as ``get_topic`` names them: the library's
-    # aggregate classes leave superseded copies of event classes among the subclasses.
-    return tuple(sorted({_topic(c) for c in _concrete_events(CaseEvent)}))
+    """The stored type name of every event that carries an ``event_hash``: case events,
+    access records and idempotency records (each a ``CaseEvent``)."""
+    return tuple(sorted(name for name, cls in stored_types().items() if issubclass(cls, CaseEvent)))
 
 
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-RECORDS: tuple[type, ...] = (CaseReferenceIndex.Registered, KeyErasure.KeyDestroyed)
+RECORDS: tuple[type, ...] = (ReferenceRegistered, KeyDestroyed)
 """Stored records outside every case's chain that the log also holds (``hash_record``), so
 that removing or editing one is caught too: a case's reference, a key's destruction."""
 
 
 def logged_topics() -> tuple[str, ...]:
     """Every topic the notary logs: the chained events, and ``RECORDS``."""
-    return tuple(sorted({*chained_topics(), *(_topic(cls) for cls in RECORDS)}))
+    return tuple(sorted({*chained_topics(), *(type_name(cls) for cls in RECORDS)}))
 
 
 def leaf_digest(event: Any) -> str:
@@ -232,8 +216,8 @@ class NotaryProjection(PagedProjection["Notary"]):
         self.view.log(event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
-    @process_event.register(CaseReferenceIndex.Registered)
-    @process_event.register(KeyErasure.KeyDestroyed)
+    @process_event.register(ReferenceRegistered)
+    @process_event.register(KeyDestroyed)
     def _record(self, event: Any, tracking: Tracking) -> None:
         self.view.log(event, tracking.notification_id)
         self.view.insert_tracking(tracking)

@@ -19,11 +19,11 @@ from eventsourcing.persistence import (
     find_id_convertor,
 )
 from eventsourcing.projection import Projection
-from eventsourcing.utils import resolve_topic
 
 from ledger.chain import HASH_KEY
 from ledger.errors import IntegrityFailure
 from ledger.events import CaseEvent
+from ledger.type_names import stored_class
 from projections.view import View
 
 TView = TypeVar("TView", bound=View)
@@ -51,7 +51,7 @@ class PagedProjection(Projection[TView]):
         super().__init_subclass__(**kwargs)
         reads = cls.__dict__.get("reads")
         if reads is not None and cls.topics:
-            known = {f.name for topic in cls.topics for f in fields(resolve_topic(topic))}
+            known = {f.name for topic in cls.topics for f in fields(stored_class(topic))}
             unknown = reads - known
             if unknown:
                 raise TypeError(f"{cls.__name__}.reads: no event has {sorted(unknown)}")
@@ -140,7 +140,7 @@ class FieldDecoder:
         return event
 
     def _kind(self, topic: str) -> _Kind:
-        cls = resolve_topic(topic)
+        cls = stored_class(topic)
         declared = frozenset(f.name for f in fields(cls))
         stored = declared - _IDS
         accepted = (

@@ -32,11 +32,12 @@ from uuid import UUID
 from ledger import merkle
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY
-from ledger.erasure import CaseReferenceIndex
+from ledger.erasure import ReferenceRegistered
 from ledger.errors import IntegrityFailure
-from ledger.events import CaseEvent
+from ledger.events import CASE_EVENT_TYPES, CaseEvent
 from ledger.integrity import GENESIS
 from ledger.settings import Settings
+from ledger.type_names import type_name
 from ledger.verify import UNREADABLE
 from projections.notary import leaf_digest, logged_topics
 from replay.log_check import LogCheck, LogFinding
@@ -46,7 +47,8 @@ CHUNK = 4000
 IN_PROCESS = 20_000
 """Below this many notifications, no worker processes."""
 
-CASE_TOPICS = "ledger.events:"
+CASE_TOPICS = frozenset(type_name(cls) for cls in CASE_EVENT_TYPES)
+"""The stored type names of a case's own events (every other logged record stands alone)."""
 
 # One checked row: (position, originator bytes, version, topic kind, prev_hash, digest,
 # reason, referenced case bytes, leaf hash). Kind: 0 a case event, 1 a one-event record,
@@ -63,7 +65,7 @@ def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
     for note in ledger.recorder.select_notifications(start, stop - start + 1, stop):
         originator = UUID(str(note.originator_id))
         version = note.originator_version
-        kind = 0 if note.topic.startswith(CASE_TOPICS) else 1
+        kind = 0 if note.topic in CASE_TOPICS else 1
         if note.topic not in topics:
             out.append(
                 (
@@ -98,7 +100,7 @@ def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
             prev = str(event.prev_hash)
             if vars(event).get(HASH_KEY) != digest:
                 reason = "event content does not match its recorded hash"
-        elif isinstance(event, CaseReferenceIndex.Registered):
+        elif isinstance(event, ReferenceRegistered):
             kind, referenced = 2, UUID(str(event.case_id)).bytes
         leaf = merkle.event_leaf_hash(digest)
         out.append(

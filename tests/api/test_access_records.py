@@ -12,23 +12,23 @@ from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from ledger.access import AccessRecord
+from ledger.access import Accessed, AccessRecord
 from ledger.enums import AccessOutcome, AccessPurpose
 from tests.api.conftest import Tokens, complaint
 
-ACCESSED = "ledger.access:AccessRecord.Accessed"
+ACCESSED = "asb.access.Accessed.v1"
 ORG = "Example Homes"
 SECRETS = ("Cathy Complainant", "Vera Victim", "Walter Witness", "Loud music", "Example Road")
 
 
-def accesses(client: TestClient) -> list[AccessRecord.Accessed]:
+def accesses(client: TestClient) -> list[Accessed]:
     """Every access record in the app's ledger, oldest first."""
     ledger = client.app.state.ledger  # type: ignore[attr-defined]
     found = []
     for notification in ledger.recorder.select_notifications(1, 10000):
         if notification.topic == ACCESSED:
             event = ledger.mapper.to_domain_event(notification)
-            assert isinstance(event, AccessRecord.Accessed)
+            assert isinstance(event, Accessed)
             found.append(event)
     return found
 
@@ -55,7 +55,7 @@ class Story:
 
     def call(
         self, headers: dict[str, str], method: str, path: str, body: Any = None
-    ) -> tuple[Response, AccessRecord.Accessed | None]:
+    ) -> tuple[Response, Accessed | None]:
         """The response, and the one access record it left (None if it left none)."""
         before = len(accesses(self.client))
         response = self.client.request(method, path, json=body, headers=headers)

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.access import AccessRecord
+from ledger.access import Accessed
 from ledger.enums import AccessOutcome, AccessPurpose
 from tests.api.conftest import Tokens
 from tests.api.helpers import Api, Scene, problem
@@ -132,7 +132,7 @@ def test_no_one_else_may_read_the_log_and_each_refusal_is_recorded(
         assert told.victim not in response.text
         assert POLICE not in response.text
         (record,) = accesses(client)[before:]
-        assert isinstance(record, AccessRecord.Accessed)
+        assert isinstance(record, Accessed)
         assert (record.view, record.outcome, record.actor.role.value) == (
             "dpo.disclosures",
             AccessOutcome.DENIED,

@@ -15,7 +15,7 @@ from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from ledger.access import AccessRecord
+from ledger.access import Accessed, AccessRecord
 from ledger.enums import AccessOutcome, ErasureReason
 from ledger.sealing import person_scope
 from tests.api.conftest import Clock, Tokens
@@ -61,7 +61,7 @@ class Story:
 
     def get(
         self, path: str, headers: dict[str, str] | None = None, /, **params: Any
-    ) -> tuple[Response, AccessRecord.Accessed | None]:
+    ) -> tuple[Response, Accessed | None]:
         """The response, and the one access record it left (None if none)."""
         before = len(accesses(self.client))
         response = self.client.get(

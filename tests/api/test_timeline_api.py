@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.access import AccessRecord
+from ledger.access import Accessed
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose
 from ledger.errors import IntegrityFailure
@@ -163,7 +163,7 @@ def test_the_same_callers_as_the_events_and_every_read_is_recorded(
         events = client.get(f"/cases/{scene.case_id}/events", headers=headers)
         assert (response.status_code, events.status_code) == (status, status), role
         (record, _) = accesses(client)[before:]
-        assert isinstance(record, AccessRecord.Accessed)
+        assert isinstance(record, Accessed)
         assert record.case_id == UUID(scene.case_id)
         assert record.view == "case.timeline"
         if status == 200:

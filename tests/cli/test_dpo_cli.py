@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from api.cli.app import app
 from api.cli.dpo import COLUMNS, cell
-from ledger.access import AccessRecord
+from ledger.access import Accessed, AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Agency, PersonRole, Role
 from ledger.settings import Settings
@@ -24,7 +24,7 @@ from tests.builders import CASEWORKER, T0, CaseKit
 from tests.cli.test_commands import run
 from tests.integration.test_tamper import RawEvents
 
-ACCESSED = "ledger.access:AccessRecord.Accessed"
+ACCESSED = "asb.access.Accessed.v1"
 OFFICER = Actor(user_id="pc-7", display_name="P", role=Role.PARTNER, organisation="Police")
 
 
@@ -47,14 +47,14 @@ class Ledger:
             "ASB_DATABASE_URL": self.settings.database_url,
         }
 
-    def accesses(self) -> list[AccessRecord.Accessed]:
+    def accesses(self) -> list[Accessed]:
         ledger = CaseLedger(self.settings)
         try:
             found = []
             for note in ledger.recorder.select_notifications(1, 10_000):
                 if note.topic == ACCESSED:
                     event = ledger.mapper.to_domain_event(note)
-                    assert isinstance(event, AccessRecord.Accessed)
+                    assert isinstance(event, Accessed)
                     found.append(event)
             return found
         finally:

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from ledger.access import AccessRecord
+from ledger.access import Accessed, AccessRecord
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
@@ -420,7 +420,7 @@ def test_a_page_delivered_twice_changes_nothing(ledger: CaseLedger, log: Disclos
         for note in notes:
             if note.topic in projection.topics:
                 event = ledger.mapper.to_domain_event(note)
-                if isinstance(event, AccessRecord.Accessed):
+                if isinstance(event, Accessed):
                     log.add_access(event, note.id)
                 elif type(event).__name__ == "InformationShared":
                     log.add_share(event, note.id)  # type: ignore[arg-type]

@@ -470,7 +470,7 @@ def test_access_records_are_leaves_of_the_same_tree(ledger: CaseLedger, notary: 
     ViewRunner(ledger, [notary]).catch_up()
     (leaf,) = [leaf for leaf in notary.leaves(0, 1000) if leaf.position == position]
     (note,) = ledger.recorder.select_notifications(position, 1)
-    assert note.topic.startswith("ledger.access:")
+    assert note.topic == "asb.access.Accessed.v1"
     assert leaf.version == 1
     latest = notary.latest_checkpoint()
     assert latest is not None

@@ -30,7 +30,7 @@ def test_commitment_names_the_envelope(memory_ledger: CaseLedger) -> None:
     body = commitment_of(event)
     assert body["case_id"] == str(event.originator_id)
     assert body["version"] == 1
-    assert body["topic"] == "ledger.events:CaseOpened"
+    assert body["topic"] == "asb.case.CaseOpened.v1"
     assert body["recorded_at"] == event.timestamp.isoformat()
     assert body["actor"]["user_id"] == "cw-1"
     assert body["fields"]["description"] == {

@@ -86,7 +86,7 @@ class Log:
         body = commitment(
             case_id=case_id,
             version=version,
-            topic="ledger.events:IncidentRecorded",
+            topic="asb.case.IncidentRecorded.v1",
             recorded_at=(T0 + timedelta(minutes=self.tree.size)).isoformat(),
             actor={"user_id": "cw-1", "role": "caseworker", "organisation": "council"},
             fields={
