@@ -17,6 +17,7 @@ from ledger.application import CaseLedger
 from ledger.enums import RiskLevel
 from ledger.errors import IntegrityFailure
 from ledger.events import CASE_EVENT_TYPES
+from ledger.type_names import stored_class
 from projections import CaseDirectory, ViewRunner, ViewStore
 from projections.directory import CaseDirectoryProjection
 from projections.projection import FieldDecoder
@@ -229,7 +230,7 @@ def test_decoding_every_field_gives_what_the_ledgers_mapper_gives(
             full = vars(ledger.mapper.to_domain_event(note))
             full.pop("event_hash", None)  # set by ChainMapper for the chain check, not a field
             assert vars(decoder.to_domain_event(note)) == full
-            seen.add(note.topic.rsplit(":", 1)[1])
+            seen.add(stored_class(note.topic).__name__)
     assert {"CaseOpened", "IncidentRecorded", "RiskAssessed", "CaseClosed"} <= seen
 
 

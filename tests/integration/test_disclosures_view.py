@@ -446,7 +446,7 @@ def test_every_handler_records_its_tracking_the_fallback_included(
         with log.page():
             projection.process_event(event, Tracking(ledger.name, note.id))
         assert log.position() == note.id, type(event).__name__
-    assert {"PersonLinked", "Registered", "Accessed", "InformationShared"} <= kinds
+    assert {"PersonLinked", "ReferenceRegistered", "Accessed", "InformationShared"} <= kinds
     assert log.position() == ledger.recorder.max_notification_id()
 
 
