@@ -23,6 +23,7 @@ from commands import (
 from commands.common import PersonText
 from commands.open_case import OpenCase
 from commands.open_case import handle as open_a_case
+from commands.unit_of_work import UnitOfWork
 from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.case import Case
@@ -141,7 +142,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             preferred_contact=ContactMethod.PHONE,
             ward="Demo Ward North",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     case_id, start = opened.case_id, now - timedelta(days=40)
     on: _On = {"case_id": case_id, "actor": CASEWORKER}
@@ -155,7 +156,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             vulnerability_note="FICTIONAL: uses a wheelchair, lives alone",
             self_declared_repeat_victim=True,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     link_person.handle(
         link_person.LinkPerson(
@@ -165,7 +166,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             role=PersonRole.ALLEGED_PERPETRATOR,
             details=PersonText(name="Demo Neighbour B", address="3 Example Close, Demo Town"),
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     assess_risk.handle(
         assess_risk.AssessRisk(
@@ -176,7 +177,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             answers=_answers(q1_happened_before=1, q2_targeted=1, q7_household_disability=2),
             victim_ref=victim,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     agree_timescales.handle(
         agree_timescales.AgreeTimescales(
@@ -187,7 +188,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             target_resolution=start.date() + timedelta(days=90),
             agreed_with=(Agency.POLICE,),
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     incidents: list[UUID] = []
     for days, kind, harms, criminal, text in [
@@ -223,7 +224,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
                 criminal=criminal,
                 victim_refs=(victim,),
             ),
-            ledger,
+            UnitOfWork(ledger=ledger),
         )
     later = now - timedelta(days=2)
     assess_risk.handle(
@@ -246,7 +247,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             victim_ref=victim,
             rationale="FICTIONAL: escalating hate-motivated campaign",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     refer_to_police.handle(
         refer_to_police.ReferToPolice(
@@ -256,7 +257,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             police_reference="DEMO-SP-0001",
             disseminated_at=later,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     refer_for_support.handle(
         refer_for_support.ReferForSupport(
@@ -268,7 +269,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             needs="FICTIONAL: emotional support, target hardening",
             consent=ConsentStatus.GIVEN,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     share_information.handle(
         share_information.ShareInformation(
@@ -287,7 +288,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             consent=ConsentStatus.GIVEN,
             authorised_by=SUPERVISOR.user_id,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     plan_action.handle(
         plan_action.PlanAction(
@@ -299,7 +300,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             owner_officer="PC Demo",
             due=(now + timedelta(days=5)).date(),
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     case = ledger.get_case(case_id)
     _read(ledger, case, SUPERVISOR, AccessPurpose.SUPERVISION, now - timedelta(hours=20))
@@ -326,7 +327,7 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
             preferred_contact=ContactMethod.EMAIL,
             ward="Demo Ward South",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     start = now - timedelta(days=30)
     on: _On = {"case_id": opened.case_id, "actor": CASEWORKER}
@@ -338,7 +339,7 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
             incident_type=IncidentType.NOISE,
             description="FICTIONAL: music until 11pm on a Saturday",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     assess_risk.handle(
         assess_risk.AssessRisk(
@@ -348,7 +349,7 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
             instrument_version=1,
             answers=_answers(q1_happened_before=1),
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     record_contact.handle(
         record_contact.RecordContact(
@@ -360,7 +361,7 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
             outcome=ContactOutcome.SENT,
             summary="FICTIONAL: sent diary sheets",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     close_case.handle(
         close_case.CloseCase(
@@ -373,7 +374,7 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
             explanation="FICTIONAL: the noise is normal living noise, not a statutory nuisance",
             advice="FICTIONAL: keep a diary, try mediation, call again if it recurs late at night",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     return ledger.get_case(opened.case_id)
 
@@ -398,7 +399,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             preferred_contact=ContactMethod.EMAIL,
             ward="Demo Ward East",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     start = now - timedelta(days=10)
     on: _On = {"case_id": opened.case_id, "actor": CASEWORKER}
@@ -411,7 +412,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             incident_type=IncidentType.FLY_TIPPING,
             description="FICTIONAL: mattresses and bags by the bin store",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     add_agency.handle(
         add_agency.AddAgency(
@@ -421,7 +422,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             organisation=HOUSING,
             role="FICTIONAL: landowner; clears the land and checks CCTV",
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     share_information.handle(
         share_information.ShareInformation(
@@ -439,7 +440,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             consent_note="FICTIONAL: no personal data about the complainant is shared",
             authorised_by=SUPERVISOR.user_id,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     plan_action.handle(
         plan_action.PlanAction(
@@ -451,7 +452,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             owner_officer="Demo Homes estate officer",
             due=date.fromordinal(start.date().toordinal() + 7),
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     assign_case.handle(
         assign_case.AssignCase(
@@ -461,7 +462,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             team=TEAM,
             officer=SUPERVISOR.user_id,
         ),
-        ledger,
+        UnitOfWork(ledger=ledger),
     )
     case = ledger.get_case(opened.case_id)
     _read(ledger, case, CASEWORKER, AccessPurpose.CASE_MANAGEMENT, now - timedelta(hours=1))

@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.checkpoint_header import ALARM_HEADER, ALARM_VALUE
-from api.commanding import load_case
 from api.errors import Problem, forbidden, unavailable
 from api.policy import Action, Guard, decide
+from api.reading import load_case
 from api.schemas.ledger import (
     CheckpointOut,
     CheckpointReadOut,

@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from api.case_view import VIEW_IDENTITIES, render_as_of
-from api.commanding import load_case
 from api.errors import Problem
 from api.policy import Guard
+from api.reading import load_case
 from api.schemas.replay import AsOfOut, CaseAsOfOut, ChangeOut, DiffOut
 from api.schemas.views import CaseOut
 from ledger.application import CaseLedger

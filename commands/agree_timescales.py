@@ -4,29 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
-from commands.common import CaseCommand, load
-from ledger.application import CaseLedger
+from commands.common import CaseCommand
+from commands.unit_of_work import UnitOfWork
+from ledger.case import Case
 from ledger.enums import Agency
 from ledger.values import Receipt
 
 
 @dataclass(frozen=True, kw_only=True)
 class AgreeTimescales(CaseCommand):
+    name: ClassVar[str] = "agree_timescales"
+
     first_contact_due: date
     next_review_due: date
     target_resolution: date
     agreed_with: tuple[Agency, ...] = ()
 
 
-def handle(cmd: AgreeTimescales, ledger: CaseLedger) -> Receipt:
-    case, _ = load(ledger, cmd)
-    case.agree_timescales(
-        actor=cmd.actor,
-        occurred_at=cmd.occurred_at,
-        first_contact_due=cmd.first_contact_due,
-        next_review_due=cmd.next_review_due,
-        target_resolution=cmd.target_resolution,
-        agreed_with=cmd.agreed_with,
-    )
-    return ledger.save_case(case)
+def handle(cmd: AgreeTimescales, uow: UnitOfWork) -> Receipt:
+    """Record timescales agreed with the victim and partners."""
+
+    def decide(case: Case) -> None:
+        case.agree_timescales(
+            actor=cmd.actor,
+            occurred_at=cmd.occurred_at,
+            first_contact_due=cmd.first_contact_due,
+            next_review_due=cmd.next_review_due,
+            target_resolution=cmd.target_resolution,
+            agreed_with=cmd.agreed_with,
+        )
+
+    return uow.update(cmd, decide)

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 from ledger import fields
 from ledger.application import CaseLedger
-from ledger.case import Case
 from ledger.values import Actor, PersonDetails, Sealed
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaseCommand:
+class Command:
+    """Something a caseworker or partner does: who acts, and when it happened in the world.
+
+    ``name`` is the command's stable name: it is stored in idempotency records and labels
+    the metrics, so it never changes (``commands/handlers.py`` maps each type to its code)."""
+
+    name: ClassVar[str]
+    actor: Actor
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseCommand(Command):
     """A command on an existing case. ``expected_version`` (from ``If-Match``) is checked
-    before anything else; ``occurred_at`` is when it happened in the world."""
+    once the case is loaded, before the command decides anything."""
 
     case_id: UUID
     expected_version: int | None = None
-    actor: Actor
-    occurred_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,10 +73,3 @@ class Seal:
                 person_ref, person.date_of_birth, fields.PERSON_DATE_OF_BIRTH
             ),
         )
-
-
-def load(ledger: CaseLedger, cmd: CaseCommand) -> tuple[Case, Seal]:
-    """The case the command acts on (version checked), and a sealer for its text."""
-    return ledger.get_case(cmd.case_id, expected_version=cmd.expected_version), Seal(
-        ledger, cmd.case_id
-    )

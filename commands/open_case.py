@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
-from commands.common import PersonText, Seal
+from commands.common import Command, PersonText
+from commands.unit_of_work import UnitOfWork
 from ledger import fields, rules
-from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import Category, Channel, ContactMethod, Department, Role
-from ledger.values import Actor, Receipt
+from ledger.values import Receipt
 
 
 @dataclass(frozen=True, kw_only=True)
-class OpenCase:
+class OpenCase(Command):
+    name: ClassVar[str] = "open_case"
+
     case_id: UUID
-    actor: Actor
-    occurred_at: datetime
     channel: Channel
     received_at: datetime
     category: Category
@@ -33,7 +34,7 @@ class OpenCase:
     officer: str | None = None
 
 
-def handle(cmd: OpenCase, ledger: CaseLedger) -> Receipt:
+def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
     """Opens the case and assigns it, in one save: to the team named, else the opener's;
     a caseworker who opens a case is its officer unless another is named."""
     # Required text is checked before a reference number is taken, so a plainly
@@ -45,8 +46,8 @@ def handle(cmd: OpenCase, ledger: CaseLedger) -> Receipt:
     officer = cmd.officer
     if officer is None and cmd.actor.role is Role.CASEWORKER:
         officer = cmd.actor.user_id
-    reference = ledger.prepare_opening(cmd.case_id, [cmd.complainant_ref], cmd.received_at)
-    seal = Seal(ledger, cmd.case_id)
+    reference = uow.ledger.prepare_opening(cmd.case_id, [cmd.complainant_ref], cmd.received_at)
+    seal = uow.seal(cmd.case_id)
     complainant = seal.details(cmd.complainant_ref, cmd.complainant)
     assert complainant is not None  # its name was checked above
     case = Case.open(
@@ -66,4 +67,4 @@ def handle(cmd: OpenCase, ledger: CaseLedger) -> Receipt:
         ward=(cmd.ward or "").strip() or None,
     )
     case.assign(actor=cmd.actor, occurred_at=cmd.occurred_at, team=team, officer=officer)
-    return ledger.save_new_case(case)
+    return uow.open(case)

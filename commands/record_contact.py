@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from commands.common import CaseCommand, load
+from commands.common import CaseCommand
+from commands.unit_of_work import UnitOfWork
 from ledger import fields
-from ledger.application import CaseLedger
+from ledger.case import Case
 from ledger.enums import ContactDirection, ContactMethod, ContactOutcome
 from ledger.values import Receipt
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordContact(CaseCommand):
+    name: ClassVar[str] = "record_contact"
+
     person_ref: UUID
     method: ContactMethod
     direction: ContactDirection
@@ -21,15 +25,19 @@ class RecordContact(CaseCommand):
     summary: str
 
 
-def handle(cmd: RecordContact, ledger: CaseLedger) -> Receipt:
-    case, seal = load(ledger, cmd)
-    case.record_contact(
-        actor=cmd.actor,
-        occurred_at=cmd.occurred_at,
-        person_ref=cmd.person_ref,
-        method=cmd.method,
-        direction=cmd.direction,
-        outcome=cmd.outcome,
-        summary=seal.text(cmd.summary, fields.CONTACT_SUMMARY),
-    )
-    return ledger.save_case(case)
+def handle(cmd: RecordContact, uow: UnitOfWork) -> Receipt:
+    """Record a contact, or an attempt, with a person linked to a case."""
+    seal = uow.seal(cmd.case_id)
+
+    def decide(case: Case) -> None:
+        case.record_contact(
+            actor=cmd.actor,
+            occurred_at=cmd.occurred_at,
+            person_ref=cmd.person_ref,
+            method=cmd.method,
+            direction=cmd.direction,
+            outcome=cmd.outcome,
+            summary=seal.text(cmd.summary, fields.CONTACT_SUMMARY),
+        )
+
+    return uow.update(cmd, decide)

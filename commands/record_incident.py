@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from commands.common import CaseCommand, load
+from commands.common import CaseCommand
+from commands.unit_of_work import UnitOfWork
 from ledger import fields
-from ledger.application import CaseLedger
+from ledger.case import Case
 from ledger.enums import HarmIndicator, IncidentType
 from ledger.values import Receipt
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordIncident(CaseCommand):
+    name: ClassVar[str] = "record_incident"
+
     incident_id: UUID
     incident_type: IncidentType
     description: str
@@ -23,17 +27,21 @@ class RecordIncident(CaseCommand):
     location: str | None = None
 
 
-def handle(cmd: RecordIncident, ledger: CaseLedger) -> Receipt:
-    case, seal = load(ledger, cmd)
-    case.record_incident(
-        actor=cmd.actor,
-        occurred_at=cmd.occurred_at,
-        incident_id=cmd.incident_id,
-        incident_type=cmd.incident_type,
-        description=seal.text(cmd.description, fields.INCIDENT_DESCRIPTION),
-        harms=cmd.harms,
-        criminal=cmd.criminal,
-        victim_refs=cmd.victim_refs,
-        location=seal.text(cmd.location, fields.INCIDENT_LOCATION),
-    )
-    return ledger.save_case(case)
+def handle(cmd: RecordIncident, uow: UnitOfWork) -> Receipt:
+    """Record a further incident of ASB on a case."""
+    seal = uow.seal(cmd.case_id)
+
+    def decide(case: Case) -> None:
+        case.record_incident(
+            actor=cmd.actor,
+            occurred_at=cmd.occurred_at,
+            incident_id=cmd.incident_id,
+            incident_type=cmd.incident_type,
+            description=seal.text(cmd.description, fields.INCIDENT_DESCRIPTION),
+            harms=cmd.harms,
+            criminal=cmd.criminal,
+            victim_refs=cmd.victim_refs,
+            location=seal.text(cmd.location, fields.INCIDENT_LOCATION),
+        )
+
+    return uow.update(cmd, decide)

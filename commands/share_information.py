@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from commands.common import CaseCommand, load
+from commands.common import CaseCommand
+from commands.unit_of_work import UnitOfWork
 from ledger import fields
-from ledger.application import CaseLedger
+from ledger.case import Case
 from ledger.enums import (
     Agency,
     ConsentStatus,
@@ -21,6 +23,8 @@ from ledger.values import Receipt, Recipient
 
 @dataclass(frozen=True, kw_only=True)
 class ShareInformation(CaseCommand):
+    name: ClassVar[str] = "share_information"
+
     share_id: UUID
     recipient_agency: Agency | None
     recipient_organisation: str | None
@@ -39,31 +43,35 @@ class ShareInformation(CaseCommand):
     onward_use_permitted: bool = False
 
 
-def handle(cmd: ShareInformation, ledger: CaseLedger) -> Receipt:
-    case, seal = load(ledger, cmd)
-    recipient = None
-    if cmd.recipient_agency is not None and (cmd.recipient_organisation or "").strip():
-        recipient = Recipient(
-            agency=cmd.recipient_agency,
-            organisation=(cmd.recipient_organisation or "").strip(),
-            person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
+def handle(cmd: ShareInformation, uow: UnitOfWork) -> Receipt:
+    """Share named items with a relevant organisation, for a purpose, on a lawful basis."""
+    seal = uow.seal(cmd.case_id)
+
+    def decide(case: Case) -> None:
+        recipient = None
+        if cmd.recipient_agency is not None and (cmd.recipient_organisation or "").strip():
+            recipient = Recipient(
+                agency=cmd.recipient_agency,
+                organisation=(cmd.recipient_organisation or "").strip(),
+                person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
+            )
+        case.share_information(
+            actor=cmd.actor,
+            occurred_at=cmd.occurred_at,
+            share_id=cmd.share_id,
+            recipient=recipient,
+            items=cmd.items,
+            purpose=cmd.purpose,
+            justification=seal.text(cmd.justification, fields.SHARE_JUSTIFICATION),
+            lawful_basis=cmd.lawful_basis,
+            gateway=cmd.gateway,
+            includes_special_category=cmd.includes_special_category,
+            condition=cmd.condition,
+            consent=cmd.consent,
+            consent_note=seal.text(cmd.consent_note, fields.SHARE_CONSENT_NOTE),
+            authorised_by=cmd.authorised_by,
+            protocol_reference=cmd.protocol_reference,
+            onward_use_permitted=cmd.onward_use_permitted,
         )
-    case.share_information(
-        actor=cmd.actor,
-        occurred_at=cmd.occurred_at,
-        share_id=cmd.share_id,
-        recipient=recipient,
-        items=cmd.items,
-        purpose=cmd.purpose,
-        justification=seal.text(cmd.justification, fields.SHARE_JUSTIFICATION),
-        lawful_basis=cmd.lawful_basis,
-        gateway=cmd.gateway,
-        includes_special_category=cmd.includes_special_category,
-        condition=cmd.condition,
-        consent=cmd.consent,
-        consent_note=seal.text(cmd.consent_note, fields.SHARE_CONSENT_NOTE),
-        authorised_by=cmd.authorised_by,
-        protocol_reference=cmd.protocol_reference,
-        onward_use_permitted=cmd.onward_use_permitted,
-    )
-    return ledger.save_case(case)
+
+    return uow.update(cmd, decide)

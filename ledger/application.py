@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,7 @@ from ledger.errors import (
     StaleVersion,
 )
 from ledger.events import CASE_EVENT_TYPES
-from ledger.idempotency import IdempotencyRecord
+from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.positions import position_of
@@ -68,21 +66,6 @@ CASE_LISTING_TOPICS = [
     INDEX_TOPIC,
 ]
 log = structlog.get_logger("ledger")
-
-
-@dataclass(frozen=True, kw_only=True)
-class IdempotencyClaim:
-    """A command in flight with an idempotency key: saved with the command's events."""
-
-    actor: Actor
-    key: str
-    command: str
-    fingerprint: str
-    occurred_at: datetime
-
-
-_CLAIM: ContextVar[IdempotencyClaim | None] = ContextVar("asb_idempotency_claim", default=None)
-_LOADED: ContextVar[Case | None] = ContextVar("asb_loaded_case", default=None)
 
 
 class CaseLedger(Application[UUID]):
@@ -174,34 +157,48 @@ class CaseLedger(Application[UUID]):
         year = received_at.astimezone(UTC).year
         return f"ASB-{year}-{self.keys.reserve_opening(year, scopes):06d}"
 
-    def save_new_case(self, case: Case) -> Receipt:
-        """Saves a newly opened case with its reference index, atomically."""
-        return self._save(case, CaseReferenceIndex(reference=case.reference, case_id=case.id))
+    def update(
+        self,
+        case_id: UUID,
+        expected_version: int | None,
+        decide: Callable[[Case], None],
+        *,
+        claim: IdempotencyClaim | None = None,
+        admit: Callable[[Case], None] | None = None,
+    ) -> Receipt:
+        """One command on one case, as one unit of work.
 
-    def save_case(self, case: Case) -> Receipt:
-        """Saves a case's new events; if another writer saved first, this records nothing."""
-        return self._save(case)
+        The case is loaded once (its chain checked); ``admit``, the caller's check on the
+        case as loaded (the API's policy), may refuse it; ``expected_version`` (If-Match) is
+        checked; ``decide`` calls the aggregate, whose rules refuse or trigger events; and
+        the new events are saved with ``claim``'s idempotency record in one transaction."""
+        case = self.get_case(case_id)
+        if admit is not None:
+            admit(case)
+        if expected_version is not None and case.version != expected_version:
+            raise StaleVersion(case_id, expected_version, case.version)
+        decide(case)
+        return self.save_case(case, claim=claim)
 
-    def _save(self, case: Case, *others: Any) -> Receipt:
+    def save_new_case(self, case: Case, *, claim: IdempotencyClaim | None = None) -> Receipt:
+        """Saves a newly opened case with its reference index (and ``claim``), atomically."""
+        return self._save(
+            case, CaseReferenceIndex(reference=case.reference, case_id=case.id), claim=claim
+        )
+
+    def save_case(self, case: Case, *, claim: IdempotencyClaim | None = None) -> Receipt:
+        """Saves a case's new events (with ``claim``'s record, if given, in the same
+        transaction); if another writer saved first, this records nothing."""
+        return self._save(case, claim=claim)
+
+    def _save(self, case: Case, *others: Any, claim: IdempotencyClaim | None) -> Receipt:
         kinds = [type(e).__name__ for e in case.pending_events]
         if not kinds:
             # Nothing new: most likely a retry of a save that lost a conflict, whose events
             # were dropped with it. Saying "saved" here would hide that loss.
             raise NothingToSave(case.id)
-        claim = _CLAIM.get()
         if claim is not None:
-            others = (
-                *others,
-                IdempotencyRecord.record(
-                    actor=claim.actor,
-                    occurred_at=claim.occurred_at,
-                    key=claim.key,
-                    command=claim.command,
-                    fingerprint=claim.fingerprint,
-                    case_id=case.id,
-                    case_version=case.version,
-                ),
-            )
+            others = (*others, claim.record(case.id, case.version))
         try:
             recordings = self.save(case, *others)
         except IntegrityError:
@@ -239,26 +236,6 @@ class CaseLedger(Application[UUID]):
             newly=destroyed,
         )
         return destroyed
-
-    @contextlib.contextmanager
-    def idempotent(self, claim: IdempotencyClaim) -> Iterator[None]:
-        """Saves made inside this block carry the claim's record in the same transaction,
-        so a second command with the same caller and key cannot also succeed."""
-        token = _CLAIM.set(claim)
-        try:
-            yield
-        finally:
-            _CLAIM.reset(token)
-
-    @contextlib.contextmanager
-    def reusing(self, case: Case) -> Iterator[None]:
-        """Inside this block ``get_case`` returns this freshly loaded case instead of
-        loading it again (the API loads a case to authorise a command, then handles it)."""
-        token = _LOADED.set(case)
-        try:
-            yield
-        finally:
-            _LOADED.reset(token)
 
     def record_access(self, record: AccessRecord) -> int:
         """Appends an access record (its own stream); returns its position."""
@@ -300,12 +277,6 @@ class CaseLedger(Application[UUID]):
 
     def get_case(self, case_id: UUID, expected_version: int | None = None) -> Case:
         """Loads a case, verifying its chain; raises StaleVersion if it moved on."""
-        loaded = _LOADED.get()
-        if loaded is not None and loaded.id == case_id and not loaded.pending_events:
-            _LOADED.set(None)  # once: a second load in the same block reads the store
-            if expected_version is not None and loaded.version != expected_version:
-                raise StaleVersion(case_id, expected_version, loaded.version)
-            return loaded
         try:
             case: Any = self.repository.get(case_id)
         except AggregateNotFoundError:

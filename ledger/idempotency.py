@@ -8,6 +8,7 @@ record holds a keyed fingerprint of the request, never the request itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -71,6 +72,31 @@ class IdempotencyRecord(Aggregate):
             prev_hash=GENESIS,
             command=command,
             fingerprint=fingerprint,
+            case_id=case_id,
+            case_version=case_version,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdempotencyClaim:
+    """A command in flight with an idempotency key: its record is saved in the same
+    transaction as the command's events, so a second command with the same caller and key
+    cannot also succeed."""
+
+    actor: Actor
+    key: str
+    command: str
+    fingerprint: str
+    occurred_at: datetime
+
+    def record(self, case_id: UUID, case_version: int) -> IdempotencyRecord:
+        """The record of this command's success, at the case version it saved."""
+        return IdempotencyRecord.record(
+            actor=self.actor,
+            occurred_at=self.occurred_at,
+            key=self.key,
+            command=self.command,
+            fingerprint=self.fingerprint,
             case_id=case_id,
             case_version=case_version,
         )

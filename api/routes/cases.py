@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.case_view import render
-from api.commanding import execute, load_case
+from api.commanding import CommandsDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
+from api.reading import load_case
 from api.replaying import (
     AsOfTime,
     AsOfVersion,
@@ -32,7 +33,6 @@ from api.schemas.views import (
     EventsOut,
     ReceiptOut,
 )
-from commands import open_case
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.chain import HASH_KEY, commitment_of
@@ -59,18 +59,10 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=ReceiptOut,
     responses=COMMAND_RESPONSES,
 )
-def open_a_case(body: OpenCaseIn, request: Request, guard: Opener) -> JSONResponse:
+def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> ReceiptOut:
     """Open a case from a complaint. It is assigned to the opener's team (or the team
     named) and, for a caseworker, to the opener; the reference is in the case view."""
-    return execute(
-        request,
-        guard,
-        name="open_case",
-        body=body,
-        build=body.to_command,
-        handler=open_case.handle,
-        case_id=None,
-    )
+    return commands.run(guard, body, body.to_command)
 
 
 @router.get("/cases", name="case.list", response_model=CaseListOut, responses=READ_RESPONSES)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path
 
-from api.commanding import execute
+from api.commanding import CommandsDep
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Staff, Supervisor
 from api.schemas.closure import AssignIn, CloseIn, ReopenIn
 from api.schemas.views import ReceiptOut
-from commands import assign_case, close_case, reopen_case
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -29,21 +27,15 @@ CaseId = Annotated[UUID, Path(description="The case id")]
     status_code=201,
     response_model=ReceiptOut,
 )
-def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staff) -> JSONResponse:
+def close_the_case(
+    case_id: CaseId, body: CloseIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Close the case formally: the reason, full reasons and the feedback given to the
     complainant (by their preferred method, or why not). No further action, not ASB,
     insufficient evidence and equal fault closures also need the explanation and the
     self-help or alternative advice given. A case with high risk, an unreferred criminal
     incident or an open action needs a supervisor to close it."""
-    return execute(
-        request,
-        guard,
-        name="close_case",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=close_case.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -54,18 +46,10 @@ def close_the_case(case_id: CaseId, body: CloseIn, request: Request, guard: Staf
     response_model=ReceiptOut,
 )
 def reopen_the_case(
-    case_id: CaseId, body: ReopenIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: ReopenIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Reopen a closed case, with the reason."""
-    return execute(
-        request,
-        guard,
-        name="reopen_case",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=reopen_case.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -76,15 +60,7 @@ def reopen_the_case(
     response_model=ReceiptOut,
 )
 def assign_the_case(
-    case_id: CaseId, body: AssignIn, request: Request, guard: Supervisor
-) -> JSONResponse:
+    case_id: CaseId, body: AssignIn, guard: Supervisor, commands: CommandsDep
+) -> ReceiptOut:
     """Assign or reassign the case to a team and, optionally, an officer (supervisors)."""
-    return execute(
-        request,
-        guard,
-        name="assign_case",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=assign_case.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path
 
-from api.commanding import execute
+from api.commanding import CommandsDep
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
 from api.schemas.partnership import (
     AgencyIn,
@@ -22,17 +21,6 @@ from api.schemas.partnership import (
     SupportReferralIn,
 )
 from api.schemas.views import ReceiptOut
-from commands import (
-    add_agency,
-    decide_case_review,
-    record_contact,
-    refer_for_support,
-    refer_to_police,
-    request_case_review,
-    review_case,
-    share_information,
-    take_enforcement_action,
-)
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -50,19 +38,11 @@ CaseId = Annotated[UUID, Path(description="The case id")]
     response_model=ReceiptOut,
 )
 def record_a_contact(
-    case_id: CaseId, body: ContactIn, request: Request, guard: Contributor
-) -> JSONResponse:
+    case_id: CaseId, body: ContactIn, guard: Contributor, commands: CommandsDep
+) -> ReceiptOut:
     """Record a contact, or an attempt, with a person linked to the case; whether it used
     their preferred method is worked out from the case. Partners may add contacts."""
-    return execute(
-        request,
-        guard,
-        name="record_contact",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=record_contact.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -73,19 +53,11 @@ def record_a_contact(
     response_model=ReceiptOut,
 )
 def refer_for_victim_support(
-    case_id: CaseId, body: SupportReferralIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: SupportReferralIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Refer a person to a support service (e.g. Victims Gateway), with their consent
     or a note of why it was not needed."""
-    return execute(
-        request,
-        guard,
-        name="refer_for_support",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=refer_for_support.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -96,20 +68,12 @@ def refer_for_victim_support(
     response_model=ReceiptOut,
 )
 def share_information_with_partner(
-    case_id: CaseId, body: ShareIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: ShareIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Share named items with a relevant organisation: a purpose, a justification, a lawful
     basis, the legal gateway, consent (or why not), who authorised it and the protocol.
     The recipient organisation's partners can then see those items, and only those."""
-    return execute(
-        request,
-        guard,
-        name="share_information",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=share_information.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -120,18 +84,10 @@ def share_information_with_partner(
     response_model=ReceiptOut,
 )
 def refer_to_the_police(
-    case_id: CaseId, body: PoliceReferralIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: PoliceReferralIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Record that criminal incidents were disseminated to the police."""
-    return execute(
-        request,
-        guard,
-        name="refer_to_police",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=refer_to_police.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -141,17 +97,11 @@ def refer_to_the_police(
     status_code=201,
     response_model=ReceiptOut,
 )
-def add_an_agency(case_id: CaseId, body: AgencyIn, request: Request, guard: Staff) -> JSONResponse:
+def add_an_agency(
+    case_id: CaseId, body: AgencyIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Add a partner agency to the case's multi-agency response."""
-    return execute(
-        request,
-        guard,
-        name="add_agency",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=add_agency.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -162,19 +112,11 @@ def add_an_agency(case_id: CaseId, body: AgencyIn, request: Request, guard: Staf
     response_model=ReceiptOut,
 )
 def record_enforcement(
-    case_id: CaseId, body: EnforcementIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: EnforcementIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Record a formal tool used against a person linked as an alleged perpetrator (a
     community protection notice needs an earlier warning to the same person)."""
-    return execute(
-        request,
-        guard,
-        name="take_enforcement_action",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=take_enforcement_action.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -185,18 +127,10 @@ def record_enforcement(
     response_model=ReceiptOut,
 )
 def review_the_case(
-    case_id: CaseId, body: ReviewIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: ReviewIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Record a routine case review and when the next is due."""
-    return execute(
-        request,
-        guard,
-        name="review_case",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=review_case.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -207,19 +141,11 @@ def review_the_case(
     response_model=ReceiptOut,
 )
 def request_a_case_review(
-    case_id: CaseId, body: CaseReviewRequestIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: CaseReviewRequestIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Record an ASB Case Review (Community Trigger) request by a person linked to the
     case. ``created.request_id`` names it for the decision."""
-    return execute(
-        request,
-        guard,
-        name="request_case_review",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=request_case_review.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -233,16 +159,10 @@ def decide_a_case_review(
     case_id: CaseId,
     request_id: Annotated[UUID, Path(description="The case review request's id")],
     body: CaseReviewDecisionIn,
-    request: Request,
     guard: Staff,
-) -> JSONResponse:
+    commands: CommandsDep,
+) -> ReceiptOut:
     """Record the threshold decision and outcome of an ASB Case Review request."""
-    return execute(
-        request,
-        guard,
-        name="decide_case_review",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, request_id, ctx),
-        handler=decide_case_review.handle,
+    return commands.run(
+        guard, body, lambda ctx: body.to_command(case_id, request_id, ctx), case_id=case_id
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path
 
-from api.commanding import execute
+from api.commanding import CommandsDep
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
 from api.schemas.plan import (
     ActionId,
@@ -20,15 +19,6 @@ from api.schemas.plan import (
     TimescalesIn,
 )
 from api.schemas.views import ReceiptOut
-from commands import (
-    agree_timescales,
-    assess_risk,
-    cancel_action,
-    complete_action,
-    link_person,
-    plan_action,
-    record_incident,
-)
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -46,19 +36,11 @@ CaseId = Annotated[UUID, Path(description="The case id")]
     response_model=ReceiptOut,
 )
 def link_a_person(
-    case_id: CaseId, body: LinkPersonIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: LinkPersonIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Link a person to the case as victim, witness, alleged perpetrator or representative
     (their details are sealed under their own key). ``created.person_ref`` names them."""
-    return execute(
-        request,
-        guard,
-        name="link_person",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=link_person.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -69,20 +51,12 @@ def link_a_person(
     response_model=ReceiptOut,
 )
 def record_an_incident(
-    case_id: CaseId, body: IncidentIn, request: Request, guard: Contributor
-) -> JSONResponse:
+    case_id: CaseId, body: IncidentIn, guard: Contributor, commands: CommandsDep
+) -> ReceiptOut:
     """Record a further incident: when it happened, its type and harm indicators, and
     whether it is criminal (a criminal incident must then be referred to the police).
     Partners may add incidents to cases shared with them."""
-    return execute(
-        request,
-        guard,
-        name="record_incident",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=record_incident.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -93,19 +67,11 @@ def record_an_incident(
     response_model=ReceiptOut,
 )
 def assess_risk_on_case(
-    case_id: CaseId, body: RiskAssessmentIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: RiskAssessmentIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Assess or reassess risk with a named, versioned instrument; the level is computed
     from the answers, and an override is kept beside it with its rationale."""
-    return execute(
-        request,
-        guard,
-        name="assess_risk",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=assess_risk.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 @router.post(
@@ -115,17 +81,11 @@ def assess_risk_on_case(
     status_code=201,
     response_model=ReceiptOut,
 )
-def plan_an_action(case_id: CaseId, body: ActionIn, request: Request, guard: Staff) -> JSONResponse:
+def plan_an_action(
+    case_id: CaseId, body: ActionIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Add an action to the case's plan, with an owner agency and officer and a due date."""
-    return execute(
-        request,
-        guard,
-        name="plan_action",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=plan_action.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
 
 ActionPath = Annotated[ActionId, Path(description="The action's id in the plan")]
@@ -142,18 +102,12 @@ def complete_an_action(
     case_id: CaseId,
     action_id: ActionPath,
     body: ActionOutcomeIn,
-    request: Request,
     guard: Staff,
-) -> JSONResponse:
+    commands: CommandsDep,
+) -> ReceiptOut:
     """Mark a planned action done, with its outcome."""
-    return execute(
-        request,
-        guard,
-        name="complete_action",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.completing(case_id, action_id, ctx),
-        handler=complete_action.handle,
+    return commands.run(
+        guard, body, lambda ctx: body.completing(case_id, action_id, ctx), case_id=case_id
     )
 
 
@@ -168,18 +122,12 @@ def cancel_an_action(
     case_id: CaseId,
     action_id: ActionPath,
     body: ActionOutcomeIn,
-    request: Request,
     guard: Staff,
-) -> JSONResponse:
+    commands: CommandsDep,
+) -> ReceiptOut:
     """Cancel a planned action, with the reason."""
-    return execute(
-        request,
-        guard,
-        name="cancel_action",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.cancelling(case_id, action_id, ctx),
-        handler=cancel_action.handle,
+    return commands.run(
+        guard, body, lambda ctx: body.cancelling(case_id, action_id, ctx), case_id=case_id
     )
 
 
@@ -191,16 +139,8 @@ def cancel_an_action(
     response_model=ReceiptOut,
 )
 def agree_case_timescales(
-    case_id: CaseId, body: TimescalesIn, request: Request, guard: Staff
-) -> JSONResponse:
+    case_id: CaseId, body: TimescalesIn, guard: Staff, commands: CommandsDep
+) -> ReceiptOut:
     """Record the timescales agreed with the victim and partners: first contact, next
     review and target resolution (otherwise the defaults for the risk level apply)."""
-    return execute(
-        request,
-        guard,
-        name="agree_timescales",
-        body=body,
-        case_id=case_id,
-        build=lambda ctx: body.to_command(case_id, ctx),
-        handler=agree_timescales.handle,
-    )
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)

@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.commanding import load_case
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
+from api.reading import load_case
 from api.routes.caseload import MinPosition, Text, answering, read_wait
 from api.routes.cases import READ_RESPONSES, CaseId
 from api.schemas.risk import CaseRiskOut, RiskListItemOut, RiskListOut

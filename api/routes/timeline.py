@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.commanding import load_case
 from api.policy import Action, Guard, authorize
+from api.reading import load_case
 from api.routes.cases import READ_RESPONSES, CaseId
 from api.schemas.timeline import TimelineLineOut, TimelineOut
 from replay.timeline import timeline

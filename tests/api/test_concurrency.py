@@ -22,6 +22,7 @@ from api.settings import ApiSettings
 from commands import record_incident, reopen_case
 from commands.record_incident import RecordIncident
 from commands.reopen_case import ReopenCase
+from commands.unit_of_work import UnitOfWork
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import IncidentType
@@ -49,7 +50,7 @@ def rival_write(rival: CaseLedger, case_id: str, closed: bool) -> str:
             ReopenCase(
                 case_id=UUID(case_id), actor=SUPERVISOR, occurred_at=WHEN, reason="New report."
             ),
-            rival,
+            UnitOfWork(ledger=rival),
         )
         return "CaseReopened"
     record_incident.handle(
@@ -61,7 +62,7 @@ def rival_write(rival: CaseLedger, case_id: str, closed: bool) -> str:
             incident_type=IncidentType.NOISE,
             description="Another report, taken by phone at the same moment.",
         ),
-        rival,
+        UnitOfWork(ledger=rival),
     )
     return "IncidentRecorded"
 
@@ -69,8 +70,9 @@ def rival_write(rival: CaseLedger, case_id: str, closed: bool) -> str:
 def after_the_load(
     monkeypatch: pytest.MonkeyPatch, ledger: CaseLedger, then: Callable[[], object]
 ) -> list[UUID]:
-    """Runs ``then`` once, right after the next request has loaded its case (to authorise
-    it); the request then acts on what it loaded. Returns the ids it fired for."""
+    """Runs ``then`` once, right after the next request has loaded its case (its one load,
+    in ``ledger.update``); the request then decides and saves on what it
+    loaded. Returns the ids it fired for."""
     load = ledger.get_case
     fired: list[UUID] = []
 
@@ -107,10 +109,10 @@ def saves(monkeypatch: pytest.MonkeyPatch, ledger: CaseLedger) -> list[str]:
     """Records how each of the app's case saves ends: "saved", or "lost" to a rival."""
     outcomes: list[str] = []
 
-    def spy(real: Callable[[Case], Receipt]) -> Callable[[Case], Receipt]:
-        def save(case: Case) -> Receipt:
+    def spy(real: Callable[..., Receipt]) -> Callable[..., Receipt]:
+        def save(case: Case, **kwargs: Any) -> Receipt:
             try:
-                receipt = real(case)
+                receipt = real(case, **kwargs)
             except ConcurrentWrite:
                 outcomes.append("lost")
                 raise

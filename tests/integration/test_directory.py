@@ -13,6 +13,7 @@ import pytest
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import Agency, ClosureReason, RiskLevel
+from ledger.idempotency import IdempotencyClaim
 from ledger.risk import ASB_VRA_V1
 from ledger.values import Receipt, Recipient, RiskOverride
 from projections import (
@@ -46,9 +47,15 @@ class Cases:
             self.assign(case, team, officer)
         return case
 
-    def assign(self, case: Case, team: str, officer: str | None = None) -> None:
+    def assign(
+        self,
+        case: Case,
+        team: str,
+        officer: str | None = None,
+        claim: IdempotencyClaim | None = None,
+    ) -> None:
         case.assign(actor=SUPERVISOR, occurred_at=T0, team=team, officer=officer)
-        self.last = self.ledger.save_case(case)
+        self.last = self.ledger.save_case(case, claim=claim)
 
     def assess(self, case: Case, level: RiskLevel) -> None:
         answers = {q.key: 0 for q in ASB_VRA_V1.questions}

@@ -12,8 +12,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from structlog.testing import capture_logs
 
 from ledger.access import AccessRecord
-from ledger.application import CaseLedger, IdempotencyClaim
+from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, RiskLevel
+from ledger.idempotency import IdempotencyClaim
 from projections import (
     CaseDirectory,
     ReadModels,
@@ -113,8 +114,7 @@ def test_tracking_reaches_the_head_when_the_last_events_are_ignored(
     claim = IdempotencyClaim(
         actor=CASEWORKER, key="k-1", command="assign", fingerprint="f", occurred_at=T0
     )
-    with ledger.idempotent(claim):
-        cases.assign(case, "south")
+    cases.assign(case, "south", claim=claim)
     record_access(ledger, case.id)
     head = runner.head()
     assert head == 15

@@ -37,6 +37,7 @@ from commands import (
 from commands.common import PersonText
 from commands.open_case import OpenCase
 from commands.open_case import handle as open_case
+from commands.unit_of_work import UnitOfWork
 from ledger.application import CaseLedger
 from ledger.enums import (
     Agency,
@@ -122,7 +123,7 @@ class Scenario:
                     preferred_contact=ContactMethod.PHONE,
                     ward=("North Ward", "South Ward", None)[which % 3],
                 ),
-                self.ledger,
+                UnitOfWork(ledger=self.ledger),
             )
             self.cases.append(receipt.case_id)
             return
@@ -143,7 +144,7 @@ class Scenario:
                     role=PersonRole.VICTIM,
                     details=PersonText(name="Fictional Victim"),
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
             victims.append(ref)
         elif action == "incident":
@@ -159,7 +160,7 @@ class Scenario:
                     criminal=which == 3,
                     victim_refs=tuple(victims[-1:]),
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
             incidents.append(incident)
         elif action == "assess":
@@ -172,7 +173,7 @@ class Scenario:
                     answers=answers,
                     victim_ref=victims[-1] if victims else None,
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         elif action == "contact":
             case = ledger.get_case(case_id)
@@ -185,7 +186,7 @@ class Scenario:
                     outcome=ContactOutcome.REACHED,
                     summary="Fictional: called",
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         elif action == "police":
             refer_to_police.handle(
@@ -195,7 +196,7 @@ class Scenario:
                     police_reference=f"SP-{days}",
                     disseminated_at=on["occurred_at"],
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         elif action == "share":
             share_information.handle(
@@ -212,7 +213,7 @@ class Scenario:
                     consent=ConsentStatus.GIVEN,
                     authorised_by="sv-1",
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         elif action == "assign":
             assign_case.handle(
@@ -223,7 +224,7 @@ class Scenario:
                     team=("north", "south")[which % 2],
                     officer=(None, "cw-1", "cw-2")[days % 3],
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         elif action == "close":
             close_case.handle(
@@ -238,12 +239,12 @@ class Scenario:
                     explanation="Fictional: explanation",
                     advice="Fictional: advice",
                 ),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         elif action == "reopen":
             reopen_case.handle(
                 reopen_case.ReopenCase(**on, reason="Fictional: again"),
-                ledger,
+                UnitOfWork(ledger=ledger),
             )
         else:
             record_access(ledger, case_id)

@@ -1,0 +1,80 @@
+"""Typed dependencies for the routes, as ``Annotated`` aliases (FastAPI's full-stack template).
+
+The ledger and its services are built once in ``lifespan`` and kept on ``app.state``; this
+module is the one place that reads them there, so a route names what it needs by type and a
+test may replace any of them with ``app.dependency_overrides[get_ledger] = ...``. Each
+getter is ``async`` although it does no I/O: a plain ``def`` dependency would cost every
+request a hop through the thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.access import AccessLog
+from api.metrics import Metrics
+from api.settings import ApiSettings
+from ledger.application import CaseLedger
+from projections import CaseDirectory, ReadModels
+from projections.notary import Notary
+
+Clock = Callable[[], datetime]
+
+
+async def get_ledger(request: Request) -> CaseLedger:
+    """The process's ledger."""
+    ledger: CaseLedger = request.app.state.ledger
+    return ledger
+
+
+async def get_access(request: Request) -> AccessLog:
+    """Where reads and refusals are recorded."""
+    access: AccessLog = request.app.state.access
+    return access
+
+
+async def get_clock(request: Request) -> Clock:
+    """The clock commands and access records are stamped with."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+async def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_read_models(request: Request) -> ReadModels:
+    """Every read model of the process (views and, where it runs, the notary)."""
+    models: ReadModels = request.app.state.read_models
+    return models
+
+
+async def get_directory(request: Request) -> CaseDirectory:
+    directory: CaseDirectory = request.app.state.read_models.directory
+    return directory
+
+
+async def get_notary(request: Request) -> Notary | None:
+    """The notary's log, where this process has it open."""
+    notary: Notary | None = request.app.state.read_models.notary
+    return notary
+
+
+LedgerDep = Annotated[CaseLedger, Depends(get_ledger)]
+AccessDep = Annotated[AccessLog, Depends(get_access)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
+DirectoryDep = Annotated[CaseDirectory, Depends(get_directory)]
+NotaryDep = Annotated[Notary | None, Depends(get_notary)]

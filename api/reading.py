@@ -1,0 +1,88 @@
+"""Reading a case under the policy: the case if the caller may see it, with every refusal
+recorded before it is answered, and every read recorded before it is shown (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Request
+
+from api.access import AccessLog
+from api.deps import AccessDep, LedgerDep
+from api.errors import forbidden, not_found
+from api.policy import CaseFacts, Guard, decide
+from ledger.application import CaseLedger
+from ledger.case import Case
+from ledger.enums import AccessOutcome
+from ledger.errors import CaseNotFound
+
+
+class CaseReads:
+    """The case reads of one request: ``CaseReadsDep`` gives a route one of these."""
+
+    def __init__(self, request: Request, ledger: CaseLedger, access: AccessLog) -> None:
+        self.request = request
+        self.ledger = ledger
+        self.access = access
+
+    def load(self, guard: Guard, case_id: UUID, view: str) -> Case:
+        """The case, if the caller may see it and do what the route does; else a recorded
+        refusal: 404 when they may not know it exists (the same as a missing case), 403
+        when they may see it but not do this."""
+        principal = guard.caller
+        self.request.state.case_id = str(case_id)
+        try:
+            case = self.ledger.get_case(case_id)
+        except CaseNotFound:
+            self.access.record(
+                self.request,
+                principal,
+                case_id=case_id,
+                case_version=None,
+                view=view,
+                outcome=AccessOutcome.NOT_FOUND,
+                reason="no such case",
+            )
+            raise not_found() from None
+        decision = decide(principal, guard.action, CaseFacts.of(case))
+        if not decision.allowed:
+            self.access.denied(
+                self.request, principal, case_id=case_id, reason=decision, version=case.version
+            )
+            raise not_found() if decision.hide else forbidden(decision.reason)
+        return case
+
+    def shown(
+        self,
+        guard: Guard,
+        *,
+        case_id: UUID,
+        version: int | None,
+        view: str,
+        subjects: Iterable[UUID] = (),
+    ) -> None:
+        """Records what is about to be shown: the case and version, the view, whose data."""
+        self.access.record(
+            self.request,
+            guard.caller,
+            case_id=case_id,
+            case_version=version,
+            view=view,
+            subjects=subjects,
+        )
+
+
+async def get_case_reads(request: Request, ledger: LedgerDep, access: AccessDep) -> CaseReads:
+    return CaseReads(request, ledger, access)
+
+
+CaseReadsDep = Annotated[CaseReads, Depends(get_case_reads)]
+
+
+def load_case(request: Request, guard: Guard, case_id: UUID, view: str) -> Case:
+    """``CaseReads.load`` for code that holds only the request."""
+    return CaseReads(request, request.app.state.ledger, request.app.state.access).load(
+        guard, case_id, view
+    )
