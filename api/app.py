@@ -20,7 +20,7 @@ from api.settings import ApiSettings
 from api.token_cache import CachingVerifier
 from ledger.application import CaseLedger
 from projections import ReadModels
-from projections.notary_keys import notary_settings
+from projections.notary import notary_settings
 
 Clock = Callable[[], datetime]
 
@@ -67,10 +67,9 @@ def create_app(
                 run=settings.run_projections,
                 notary=notary_settings(settings) if settings.run_projections else None,
             )
-            for view in models.views.values():
+            for view in [*models.views.values(), *([models.notary] if models.notary else [])]:
                 view.read_timeout = settings.read_wait_seconds
             app.state.read_models = models
-            app.state.directory = models.directory
             yield
         finally:
             if models is not None:

@@ -9,9 +9,9 @@ request a hop through the thread pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -19,8 +19,14 @@ from api.access import AccessLog
 from api.metrics import Metrics
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
-from projections import CaseDirectory, ReadModels
+from projections import CaseDirectory, ReadModels, View
+from projections.caseload.projection import Caseload
+from projections.disclosures.projection import DisclosureLog
 from projections.notary import Notary
+from projections.risk.projection import CumulativeRisk
+from projections.stats.projection import AnalystStats
+
+V = TypeVar("V", bound=View)
 
 Clock = Callable[[], datetime]
 
@@ -59,9 +65,15 @@ async def get_read_models(request: Request) -> ReadModels:
     return models
 
 
-async def get_directory(request: Request) -> CaseDirectory:
-    directory: CaseDirectory = request.app.state.read_models.directory
-    return directory
+def view_of(kind: type[V]) -> Callable[[Request], Awaitable[V]]:
+    """A dependency giving the process's view of type ``kind``."""
+
+    async def get_view(request: Request) -> V:
+        models: ReadModels = request.app.state.read_models
+        return models.get(kind)
+
+    get_view.__name__ = f"get_{kind.name}"
+    return get_view
 
 
 async def get_notary(request: Request) -> Notary | None:
@@ -76,5 +88,9 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
-DirectoryDep = Annotated[CaseDirectory, Depends(get_directory)]
+DirectoryDep = Annotated[CaseDirectory, Depends(view_of(CaseDirectory))]
+RiskDep = Annotated[CumulativeRisk, Depends(view_of(CumulativeRisk))]
+CaseloadDep = Annotated[Caseload, Depends(view_of(Caseload))]
+StatsDep = Annotated[AnalystStats, Depends(view_of(AnalystStats))]
+DisclosuresDep = Annotated[DisclosureLog, Depends(view_of(DisclosureLog))]
 NotaryDep = Annotated[Notary | None, Depends(get_notary)]

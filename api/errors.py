@@ -21,6 +21,8 @@ from ledger.errors import (
     SealBroken,
     StaleVersion,
 )
+from projections.paging import BadCursor
+from projections.view import ViewBehind
 
 PROBLEM = "application/problem+json"
 TYPES = "https://asb-ledger.example/problems/"
@@ -133,6 +135,30 @@ def install(app: FastAPI) -> None:
     def _rule(request: Request, error: RuleViolation) -> JSONResponse:
         return problem_response(
             request, 422, "rule-broken", "Rule broken", error.detail, rule=error.rule.value
+        )
+
+    @app.exception_handler(ViewBehind)
+    def _behind(request: Request, error: ViewBehind) -> JSONResponse:
+        """A read given ``min_position`` that the view (or the notary) has not reached yet."""
+        return problem_response(
+            request,
+            503,
+            "view-behind",
+            "View behind",
+            f"the {error.view} view has reached position {error.reached}, not yet"
+            f" {error.wanted}; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(BadCursor)
+    def _cursor(request: Request, error: BadCursor) -> JSONResponse:
+        return problem_response(
+            request,
+            422,
+            "invalid-request",
+            "Invalid request",
+            "invalid: query.cursor",
+            errors=[{"field": "query.cursor", "message": "not a cursor this list gave"}],
         )
 
     @app.exception_handler(CaseNotFound)

@@ -3,16 +3,19 @@ checked against the signed note before they are sent, and a problem for everythi
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import structlog
-from fastapi import Request
+from fastapi import Depends
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from api.access import AccessLog
 from api.checkpoint_header import ALARM_HEADER, ALARM_VALUE
+from api.deps import AccessDep, LedgerDep, NotaryDep
 from api.errors import Problem, forbidden, unavailable
 from api.policy import Action, Guard, decide
-from api.reading import load_case
+from api.reading import CaseReads, CaseReadsDep
 from api.schemas.ledger import (
     CheckpointOut,
     CheckpointReadOut,
@@ -20,158 +23,181 @@ from api.schemas.ledger import (
     InclusionProofOut,
     NotaryAlarmOut,
 )
-from ledger import merkle
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY
-from ledger.checkpoint import parse
-from projections import ViewBehind
-from projections.notary import Leaf, Notary, SignedCheckpoint
+from projections.notary import Leaf, Notary, ProofFailed, SignedCheckpoint
 
 log = structlog.get_logger("api")
 
 
-def checkpoint(request: Request, size: int | None, position: int | None, *, text: bool) -> Response:
-    """The checkpoint signed at ``size``, or the latest: JSON, or the bare note (``text``)."""
-    notary = notary_of(request, position)
-    alarms = notary.active_alarms()
-    if size is not None:
-        signed = signed_at(notary, size, "query.size")
-    else:
-        latest = notary.latest_checkpoint()
-        if alarms:  # "the latest" is a claim about now, which a stopped notary cannot make
+class Proofs:
+    """The notary's answers for one request: ``ProofsDep`` gives a route one of these."""
+
+    def __init__(
+        self, notary: Notary | None, cases: CaseReads, ledger: CaseLedger, access: AccessLog
+    ) -> None:
+        self._notary = notary
+        self.cases = cases
+        self.ledger = ledger
+        self.access = access
+
+    def notary(self, position: int | None) -> Notary:
+        """The notary's tables, once it has logged ``position`` (waiting briefly for it)."""
+        if self._notary is None:
+            raise unavailable("the notary's log is not open in this process")
+        self._notary.require(position)
+        return self._notary
+
+    def checkpoint(self, size: int | None, position: int | None, *, text: bool) -> Response:
+        """The checkpoint signed at ``size``, or the latest: JSON, or the bare note (``text``)."""
+        notary = self.notary(position)
+        alarms = notary.active_alarms()
+        if size is not None:
+            signed = signed_at(notary, size, "query.size")
+        else:
+            latest = notary.latest_checkpoint()
+            if alarms:  # "the latest" is a claim about now, which a stopped notary cannot make
+                raise Problem(
+                    503,
+                    "notary-alarm",
+                    "Notary stopped",
+                    f"the notary stopped on {len(alarms)} alarm(s) and signs nothing new until"
+                    " someone looks; `checkpoint` is the last it signed",
+                    headers={ALARM_HEADER: ALARM_VALUE},
+                    alarms=[
+                        NotaryAlarmOut(position=a.position, reason=a.reason).model_dump()
+                        for a in alarms
+                    ],
+                    checkpoint=None
+                    if latest is None
+                    else CheckpointOut.of(latest).model_dump(mode="json"),
+                )
+            if latest is None:
+                raise _no_checkpoint()
+            signed = latest
+        headers = alarm_headers(bool(alarms))
+        if text:
+            return PlainTextResponse(signed.note, headers=headers)
+        body = CheckpointReadOut(**CheckpointOut.of(signed).model_dump(), alarm=bool(alarms))
+        return JSONResponse(body.model_dump(mode="json"), headers=headers)
+
+    def inclusion(
+        self,
+        guard: Guard,
+        response: Response,
+        *,
+        event_hash: str | None,
+        leaf_index: int | None,
+        case_id: UUID | None,
+        version: int | None,
+        tree_size: int | None,
+        position: int | None,
+    ) -> InclusionProofOut:
+        """The audit path of one leaf to a signed checkpoint's root, checked before it is
+        sent; asked by case, the read is recorded as an access."""
+        _one_selector(
+            event_hash=event_hash, leaf_index=leaf_index, case_id=case_id, version=version
+        )
+        notary = self.notary(position)
+        alarmed = bool(notary.active_alarms())
+        if case_id is not None and version is not None:
+            leaf = self._leaf_of_case(guard, notary, case_id, version)
+        else:
+            leaf = _leaf(notary, event_hash, leaf_index)
+        signed = (
+            latest(notary) if tree_size is None else signed_at(notary, tree_size, "query.tree_size")
+        )
+        if leaf.index >= signed.size:
             raise Problem(
-                503,
-                "notary-alarm",
-                "Notary stopped",
-                f"the notary stopped on {len(alarms)} alarm(s) and signs nothing new until"
-                " someone looks; `checkpoint` is the last it signed",
-                headers={ALARM_HEADER: ALARM_VALUE},
-                alarms=[
-                    NotaryAlarmOut(position=a.position, reason=a.reason).model_dump()
-                    for a in alarms
-                ],
-                checkpoint=None
-                if latest is None
-                else CheckpointOut.of(latest).model_dump(mode="json"),
+                409,
+                "not-in-checkpoint",
+                "Not yet in a checkpoint",
+                f"the event is leaf {leaf.index}, after the checkpoint at tree size"
+                f" {signed.size}; ask again once a later checkpoint is signed",
+                headers=alarm_headers(alarmed),
+                leaf_index=leaf.index,
+                tree_size=signed.size,
             )
-        if latest is None:
-            raise _no_checkpoint()
-        signed = latest
-    headers = alarm_headers(bool(alarms))
-    if text:
-        return PlainTextResponse(signed.note, headers=headers)
-    body = CheckpointReadOut(**CheckpointOut.of(signed).model_dump(), alarm=bool(alarms))
-    return JSONResponse(body.model_dump(mode="json"), headers=headers)
-
-
-def inclusion(
-    request: Request,
-    guard: Guard,
-    *,
-    event_hash: str | None,
-    leaf_index: int | None,
-    case_id: UUID | None,
-    version: int | None,
-    tree_size: int | None,
-    position: int | None,
-) -> JSONResponse:
-    """The audit path of one leaf to a signed checkpoint's root, checked before it is sent;
-    asked by case, the read is recorded as an access."""
-    _one_selector(event_hash=event_hash, leaf_index=leaf_index, case_id=case_id, version=version)
-    notary = notary_of(request, position)
-    alarmed = bool(notary.active_alarms())
-    if case_id is not None and version is not None:
-        leaf = _leaf_of_case(request, guard, notary, case_id, version)
-    else:
-        leaf = _leaf(notary, event_hash, leaf_index)
-    signed = (
-        latest(notary) if tree_size is None else signed_at(notary, tree_size, "query.tree_size")
-    )
-    if leaf.index >= signed.size:
-        raise Problem(
-            409,
-            "not-in-checkpoint",
-            "Not yet in a checkpoint",
-            f"the event is leaf {leaf.index}, after the checkpoint at tree size {signed.size};"
-            " ask again once a later checkpoint is signed",
-            headers=alarm_headers(alarmed),
+        try:
+            head, path = notary.checked_inclusion(leaf, signed)
+        except ProofFailed as failed:
+            raise _broken(failed) from None
+        if case_id is not None:
+            self.cases.shown(guard, case_id=case_id, version=version, view="ledger.inclusion")
+        response.headers.update(alarm_headers(alarmed))
+        return InclusionProofOut(
             leaf_index=leaf.index,
-            tree_size=signed.size,
+            tree_size=head.size,
+            event_hash=leaf.event_hash,
+            leaf_hash=leaf.leaf_hash.hex(),
+            audit_path=[h.hex() for h in path],
+            checkpoint=CheckpointOut.of(signed),
+            case_id=case_id,
+            version=version,
+            alarm=alarmed,
         )
-    head = parse(signed.note)[0]  # size and root from the signed note, never from elsewhere
-    try:
-        path = notary.inclusion_proof(leaf.index, head.size)
-        if merkle.event_leaf_hash(leaf.event_hash) != leaf.leaf_hash:
-            raise merkle.InvalidProof(f"leaf {leaf.index} is not the hash of its event hash")
-        merkle.verify_inclusion(leaf.leaf_hash, leaf.index, head.size, path, head.root)
-    except (LookupError, ValueError) as error:
-        raise _broken("inclusion", error) from None
-    if case_id is not None:
-        request.app.state.access.record(
-            request, guard.caller, case_id=case_id, case_version=version, view="ledger.inclusion"
+
+    def consistency(self, response: Response, start: int, end: int | None) -> ConsistencyProofOut:
+        """The consistency proof between two signed checkpoints (``end``: default the
+        latest), checked against both notes before it is sent."""
+        if end is not None and start > end:
+            raise invalid(["query.from"], f"must not exceed to ({end})")
+        notary = self.notary(None)
+        alarmed = bool(notary.active_alarms())
+        newer = latest(notary) if end is None else signed_at(notary, end, "query.to")
+        if start > newer.size:
+            raise invalid(["query.from"], f"exceeds the latest checkpoint's size ({newer.size})")
+        older = signed_at(notary, start, "query.from")
+        try:
+            old, new, proof = notary.checked_consistency(older, newer)
+        except ProofFailed as failed:
+            raise _broken(failed) from None
+        response.headers.update(alarm_headers(alarmed))
+        return ConsistencyProofOut(
+            from_size=old.size,
+            to_size=new.size,
+            proof=[h.hex() for h in proof],
+            from_checkpoint=CheckpointOut.of(older),
+            to_checkpoint=CheckpointOut.of(newer),
+            alarm=alarmed,
         )
-    body = InclusionProofOut(
-        leaf_index=leaf.index,
-        tree_size=head.size,
-        event_hash=leaf.event_hash,
-        leaf_hash=leaf.leaf_hash.hex(),
-        audit_path=[h.hex() for h in path],
-        checkpoint=CheckpointOut.of(signed),
-        case_id=case_id,
-        version=version,
-        alarm=alarmed,
-    )
-    return JSONResponse(body.model_dump(mode="json"), headers=alarm_headers(alarmed))
+
+    def _leaf_of_case(self, guard: Guard, notary: Notary, case_id: UUID, version: int) -> Leaf:
+        """The leaf of a case's event, under the rule of ``GET /cases/{id}/events``: the
+        role first (as that route's dependency does), then the case (hidden: the same 404)."""
+        caller = guard.caller
+        decision = decide(caller, Action.READ_EVENTS)
+        if not decision.allowed:
+            self.access.denied(self.cases.request, caller, case_id=case_id, reason=decision)
+            raise forbidden(decision.reason)
+        case = self.cases.load(Guard(caller, Action.READ_EVENTS), case_id, "ledger.inclusion")
+        if version > case.version:
+            raise Problem(404, "not-found", "Not found", f"the case has no version {version}")
+        leaf = notary.leaf_of(case.id, version)
+        if leaf is None:
+            raise Problem(
+                409,
+                "not-in-checkpoint",
+                "Not yet in a checkpoint",
+                f"version {version} of the case is not logged yet; ask again shortly",
+                headers=alarm_headers(bool(notary.active_alarms())),
+            )
+        (event,) = self.ledger.repository.event_store.get(case.id, gt=version - 1, lte=version)
+        if vars(event).get(HASH_KEY) != leaf.event_hash:
+            raise _broken(ProofFailed(f"inclusion: leaf {leaf.index} is not the stored event"))
+        return leaf
 
 
-def consistency(request: Request, start: int, end: int | None) -> JSONResponse:
-    """The consistency proof between two signed checkpoints (``end``: default the latest),
-    checked against both notes before it is sent."""
-    if end is not None and start > end:
-        raise invalid(["query.from"], f"must not exceed to ({end})")
-    notary = notary_of(request, None)
-    alarmed = bool(notary.active_alarms())
-    newer = latest(notary) if end is None else signed_at(notary, end, "query.to")
-    if start > newer.size:
-        raise invalid(["query.from"], f"exceeds the latest checkpoint's size ({newer.size})")
-    older = signed_at(notary, start, "query.from")
-    old, new = parse(older.note)[0], parse(newer.note)[0]
-    try:
-        proof = notary.consistency_proof(old.size, new.size)
-        merkle.verify_consistency(old.size, new.size, old.root, new.root, proof)
-    except (LookupError, ValueError) as error:
-        raise _broken("consistency", error) from None
-    body = ConsistencyProofOut(
-        from_size=old.size,
-        to_size=new.size,
-        proof=[h.hex() for h in proof],
-        from_checkpoint=CheckpointOut.of(older),
-        to_checkpoint=CheckpointOut.of(newer),
-        alarm=alarmed,
-    )
-    return JSONResponse(body.model_dump(mode="json"), headers=alarm_headers(alarmed))
+async def get_proofs(
+    notary: NotaryDep, cases: CaseReadsDep, ledger: LedgerDep, access: AccessDep
+) -> Proofs:
+    return Proofs(notary, cases, ledger, access)
+
+
+ProofsDep = Annotated[Proofs, Depends(get_proofs)]
 
 
 # ------------------------------------------------------------------ finding things
-
-
-def notary_of(request: Request, position: int | None) -> Notary:
-    """The notary's tables, once it has logged ``position`` (waiting briefly for it)."""
-    models = getattr(request.app.state, "read_models", None)
-    notary: Notary | None = None if models is None else models.notary
-    if notary is None:
-        raise unavailable("the notary's log is not open in this process")
-    try:
-        notary.require(position, request.app.state.settings.read_wait_seconds)
-    except ViewBehind as behind:
-        raise Problem(
-            503,
-            "view-behind",
-            "View behind",
-            f"the notary has reached position {behind.reached}, not yet {position}; retry shortly",
-            headers={"Retry-After": "1"},
-        ) from None
-    return notary
 
 
 def latest(notary: Notary) -> SignedCheckpoint:
@@ -204,35 +230,6 @@ def _leaf(notary: Notary, event_hash: str | None, index: int | None) -> Leaf:
     if found is None:
         raise Problem(404, "unknown-leaf", "Not in the log", "no such event has been logged (yet)")
     return found
-
-
-def _leaf_of_case(
-    request: Request, guard: Guard, notary: Notary, case_id: UUID, version: int
-) -> Leaf:
-    """The leaf of a case's event, under the rule of ``GET /cases/{id}/events``: the role
-    first (as that route's dependency does), then the case (hidden: the same 404)."""
-    caller = guard.caller
-    decision = decide(caller, Action.READ_EVENTS)
-    if not decision.allowed:
-        request.app.state.access.denied(request, caller, case_id=case_id, reason=decision)
-        raise forbidden(decision.reason)
-    case = load_case(request, Guard(caller, Action.READ_EVENTS), case_id, "ledger.inclusion")
-    if version > case.version:
-        raise Problem(404, "not-found", "Not found", f"the case has no version {version}")
-    leaf = notary.leaf_of(case.id, version)
-    if leaf is None:
-        raise Problem(
-            409,
-            "not-in-checkpoint",
-            "Not yet in a checkpoint",
-            f"version {version} of the case is not logged yet; ask again shortly",
-            headers=alarm_headers(bool(notary.active_alarms())),
-        )
-    ledger: CaseLedger = request.app.state.ledger
-    (event,) = ledger.repository.event_store.get(case.id, gt=version - 1, lte=version)
-    if vars(event).get(HASH_KEY) != leaf.event_hash:
-        raise _broken("inclusion", ValueError(f"leaf {leaf.index} is not the stored event"))
-    return leaf
 
 
 # ------------------------------------------------------------------ problems and headers
@@ -279,9 +276,14 @@ def _no_checkpoint() -> Problem:
     )
 
 
-def _broken(proof: str, error: Exception) -> Problem:
+def _broken(failed: ProofFailed) -> Problem:
     """The notary's own rows do not prove what its signature says: never serve that."""
-    log.critical("notary.proof_failed", proof=proof, error=type(error).__name__, detail=str(error))
+    cause = failed.__cause__
+    log.critical(
+        "notary.proof_failed",
+        error=type(cause or failed).__name__,
+        detail=str(failed),
+    )
     return Problem(
         500,
         "integrity-failure",

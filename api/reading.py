@@ -79,10 +79,3 @@ async def get_case_reads(request: Request, ledger: LedgerDep, access: AccessDep)
 
 
 CaseReadsDep = Annotated[CaseReads, Depends(get_case_reads)]
-
-
-def load_case(request: Request, guard: Guard, case_id: UUID, view: str) -> Case:
-    """``CaseReads.load`` for code that holds only the request."""
-    return CaseReads(request, request.app.state.ledger, request.app.state.access).load(
-        guard, case_id, view
-    )

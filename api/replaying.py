@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Query, Request
+from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from api.case_view import VIEW_IDENTITIES, render_as_of
 from api.errors import Problem
 from api.policy import Guard
-from api.reading import load_case
+from api.reading import CaseReads
 from api.schemas.replay import AsOfOut, CaseAsOfOut, ChangeOut, DiffOut
 from api.schemas.views import CaseOut
 from ledger.application import CaseLedger
@@ -64,7 +64,7 @@ def invalid(*problems: tuple[str, str]) -> Problem:
 
 
 def read_as_of(
-    request: Request,
+    cases: CaseReads,
     guard: Guard,
     case_id: UUID,
     *,
@@ -80,16 +80,15 @@ def read_as_of(
         )
     if basis is not None and at is None:
         raise invalid(("query.time", "time applies only with as_of"))
-    case = load_case(request, guard, case_id, "case.as_of")
-    ledger: CaseLedger = request.app.state.ledger
+    case = cases.load(guard, case_id, "case.as_of")
+    ledger = cases.ledger
     field = "query.as_of_version" if version is not None else "query.as_of"
     shown = _replay(ledger, case, field, version=version, at=at, basis=basis or "recorded")
     view, subjects = render_as_of(shown.case, case, guard.caller, ledger.sealer)
-    request.app.state.access.record(
-        request,
-        guard.caller,
+    cases.shown(
+        guard,
         case_id=case.id,
-        case_version=shown.version,
+        version=shown.version,
         view="case.as_of",
         subjects=sorted(subjects, key=str),
     )
@@ -104,36 +103,34 @@ def read_as_of(
 
 
 def read_diff(
-    request: Request, guard: Guard, case_id: UUID, *, start: int, end: int | None
-) -> JSONResponse:
+    cases: CaseReads, guard: Guard, case_id: UUID, *, start: int, end: int | None
+) -> DiffOut:
     """What changed in the caller's view of the case from version ``start`` to ``end``
     (default: the current version)."""
     if end is not None and start > end:
         raise invalid(("query.from", "from must not be after to"))
-    case = load_case(request, guard, case_id, "case.diff")
-    ledger: CaseLedger = request.app.state.ledger
+    case = cases.load(guard, case_id, "case.diff")
+    ledger = cases.ledger
     end = case.version if end is None else end
     old = _replay(ledger, case, "query.from", version=start)
     new = _replay(ledger, case, "query.to", version=end)
     before, seen_before = render_as_of(old.case, case, guard.caller, ledger.sealer)
     after, seen_after = render_as_of(new.case, case, guard.caller, ledger.sealer)
     changes = diff(_diffable(before), _diffable(after), keyed=VIEW_IDENTITIES)
-    request.app.state.access.record(
-        request,
-        guard.caller,
+    cases.shown(
+        guard,
         case_id=case.id,
-        case_version=new.version,
+        version=new.version,
         view="case.diff",
         subjects=sorted(seen_before | seen_after, key=str),
     )
-    body = DiffOut(
+    return DiffOut(
         case_id=case.id,
         reference=case.reference,
         from_version=old.version,
         to_version=new.version,
         changes=[ChangeOut.of(change) for change in changes],
     )
-    return JSONResponse(body.model_dump(mode="json"))
 
 
 def _replay(ledger: CaseLedger, case: Case, field: str, **chosen: Any) -> AsOf:

@@ -79,11 +79,13 @@ class RawNotary:
         self.key = signer.private_key if signer is not None else Ed25519PrivateKey.generate()
         self.key_name = signer.name if signer is not None else "bench"
         self.own = into is None
-        self.leaves_table = f"raw_notary_leaves{suffix}" if into is None else into._leaves
-        self.subtrees_table = f"raw_notary_subtrees{suffix}" if into is None else into._subtrees
+        self.leaves_table = f"raw_notary_leaves{suffix}" if into is None else into.tables.leaves
+        self.subtrees_table = (
+            f"raw_notary_subtrees{suffix}" if into is None else into.tables.subtrees
+        )
         self.tracking_table = f"raw_notary_tracking{suffix}"
         self.checkpoints_table = (
-            f"raw_notary_checkpoints{suffix}" if into is None else into._checkpoints
+            f"raw_notary_checkpoints{suffix}" if into is None else into.tables.checkpoints
         )
         self.topics = frozenset(logged_topics())
         self.chained = frozenset(chained_topics())
@@ -349,9 +351,9 @@ def _raw_reads(ledger: CaseLedger, notary: Notary, plans: list[list[tuple[int, i
         leaves = [start for start, size in parts if size == 1]
         nodes = [(start, size) for start, size in parts if size > 1]
         text = (
-            f"SELECT leaf_hash FROM {notary._leaves} WHERE leaf_index IN"
+            f"SELECT leaf_hash FROM {notary.tables.leaves} WHERE leaf_index IN"
             f" ({', '.join([mark] * max(len(leaves), 1))}) UNION ALL SELECT hash FROM"
-            f" {notary._subtrees} WHERE "
+            f" {notary.tables.subtrees} WHERE "
             + (" OR ".join([f"(start = {mark} AND size = {mark})"] * len(nodes)) or "FALSE")
         )
         queries.append((text, [*(leaves or [-1]), *(v for node in nodes for v in node)]))

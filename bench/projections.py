@@ -52,9 +52,9 @@ from bench.projections_raw import CONTEXT, PAGE, RAW, RawLoop, RawWriter
 from ledger.application import CaseLedger
 from ledger.settings import Settings
 from projections.catalog import VIEW_TYPES
-from projections.directory import CaseDirectory
+from projections.directory.projection import CaseDirectory
 from projections.runner import ViewRunner
-from projections.stats import AnalystStats
+from projections.stats.projection import AnalystStats
 from projections.store import ViewStore, open_view_store
 from projections.view import TRACKING_TABLE, View
 

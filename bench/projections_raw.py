@@ -21,9 +21,9 @@ from eventsourcing.persistence import Notification
 
 from bench.common import Store
 from ledger.application import CaseLedger
-from projections.directory import CaseDirectory
-from projections.stats import AnalystStats
-from projections.stats_model import subject_token
+from projections.directory.projection import CaseDirectory
+from projections.stats.model import subject_token
+from projections.stats.projection import AnalystStats
 from projections.view import TRACKING_TABLE, View
 
 PAGE = 500
@@ -66,7 +66,7 @@ class RawWriter:
 
 class RawDirectory(RawWriter):
     """The directory's rows, folded per case for the page and sent as the view sends them
-    (``projections/directory_writes.py``): the cases opened in the page as multi-row
+    (``projections/directory/writes.py``): the cases opened in the page as multi-row
     inserts carrying their latest values, then the shares, then one guarded update per case
     with events after its opening, an ``executemany`` per set of columns."""
 

@@ -103,18 +103,20 @@ def load(views: ViewStore, notary: Notary, synthetic: Synthetic) -> None:
         with views.pool.connection() as conn:
             with conn.transaction(), conn.cursor() as cursor:
                 for table, rows in (
-                    (notary._leaves, synthetic.leaves),
-                    (notary._subtrees, synthetic.subtrees),
+                    (notary.tables.leaves, synthetic.leaves),
+                    (notary.tables.subtrees, synthetic.subtrees),
                 ):
                     with cursor.copy(f"COPY {table} FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
-            conn.execute(f"ANALYZE {notary._leaves}")
-            conn.execute(f"ANALYZE {notary._subtrees}")
+            conn.execute(f"ANALYZE {notary.tables.leaves}")
+            conn.execute(f"ANALYZE {notary.tables.subtrees}")
         return
     with views.transaction() as tx:
-        tx.executemany(f"INSERT INTO {notary._leaves} VALUES (?, ?, ?, ?, ?, ?)", synthetic.leaves)
-        tx.executemany(f"INSERT INTO {notary._subtrees} VALUES (?, ?, ?)", synthetic.subtrees)
+        tx.executemany(
+            f"INSERT INTO {notary.tables.leaves} VALUES (?, ?, ?, ?, ?, ?)", synthetic.leaves
+        )
+        tx.executemany(f"INSERT INTO {notary.tables.subtrees} VALUES (?, ?, ?)", synthetic.subtrees)
 
 
 # ------------------------------------------------------------------ what a proof reads
@@ -138,13 +140,13 @@ def raw_query(notary: Notary, plan: list[tuple[int, int]], mark: str) -> tuple[s
     selects, params = [], []
     if leaves:
         selects.append(
-            f"SELECT leaf_index, 1, leaf_hash FROM {notary._leaves}"
+            f"SELECT leaf_index, 1, leaf_hash FROM {notary.tables.leaves}"
             f" WHERE leaf_index IN ({', '.join([mark] * len(leaves))})"
         )
         params += leaves
     if nodes:
         selects.append(
-            f"SELECT start, size, hash FROM {notary._subtrees} WHERE "
+            f"SELECT start, size, hash FROM {notary.tables.subtrees} WHERE "
             + " OR ".join([f"(start = {mark} AND size = {mark})"] * len(nodes))
         )
         params += [value for node in nodes for value in node]

@@ -1,11 +1,12 @@
 """Read models: views of the ledger's events, kept in the events' own database, and their runner."""
 
-from projections.directory import CaseDirectory
-from projections.directory_model import DirectoryEntry, DirectoryPage, Visibility
+from projections.directory.model import DirectoryEntry, DirectoryPage
+from projections.directory.projection import CaseDirectory
 from projections.runner import ViewRunner, ViewStatus
 from projections.service import ReadModels
 from projections.store import UnsupportedStore, ViewStore, open_view_store
 from projections.view import View, ViewBehind
+from projections.visibility import Visibility
 
 __all__ = [
     "CaseDirectory",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from projections.caseload import Caseload
-from projections.directory import CaseDirectory
-from projections.disclosures import DisclosureLog
-from projections.risk import CumulativeRisk
-from projections.stats import AnalystStats
+from projections.caseload.projection import Caseload
+from projections.directory.projection import CaseDirectory
+from projections.disclosures.projection import DisclosureLog
+from projections.risk.projection import CumulativeRisk
+from projections.stats.projection import AnalystStats
 from projections.view import View
 
 VIEW_TYPES: tuple[type[View], ...] = (

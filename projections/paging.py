@@ -10,33 +10,44 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
-from projections.directory_model import Visibility
 from projections.store import ViewStore
+from projections.visibility import Visibility
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def encode_cursor(prefix: str, position: int) -> str:
-    """An opaque cursor for the page after the row at ``position``."""
-    raw = f"{prefix}:{position}".encode("ascii")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+class BadCursor(ValueError):
+    """A cursor that no page of this list gave (malformed, or another list's)."""
 
 
-def decode_cursor(prefix: str, cursor: str) -> int:
-    """The position a cursor of ``prefix`` stands for; ``ValueError`` if it is not one."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise ValueError("malformed cursor") from None
-    digits = text.removeprefix(f"{prefix}:")
-    if digits == text or not digits.isascii() or not digits.isdigit() or int(digits) < 1:
-        raise ValueError("malformed cursor")
-    return int(digits)
+@dataclass(frozen=True)
+class Cursor:
+    """The opaque cursors of one list: a position, tagged with the list's ``prefix`` so
+    that a cursor from one list is refused by another, in URL-safe base64."""
+
+    prefix: str
+
+    def encode(self, position: int) -> str:
+        """A cursor for the page after the row at ``position``."""
+        raw = f"{self.prefix}:{position}".encode("ascii")
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    def decode(self, cursor: str) -> int:
+        """The position ``cursor`` stands for; ``BadCursor`` if this list did not give it."""
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+        except (binascii.Error, UnicodeError, ValueError):
+            raise BadCursor("malformed cursor") from None
+        digits = text.removeprefix(f"{self.prefix}:")
+        if digits == text or not digits.isascii() or not digits.isdigit() or int(digits) < 1:
+            raise BadCursor("malformed cursor")
+        return int(digits)
 
 
 def scan(

@@ -193,8 +193,7 @@ def _drop(store: ViewStore, kind: type[View], generation: Generation, applicatio
     """Drops a set of tables that no longer serves, with its tracking row."""
     if generation.state == ACTIVE:
         raise ValueError(f"view {generation.view_name}: the active tables are never dropped")
-    tables = kind.names_only(store, suffix=generation.suffix, application_name=application)
-    store.drop(tables.owned_tables())
+    store.drop(kind.tables_named(store, generation.suffix).owned())
     with store.transaction() as tx:
         tx.execute(
             store.sql(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import structlog
 
 from ledger.application import CaseLedger
 from projections.catalog import VIEW_TYPES
-from projections.directory import CaseDirectory
+from projections.directory.projection import CaseDirectory
 from projections.notary import Notary, NotarySettings
 from projections.rebuild import Progress, RebuildReport, rebuild
 from projections.runner import ViewRunner
@@ -98,6 +99,9 @@ class NotaryTicker(Periodic):
         self.notary.tick()
 
 
+V = TypeVar("V", bound=View)
+
+
 @dataclass
 class ReadModels:
     """What an app's lifespan holds: ``open()`` at start-up, ``close()`` at shutdown."""
@@ -121,6 +125,13 @@ class ReadModels:
     def view(self, name: str) -> View:
         """A view by its name (``KeyError`` if there is none)."""
         return self.views[name]
+
+    def get(self, kind: type[V]) -> V:
+        """The view of type ``kind``."""
+        view = self.views[kind.name]
+        if not isinstance(view, kind):
+            raise TypeError(f"the view named {kind.name} is not a {kind.__name__}")
+        return view
 
     @classmethod
     def open(

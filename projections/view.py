@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import structlog
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
-from projections.binding import created_tables, names_only, naming_only, suffix_dependent
 from projections.generations import Generations
 from projections.store import ViewStore, Writer
+from projections.tables import Tables
 
 if TYPE_CHECKING:
     from projections.projection import PagedProjection
@@ -65,14 +65,17 @@ class View(TrackingRecorder, ABC):
     can be rebuilt from position 0 beside the live one and then switched over. Without a
     suffix the view follows whichever set is active, and re-binds when that changes.
 
-    For subclasses: ``__init__(store, *, suffix, application_name, ...)`` derives every
-    table name from ``suffix`` (or looks it up with ``self.table(base)`` when used) and then
-    calls ``super().__init__``; it touches no database itself. A switch-over re-runs it for
-    the old and the new suffix without the database (see ``names_only``) and adopts the
-    attributes whose values differ between the two; other attributes are kept.
+    For subclasses: ``tables_type`` is the view's own ``Tables``; this constructor names
+    them for ``suffix`` and keeps them as ``self.tables`` (annotate it with the type), and
+    every statement reads its table names from there when it runs. A switch-over replaces
+    ``self.tables`` (with ``suffix`` and ``view_name``) and nothing else, so the object the
+    app holds carries on.
     """
 
     name: ClassVar[str]
+    tables_type: ClassVar[type[Tables]]
+    """The view's ``Tables``: one field per table."""
+    tables: Tables
     poll_interval: ClassVar[float] = 0.02
     read_timeout: float = 2.0
     """How long a query given ``min_position`` waits for the view to reach it."""
@@ -84,8 +87,7 @@ class View(TrackingRecorder, ABC):
         self.suffix = suffix
         self.view_name = self.name + suffix
         self.application_name = application_name
-        if naming_only():
-            return
+        self.tables = self.tables_named(store, suffix)
         self.follows = suffix == ""
         self._tracking = store.table(TRACKING_TABLE)
         self._generations = Generations(store)
@@ -101,19 +103,16 @@ class View(TrackingRecorder, ABC):
         self.create_table()
         self._opened = True
 
-    @classmethod
-    def names_only(
-        cls, store: ViewStore, *, suffix: str, application_name: str = LEDGER_NAME
-    ) -> View:
-        """An instance that only names the tables of ``suffix``: no database is touched,
-        and it can do nothing but ``table_statements()`` and ``owned_tables()``."""
-        return names_only(cls, store, suffix=suffix, application_name=application_name)
-
     # -------------------------------------------------------------- tables
 
     def table(self, base: str) -> str:
         """One of this view's tables (with the suffix), quoted for SQL."""
         return self.store.table(base + self.suffix)
+
+    @classmethod
+    def tables_named(cls, store: ViewStore, suffix: str) -> Tables:
+        """The view's tables for ``suffix``, named without touching the database."""
+        return cls.tables_type.named(store, suffix)
 
     @abstractmethod
     def table_statements(self) -> list[str]:
@@ -128,8 +127,8 @@ class View(TrackingRecorder, ABC):
         anything cached from the old ones (attributes a switch does not replace)."""
 
     def owned_tables(self) -> list[str]:
-        """The view's own tables, quoted, as ``table_statements()`` creates them."""
-        return created_tables(self.table_statements())
+        """The view's own tables, quoted."""
+        return self.tables.owned()
 
     def _create_shared(self) -> None:
         bigint = self.store.types["bigint"]
@@ -306,14 +305,14 @@ class View(TrackingRecorder, ABC):
         )
 
     def _rebind(self, suffix: str, position: int) -> None:
-        """Points this object at another set of tables (``projections/binding.py``),
-        between pages, never inside one; ``known_position`` becomes theirs."""
+        """Points this object at another set of tables, between pages, never inside one;
+        ``known_position`` becomes theirs."""
         with self._page_lock:
             if suffix == self.suffix:
                 return
-            moved = suffix_dependent(self, suffix)
+            tables = self.tables_named(self.store, suffix)
             with self._advanced:
-                self.__dict__.update(moved)
+                self.tables, self.suffix, self.view_name = tables, suffix, self.name + suffix
                 self._known = position
                 self._advanced.notify_all()
             self.switched()

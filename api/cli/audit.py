@@ -18,8 +18,14 @@ from ledger.application import CaseLedger
 from ledger.checkpoint import CheckpointError, VerifierKey
 from ledger.errors import CaseNotFound
 from projections import ReadModels, UnsupportedStore, ViewRunner
-from projections.notary import Notary, NotaryAlarm
-from projections.notary_keys import NotaryKeyError, load_signer, notary_settings, public_key_path
+from projections.notary import (
+    Notary,
+    NotaryAlarm,
+    NotaryKeyError,
+    load_signer,
+    notary_settings,
+    public_key_path,
+)
 from replay.export import ExportRefused, export_bundle
 from replay.ledger_check import verify_ledger
 from replay.log_check import LogCheck

@@ -29,8 +29,8 @@ from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Role
 from ledger.values import Actor
-from projections.disclosures import DisclosureLog
-from projections.disclosures_model import Disclosure, DisclosureQuery
+from projections.disclosures.model import Disclosure, DisclosureQuery
+from projections.disclosures.projection import DisclosureLog
 from projections.runner import ViewRunner
 from projections.store import UnsupportedStore, open_view_store
 

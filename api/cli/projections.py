@@ -29,7 +29,7 @@ from api.cli.common import err, open_ledger
 from ledger.application import CaseLedger
 from projections import ReadModels, UnsupportedStore, open_view_store
 from projections.catalog import VIEW_TYPES
-from projections.notary_keys import NotaryKeyError, notary_settings
+from projections.notary import NotaryKeyError, notary_settings
 from projections.rebuild import RebuildRunning, leftovers, rebuild
 
 projections_app = typer.Typer(

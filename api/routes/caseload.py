@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
-from api.errors import Problem
+from api.deps import CaseloadDep, ClockDep
 from api.policy import Action, Guard, authorize, visibility
 from api.routes.cases import READ_RESPONSES
 from api.schemas.caseload import (
@@ -17,8 +15,6 @@ from api.schemas.caseload import (
     CaseloadOut,
     CaseloadSummaryOut,
 )
-from projections.caseload import Caseload
-from projections.view import ViewBehind
 
 router = APIRouter(tags=["caseload"])
 
@@ -34,46 +30,11 @@ MinPosition = Annotated[
 ]
 
 
-def caseload_view(request: Request) -> Caseload:
-    """The app's caseload view (one of the read models opened in its lifespan)."""
-    view = request.app.state.read_models.view(Caseload.name)
-    assert isinstance(view, Caseload)
-    return view
-
-
-def read_wait(request: Request) -> float:
-    """How long a query with ``min_position`` may wait (``ASB_READ_WAIT_SECONDS``)."""
-    return float(request.app.state.settings.read_wait_seconds)
-
-
-@contextmanager
-def answering(what: str, min_position: int | None) -> Iterator[None]:
-    """Turns a view behind ``min_position`` into 503 and a bad cursor into 422."""
-    try:
-        yield
-    except ViewBehind as behind:
-        raise Problem(
-            503,
-            "view-behind",
-            "View behind",
-            f"the {what} has reached position {behind.reached}, not yet {min_position};"
-            " retry shortly",
-            headers={"Retry-After": "1"},
-        ) from None
-    except ValueError:
-        raise Problem(
-            422,
-            "invalid-request",
-            "Invalid request",
-            "invalid: query.cursor",
-            errors=[{"field": "query.cursor", "message": "not a cursor this list gave"}],
-        ) from None
-
-
 @router.get("/caseload", name="caseload.list", response_model=CaseloadOut, responses=READ_RESPONSES)
 def list_caseload(
-    request: Request,
     guard: CaseloadReader,
+    caseload: CaseloadDep,
+    clock: ClockDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     team: Text = None,
@@ -89,21 +50,19 @@ def list_caseload(
     everything outstanding: first contact, the next review, the target resolution, each
     open action, and each criminal incident not yet referred to the police. Overdue is
     judged against the server's clock. No personal data."""
-    now = request.app.state.clock()
-    with answering("caseload", min_position):
-        page = caseload_view(request).list_cases(
-            visibility=visibility(guard.caller),
-            now=now,
-            limit=limit,
-            cursor=cursor,
-            team=team,
-            officer=officer,
-            lead_department=lead_department,
-            risk_level=risk_level,
-            overdue=overdue,
-            min_position=min_position,
-            wait=read_wait(request),
-        )
+    now = clock()
+    page = caseload.list_cases(
+        visibility=visibility(guard.caller),
+        now=now,
+        limit=limit,
+        cursor=cursor,
+        team=team,
+        officer=officer,
+        lead_department=lead_department,
+        risk_level=risk_level,
+        overdue=overdue,
+        min_position=min_position,
+    )
     return CaseloadOut(
         as_of=now,
         items=[CaseloadItemOut.of(entry) for entry in page.items],
@@ -118,8 +77,9 @@ def list_caseload(
     responses=READ_RESPONSES,
 )
 def caseload_summary(
-    request: Request,
     guard: CaseloadReader,
+    caseload: CaseloadDep,
+    clock: ClockDep,
     team: Text = None,
     officer: Text = None,
     lead_department: Text = None,
@@ -127,15 +87,13 @@ def caseload_summary(
 ) -> CaseloadSummaryOut:
     """Open cases you may see, counted by lead department, team and officer: by assessed
     risk level, overdue by kind, and the oldest case's age."""
-    now = request.app.state.clock()
-    with answering("caseload", min_position):
-        groups = caseload_view(request).summary(
-            visibility=visibility(guard.caller),
-            now=now,
-            team=team,
-            officer=officer,
-            lead_department=lead_department,
-            min_position=min_position,
-            wait=read_wait(request),
-        )
+    now = clock()
+    groups = caseload.summary(
+        visibility=visibility(guard.caller),
+        now=now,
+        team=team,
+        officer=officer,
+        lead_department=lead_department,
+        min_position=min_position,
+    )
     return CaseloadSummaryOut(as_of=now, groups=[CaseloadGroupOut.of(g) for g in groups])

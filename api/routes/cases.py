@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.case_view import render
 from api.commanding import CommandsDep
+from api.deps import DirectoryDep, LedgerDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
-from api.reading import load_case
+from api.reading import CaseReadsDep
 from api.replaying import (
     AsOfTime,
     AsOfVersion,
@@ -33,12 +34,9 @@ from api.schemas.views import (
     EventsOut,
     ReceiptOut,
 )
-from ledger.application import CaseLedger
-from ledger.case import Case
-from ledger.chain import HASH_KEY, commitment_of
 from ledger.enums import Role
-from ledger.events import CaseEvent
-from projections import DirectoryEntry, ViewBehind
+from projections import DirectoryEntry
+from replay.history import history
 
 router = APIRouter(tags=["cases"])
 
@@ -67,8 +65,8 @@ def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> Recei
 
 @router.get("/cases", name="case.list", response_model=CaseListOut, responses=READ_RESPONSES)
 def list_cases(
-    request: Request,
     guard: Lister,
+    directory: DirectoryDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     status: Literal["open", "closed"] | None = None,
@@ -82,35 +80,16 @@ def list_cases(
 ) -> CaseListOut:
     """The cases you may see, newest first, a page at a time. Filtering happens in the
     query, so counts and pages reveal nothing you may not see. No personal data."""
-    directory = request.app.state.directory
-    try:
-        page = directory.list_cases(
-            visibility=visibility(guard.caller),
-            limit=limit,
-            cursor=cursor,
-            status=status,
-            team=team,
-            officer=officer,
-            risk_level=risk_level,
-            min_position=min_position,
-        )
-    except ViewBehind as behind:
-        raise Problem(
-            503,
-            "view-behind",
-            "View behind",
-            f"the case list has reached position {behind.reached}, not yet {min_position};"
-            " retry shortly",
-            headers={"Retry-After": "1"},
-        ) from None
-    except ValueError:
-        raise Problem(
-            422,
-            "invalid-request",
-            "Invalid request",
-            "invalid: query.cursor",
-            errors=[{"field": "query.cursor", "message": "not a cursor this list gave"}],
-        ) from None
+    page = directory.list_cases(
+        visibility=visibility(guard.caller),
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        team=team,
+        officer=officer,
+        risk_level=risk_level,
+        min_position=min_position,
+    )
     partner = guard.caller.role is Role.PARTNER
     return CaseListOut(
         items=[_listed(e, partner) for e in page.items], next_cursor=page.next_cursor
@@ -154,6 +133,8 @@ def read_case(
     case_id: CaseId,
     request: Request,
     guard: Viewer,
+    cases: CaseReadsDep,
+    ledger: LedgerDep,
     as_of_version: AsOfVersion = None,
     as_of: AsOfTime = None,
     time: TimeBasisQuery = None,
@@ -167,14 +148,13 @@ def read_case(
     was chosen; the ``ETag`` is that version. A version the case has not reached, or a time
     before it existed, is a 422 with a ``rule`` code. Recorded as view ``case.as_of``."""
     if as_of_version is not None or as_of is not None or time is not None:
-        return read_as_of(request, guard, case_id, version=as_of_version, at=as_of, basis=time)
-    case = load_case(request, guard, case_id, "case.detail")
-    view, subjects = render(case, guard.caller, request.app.state.ledger.sealer)
-    request.app.state.access.record(
-        request,
-        guard.caller,
+        return read_as_of(cases, guard, case_id, version=as_of_version, at=as_of, basis=time)
+    case = cases.load(guard, case_id, "case.detail")
+    view, subjects = render(case, guard.caller, ledger.sealer)
+    cases.shown(
+        guard,
         case_id=case.id,
-        case_version=case.version,
+        version=case.version,
         view="case.detail",
         subjects=sorted(subjects, key=str),
     )
@@ -189,17 +169,17 @@ def read_case(
 )
 def diff_case(
     case_id: CaseId,
-    request: Request,
     guard: Viewer,
+    cases: CaseReadsDep,
     from_: FromVersion,
     to: ToVersion = None,
-) -> JSONResponse:
+) -> DiffOut:
     """What changed in your view of the case from one version to another, field by field:
     each change has a dotted ``path`` (items of lists by their id, e.g.
     ``people.<ref>.name``), ``op`` (added, removed, changed) and the values ``before`` and
     ``after``. Both versions are rendered as ``?as_of_version=`` would show them to you,
     so a diff never holds what those reads hide. Recorded as view ``case.diff`` at ``to``."""
-    return read_diff(request, guard, case_id, start=from_, end=to)
+    return read_diff(cases, guard, case_id, start=from_, end=to)
 
 
 @router.get(
@@ -208,22 +188,30 @@ def diff_case(
     response_model=EventsOut,
     responses=READ_RESPONSES,
 )
-def read_events(case_id: CaseId, request: Request, guard: EventReader) -> JSONResponse:
+def read_events(
+    case_id: CaseId,
+    guard: EventReader,
+    cases: CaseReadsDep,
+    ledger: LedgerDep,
+    response: Response,
+) -> EventsOut:
     """The case's raw event history with each event's hash and the previous event's hash,
     as the chain commits to them: sealed fields appear only as ciphertext digests."""
-    ledger: CaseLedger = request.app.state.ledger
-    case = load_case(request, guard, case_id, "case.events")
-    events = _events(ledger, case)
-    request.app.state.access.record(
-        request,
-        guard.caller,
+    case = cases.load(guard, case_id, "case.events")
+    events = history(ledger, case.id, upto=case.version)
+    cases.shown(
+        guard,
         case_id=case.id,
-        case_version=case.version,
+        version=case.version,
         view="case.events",
         subjects=sorted(case.persons, key=str),
     )
-    body = EventsOut(case_id=case.id, version=case.version, events=events)
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+    response.headers["ETag"] = f'"{case.version}"'
+    return EventsOut(
+        case_id=case.id,
+        version=case.version,
+        events=[EventOut.model_validate(event) for event in events],
+    )
 
 
 @router.get(
@@ -235,66 +223,20 @@ def read_events(case_id: CaseId, request: Request, guard: EventReader) -> JSONRe
 def read_event(
     case_id: CaseId,
     version: Annotated[int, Path(ge=1, le=10**9)],
-    request: Request,
     guard: EventReader,
-) -> JSONResponse:
+    cases: CaseReadsDep,
+    ledger: LedgerDep,
+) -> EventOut:
     """One event of the case, by version (where a command's ``Location`` points)."""
-    ledger: CaseLedger = request.app.state.ledger
-    case = load_case(request, guard, case_id, "case.event")
+    case = cases.load(guard, case_id, "case.event")
     if version > case.version:
         raise Problem(404, "not-found", "Not found", f"the case has no version {version}")
-    (event,) = _events(ledger, case, version)
-    request.app.state.access.record(
-        request,
-        guard.caller,
+    (event,) = history(ledger, case.id, upto=case.version, version=version)
+    cases.shown(
+        guard,
         case_id=case.id,
-        case_version=version,
+        version=version,
         view="case.event",
-        subjects=sorted(_people_in(event.fields), key=str),
+        subjects=sorted(event.people(), key=str),
     )
-    return JSONResponse(event.model_dump(mode="json"))
-
-
-def _events(ledger: CaseLedger, case: Case, version: int | None = None) -> list[EventOut]:
-    out: list[EventOut] = []
-    gt = None if version is None else version - 1
-    lte = None if version is None else version
-    for event in ledger.repository.event_store.get(case.id, gt=gt, lte=lte):
-        assert isinstance(event, CaseEvent)
-        committed = commitment_of(event)
-        out.append(
-            EventOut(
-                version=event.originator_version,
-                type=type(event).__name__,
-                topic=committed["topic"],
-                recorded_at=event.timestamp,
-                occurred_at=event.occurred_at,
-                actor=committed["actor"],
-                fields=_fields(committed),
-                prev_hash=event.prev_hash,
-                event_hash=vars(event).get(HASH_KEY) or "",
-            )
-        )
-    return out
-
-
-PERSON_FIELDS = frozenset(
-    {"person_ref", "complainant_ref", "victim_ref", "victim_refs", "subject_ref", "applicant_ref"}
-)
-
-
-def _people_in(fields: dict[str, Any]) -> set[UUID]:
-    """The people an event is about: its person fields, and people named in shared items."""
-    found: set[UUID] = set()
-    for name, value in fields.items():
-        values = value if isinstance(value, list) else [value]
-        if name in PERSON_FIELDS:
-            found.update(UUID(v) for v in values if isinstance(v, str))
-        elif name == "items":
-            found.update(UUID(v.split(":", 1)[1]) for v in values if str(v).startswith("person:"))
-    return found
-
-
-def _fields(committed: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = committed["fields"]
-    return fields
+    return EventOut.model_validate(event)

@@ -8,24 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
+from api.deps import AccessDep, DisclosuresDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize
 from api.routes.cases import READ_RESPONSES
 from api.schemas.dpo import DisclosureOut, DisclosuresOut
-from projections.disclosures import DisclosureLog
-from projections.disclosures_model import DisclosureQuery
-from projections.view import ViewBehind
+from projections.disclosures.model import DisclosureQuery
 
 router = APIRouter(tags=["data protection"])
 
 DisclosureReader = Annotated[Guard, Depends(authorize(Action.READ_DISCLOSURES))]
-
-
-def disclosure_log(request: Request) -> DisclosureLog:
-    """The app's disclosure log (one of the read models opened in its lifespan)."""
-    view = request.app.state.read_models.view(DisclosureLog.name)
-    assert isinstance(view, DisclosureLog)
-    return view
 
 
 def _invalid(field: str, message: str) -> Problem:
@@ -47,6 +39,8 @@ def _invalid(field: str, message: str) -> Problem:
 def list_disclosures(
     request: Request,
     guard: DisclosureReader,
+    log: DisclosuresDep,
+    access: AccessDep,
     subject: Annotated[
         UUID | None, Query(description="A person reference: disclosures about them.")
     ] = None,
@@ -74,33 +68,14 @@ def list_disclosures(
     case's data (refusals too), every share and every police referral, newest first, a
     page at a time. Filters combine. Only the DPO and auditors may ask, and each query is
     itself recorded as an access (with the subject asked about)."""
-    log = disclosure_log(request)
     try:
         query = DisclosureQuery(
             subject=subject, case_id=case, actor=actor, since=since, until=until
         )
     except ValueError:
         raise _invalid("query.from", "must not be after `to`") from None
-    try:
-        page = log.list_disclosures(
-            query,
-            limit=limit,
-            cursor=cursor,
-            min_position=min_position,
-            timeout=request.app.state.settings.read_wait_seconds,
-        )
-    except ViewBehind as behind:
-        raise Problem(
-            503,
-            "view-behind",
-            "View behind",
-            f"the disclosure log has reached position {behind.reached}, not yet"
-            f" {min_position}; retry shortly",
-            headers={"Retry-After": "1"},
-        ) from None
-    except ValueError:
-        raise _invalid("query.cursor", "not a cursor this list gave") from None
-    request.app.state.access.record(
+    page = log.list_disclosures(query, limit=limit, cursor=cursor, min_position=min_position)
+    access.record(
         request,
         guard.caller,
         case_id=case,

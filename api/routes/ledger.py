@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import PlainTextResponse
 
 from api import proving
 from api.checkpoint_header import ALARM_HEADER, ALARM_VALUE
 from api.policy import Action, Guard, authorize
+from api.proving import ProofsDep
 from api.schemas.ledger import (
     NOTE,
     CheckpointReadOut,
@@ -76,7 +77,11 @@ TEXT_NOTE = {"text/plain": {"schema": {"type": "string"}, "example": NOTE}}
     responses={**RESPONSES, 200: {**SIGNED, "content": TEXT_NOTE}},
 )
 def read_checkpoint(
-    request: Request, guard: LedgerReader, size: SignedSize = None, min_position: MinPosition = None
+    guard: LedgerReader,
+    proofs: ProofsDep,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    size: SignedSize = None,
+    min_position: MinPosition = None,
 ) -> Response:
     """The notary's latest signed checkpoint (or the one signed at `size`): origin, tree size
     and root, and the C2SP signed note itself, which is all a verifier should trust. With
@@ -84,8 +89,7 @@ def read_checkpoint(
     it. While the notary is stopped on an alarm, asking for the latest is a 503
     `notary-alarm` that still carries the last signed checkpoint; earlier ones and proofs are
     served, flagged by `alarm` and the `X-Ledger-Alarm` header. Any authenticated role."""
-    text = proving.prefers_text(request.headers.get("accept"))
-    answer = proving.checkpoint(request, size, min_position, text=text)
+    answer = proofs.checkpoint(size, min_position, text=proving.prefers_text(accept))
     answer.headers["Vary"] = "Accept"
     return answer
 
@@ -97,11 +101,14 @@ def read_checkpoint(
     responses={**RESPONSES, 200: {**SIGNED, "content": TEXT_NOTE}},
 )
 def read_checkpoint_text(
-    request: Request, guard: LedgerReader, size: SignedSize = None, min_position: MinPosition = None
+    guard: LedgerReader,
+    proofs: ProofsDep,
+    size: SignedSize = None,
+    min_position: MinPosition = None,
 ) -> Response:
     """The latest signed checkpoint (or the one at `size`) as its C2SP signed note,
     `text/plain`: what `GET /ledger/checkpoint` gives with `Accept: text/plain`."""
-    return proving.checkpoint(request, size, min_position, text=True)
+    return proofs.checkpoint(size, min_position, text=True)
 
 
 @router.get(
@@ -111,8 +118,9 @@ def read_checkpoint_text(
     responses=PROOF_RESPONSES,
 )
 def prove_inclusion(
-    request: Request,
     guard: LedgerReader,
+    proofs: ProofsDep,
+    response: Response,
     event_hash: Annotated[
         str | None,
         Query(pattern=r"^[0-9a-f]{64}$", description="The event's hash, lowercase hex"),
@@ -127,7 +135,7 @@ def prove_inclusion(
         Query(ge=1, le=MAX_SIZE, description="A signed checkpoint's size (default: the latest)"),
     ] = None,
     min_position: MinPosition = None,
-) -> JSONResponse:
+) -> InclusionProofOut:
     """The audit path proving that an event is in the log under a signed checkpoint, with
     that checkpoint's note. Asked by `event_hash` or `leaf_index` (any authenticated role:
     hashes only), or by `case_id` and `version` (those who may read that case's events;
@@ -135,9 +143,9 @@ def prove_inclusion(
     exist). Against the latest checkpoint, or the one signed at `tree_size`; never against a
     size nobody signed. An event logged after that checkpoint is a 409 `not-in-checkpoint`:
     ask again once a later one is signed."""
-    return proving.inclusion(
-        request,
+    return proofs.inclusion(
         guard,
+        response,
         event_hash=event_hash,
         leaf_index=leaf_index,
         case_id=case_id,
@@ -154,8 +162,9 @@ def prove_inclusion(
     responses=RESPONSES,
 )
 def prove_consistency(
-    request: Request,
     guard: LedgerReader,
+    proofs: ProofsDep,
+    response: Response,
     from_: Annotated[
         int, Query(alias="from", ge=1, le=MAX_SIZE, description="The older checkpoint's size")
     ],
@@ -163,9 +172,9 @@ def prove_consistency(
         int | None,
         Query(ge=1, le=MAX_SIZE, description="The newer checkpoint's size (default: latest)"),
     ] = None,
-) -> JSONResponse:
+) -> ConsistencyProofOut:
     """The proof that the log at one signed checkpoint (`from`) is a prefix of the log at a
     later one (`to`, default the latest), with both signed notes: how the holder of an old
     checkpoint checks that nothing logged since was changed, removed or reordered. Both
     sizes must be sizes the notary signed, and `from` may not exceed `to`."""
-    return proving.consistency(request, from_, to)
+    return proofs.consistency(response, from_, to)

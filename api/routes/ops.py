@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.deps import LedgerDep, MetricsDep
 from api.errors import unavailable
 from api.policy import Action, Guard, authorize
 
@@ -22,16 +23,16 @@ def healthz(guard: Public) -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "The store is not reachable"}})
-def readyz(request: Request, guard: Public) -> JSONResponse:
+def readyz(guard: Public, ledger: LedgerDep) -> JSONResponse:
     """Readiness: the store answers a query."""
     try:
-        head = request.app.state.ledger.recorder.max_notification_id()
+        head = ledger.recorder.max_notification_id()
     except Exception as error:
         raise unavailable(f"the store is not reachable ({type(error).__name__})") from None
     return JSONResponse({"status": "ready", "position": head or 0})
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(request: Request, guard: Public) -> Response:
+def metrics(guard: Public, metrics: MetricsDep) -> Response:
     """Prometheus metrics: requests by route and status, latencies, commands by type."""
-    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
+from api.deps import ClockDep, RiskDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
-from api.reading import load_case
-from api.routes.caseload import MinPosition, Text, answering, read_wait
+from api.reading import CaseReadsDep
+from api.routes.caseload import MinPosition, Text
 from api.routes.cases import READ_RESPONSES, CaseId
 from api.schemas.risk import CaseRiskOut, RiskListItemOut, RiskListOut
-from projections.risk import CumulativeRisk
 
 router = APIRouter(tags=["risk"])
 
 RiskReader = Annotated[Guard, Depends(authorize(Action.READ_RISK))]
-
-
-def risk_view(request: Request) -> CumulativeRisk:
-    """The app's cumulative-risk view (one of the read models opened in its lifespan)."""
-    view = request.app.state.read_models.view(CumulativeRisk.name)
-    assert isinstance(view, CumulativeRisk)
-    return view
 
 
 @router.get(
@@ -33,19 +26,21 @@ def risk_view(request: Request) -> CumulativeRisk:
     responses=READ_RESPONSES,
 )
 def read_case_risk(
-    case_id: CaseId, request: Request, guard: RiskReader, min_position: MinPosition = None
+    case_id: CaseId,
+    guard: RiskReader,
+    cases: CaseReadsDep,
+    view: RiskDep,
+    clock: ClockDep,
+    min_position: MinPosition = None,
 ) -> CaseRiskOut:
     """The case's cumulative harm now: incidents in rolling windows, repeat-victim,
     targeted-campaign, hate and violence flags (each naming the incidents that raised it),
     vulnerability and trend; the last assessment; the level cumulative harm indicates, with
     the reasons; and whether a reassessment is due. Each victim is also judged on their
     incidents across all their cases. The read is recorded (victims are named by ref)."""
-    case = load_case(request, guard, case_id, "case.risk")
-    now = request.app.state.clock()
-    with answering("risk view", min_position):
-        risk = risk_view(request).case_risk(
-            case.id, now=now, min_position=min_position, wait=read_wait(request)
-        )
+    case = cases.load(guard, case_id, "case.risk")
+    now = clock()
+    risk = view.case_risk(case.id, now=now, min_position=min_position)
     if risk is None:
         raise Problem(
             503,
@@ -54,11 +49,10 @@ def read_case_risk(
             "the risk view has not reached this case yet; retry shortly",
             headers={"Retry-After": "1"},
         )
-    request.app.state.access.record(
-        request,
-        guard.caller,
+    cases.shown(
+        guard,
         case_id=case.id,
-        case_version=risk.version,
+        version=risk.version,
         view="case.risk",
         subjects=[victim.person_ref for victim in risk.victims],
     )
@@ -67,8 +61,9 @@ def read_case_risk(
 
 @router.get("/risk", name="risk.list", response_model=RiskListOut, responses=READ_RESPONSES)
 def list_risk(
-    request: Request,
     guard: RiskReader,
+    risk: RiskDep,
+    clock: ClockDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     reassessment_due: Annotated[
@@ -81,20 +76,18 @@ def list_risk(
 ) -> RiskListOut:
     """Open cases you may see, oldest first, with their assessed and derived risk levels
     and whether a reassessment is due (and why). No person references."""
-    now = request.app.state.clock()
-    with answering("risk view", min_position):
-        page = risk_view(request).list_cases(
-            visibility=visibility(guard.caller),
-            now=now,
-            limit=limit,
-            cursor=cursor,
-            reassessment_due=reassessment_due,
-            derived_level=derived_level,
-            team=team,
-            officer=officer,
-            min_position=min_position,
-            wait=read_wait(request),
-        )
+    now = clock()
+    page = risk.list_cases(
+        visibility=visibility(guard.caller),
+        now=now,
+        limit=limit,
+        cursor=cursor,
+        reassessment_due=reassessment_due,
+        derived_level=derived_level,
+        team=team,
+        officer=officer,
+        min_position=min_position,
+    )
     return RiskListOut(
         as_of=now, items=[RiskListItemOut.of(r) for r in page.items], next_cursor=page.next_cursor
     )

@@ -2,14 +2,18 @@
 
 Nothing here names a case or a person. Counts are suppressed below 5 unless the caller
 asks otherwise; per-subject rows carry dataset pseudonyms only (``docs/projections.md``).
+What is published is decided in ``projections/stats/report.py``; these routes read the
+query, wait for the view where asked, and shape the answer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
+from api.deps import LedgerDep, StatsDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize
 from api.routes.common import COMMAND_RESPONSES
@@ -21,9 +25,9 @@ from api.schemas.stats import (
     RepeatVictimsOut,
     TimescalesOut,
 )
-from projections import ViewBehind
-from projections.stats import AnalystStats, Dimension
-from projections.stats_model import SUPPRESSION_THRESHOLD, month_range
+from projections.stats import report
+from projections.stats.model import SUPPRESSION_THRESHOLD, month_range
+from projections.stats.projection import AnalystStats, Dimension
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 
@@ -50,26 +54,35 @@ MinPosition = Annotated[
 ]
 
 
-def _view(request: Request, min_position: int | None) -> AnalystStats:
-    view = request.app.state.read_models.view(AnalystStats.name)
-    assert isinstance(view, AnalystStats)
-    try:
-        view.require(min_position, request.app.state.settings.read_wait_seconds)
-    except ViewBehind as behind:
-        raise Problem(
-            503,
-            "view-behind",
-            "View behind",
-            f"the statistics have reached position {behind.reached}, not yet {min_position};"
-            " retry shortly",
-            headers={"Retry-After": "1"},
-        ) from None
-    return view
+@dataclass(frozen=True)
+class StatsQuery:
+    """What every statistics route is asked: the months, the suppression threshold (None:
+    off) and the position the view must have reached."""
+
+    stats: AnalystStats
+    low: str
+    high: str
+    threshold: int | None
+    min_position: int | None
+
+    @property
+    def view(self) -> AnalystStats:
+        """The view, once it has reached ``min_position`` (waiting briefly: call it from a
+        route, which runs in the thread pool, never from the event loop)."""
+        self.stats.require(self.min_position)
+        return self.stats
 
 
-def _range(start: str | None, end: str | None) -> tuple[str, str]:
+async def stats_query(
+    guard: Reader,
+    view: StatsDep,
+    start: From = None,
+    to: To = None,
+    suppress: Suppress = True,
+    min_position: MinPosition = None,
+) -> StatsQuery:
     try:
-        return month_range(start, end)
+        low, high = month_range(start, to)
     except ValueError:
         raise Problem(
             422,
@@ -78,6 +91,10 @@ def _range(start: str | None, end: str | None) -> tuple[str, str]:
             "invalid: query.to",
             errors=[{"field": "query.to", "message": "the range ends before it starts"}],
         ) from None
+    return StatsQuery(view, low, high, _threshold(suppress), min_position)
+
+
+Asked = Annotated[StatsQuery, Depends(stats_query)]
 
 
 def _threshold(suppress: bool) -> int | None:
@@ -85,89 +102,49 @@ def _threshold(suppress: bool) -> int | None:
 
 
 @router.get("/cases-by-month", response_model=CasesByMonthOut, responses=RESPONSES)
-def cases_by_month(
-    request: Request,
-    guard: Reader,
-    start: From = None,
-    to: To = None,
-    suppress: Suppress = True,
-    min_position: MinPosition = None,
-) -> CasesByMonthOut:
+def cases_by_month(q: Asked) -> CasesByMonthOut:
     """Cases opened, cases closed and incidents that occurred, month by month."""
-    low, high = _range(start, to)
-    rows = _view(request, min_position).cases_by_month(low, high)
-    return CasesByMonthOut.of(rows, _threshold(suppress))
+    published = report.cases_by_month(q.view.cases_by_month(q.low, q.high), q.threshold)
+    return CasesByMonthOut.model_validate(published)
 
 
 @router.get("/cases", response_model=CasesByOut, responses=RESPONSES)
-def cases_by(
-    request: Request,
-    guard: Reader,
-    by: Dimension = "category",
-    start: From = None,
-    to: To = None,
-    suppress: Suppress = True,
-    min_position: MinPosition = None,
-) -> CasesByOut:
+def cases_by(q: Asked, by: Dimension = "category") -> CasesByOut:
     """Cases opened in the range, counted by category, ward, latest risk level, lead
     department, complaint channel or status."""
-    low, high = _range(start, to)
-    counts = _view(request, min_position).cases_by(by, low, high)
-    return CasesByOut.of(by, counts, _threshold(suppress))
+    published = report.cases_by(by, q.view.cases_by(by, q.low, q.high), q.threshold)
+    return CasesByOut.model_validate(published)
 
 
 @router.get("/incidents-by-type", response_model=IncidentsByTypeOut, responses=RESPONSES)
-def incidents_by_type(
-    request: Request,
-    guard: Reader,
-    start: From = None,
-    to: To = None,
-    suppress: Suppress = True,
-    min_position: MinPosition = None,
-) -> IncidentsByTypeOut:
+def incidents_by_type(q: Asked) -> IncidentsByTypeOut:
     """Incidents by type, with how many were criminal, targeted, hate-motivated, or
     involved violence or a threat."""
-    low, high = _range(start, to)
-    rows = _view(request, min_position).incidents_by_type(low, high)
-    return IncidentsByTypeOut.of(rows, _threshold(suppress))
+    published = report.incidents_by_type(q.view.incidents_by_type(q.low, q.high), q.threshold)
+    return IncidentsByTypeOut.model_validate(published)
 
 
 @router.get("/closures", response_model=ClosuresOut, responses=RESPONSES)
-def closures(
-    request: Request,
-    guard: Reader,
-    start: From = None,
-    to: To = None,
-    suppress: Suppress = True,
-    min_position: MinPosition = None,
-) -> ClosuresOut:
+def closures(q: Asked) -> ClosuresOut:
     """Cases closed in the range (by their latest closure), by closure reason, with the
     median days from receipt to closure."""
-    low, high = _range(start, to)
-    times = _view(request, min_position).case_times(low, high, closed_in_range=True)
-    return ClosuresOut.of(times, _threshold(suppress))
+    times = q.view.case_times(q.low, q.high, closed_in_range=True)
+    return ClosuresOut.model_validate(report.closures(times, q.threshold))
 
 
 @router.get("/timescales", response_model=TimescalesOut, responses=RESPONSES)
-def timescales(
-    request: Request,
-    guard: Reader,
-    start: From = None,
-    to: To = None,
-    suppress: Suppress = True,
-    min_position: MinPosition = None,
-) -> TimescalesOut:
+def timescales(q: Asked) -> TimescalesOut:
     """For cases opened in the range: days to first contact and to resolution, overall
     and by risk level (median, 90th percentile, and counts in day buckets)."""
-    low, high = _range(start, to)
-    times = _view(request, min_position).case_times(low, high)
-    return TimescalesOut.of(times, _threshold(suppress))
+    times = q.view.case_times(q.low, q.high)
+    return TimescalesOut.model_validate(report.timescales(times, q.threshold))
 
 
 @router.get("/repeat-victims", response_model=RepeatVictimsOut, responses=RESPONSES)
 def repeat_victims(
-    request: Request,
     guard: SubjectReader,
+    stats: StatsDep,
+    ledger: LedgerDep,
     dataset: Annotated[
         str,
         Query(
@@ -184,8 +161,13 @@ def repeat_victims(
 ) -> RepeatVictimsOut:
     """Repeat victims, one row each under a pseudonym keyed to the dataset, in pseudonym
     order; and every victim counted by how many incidents name them. Analysts only."""
-    victims = _view(request, min_position).victims()
-    key = request.app.state.ledger.pseudonym_key(dataset)
-    return RepeatVictimsOut.of(
-        dataset, key, victims, cursor=cursor, limit=limit, threshold=_threshold(suppress)
+    stats.require(min_position)
+    published = report.repeat_victims(
+        dataset,
+        ledger.pseudonym_key(dataset),
+        stats.victims(),
+        cursor=cursor,
+        limit=limit,
+        threshold=_threshold(suppress),
     )
+    return RepeatVictimsOut.model_validate(published)

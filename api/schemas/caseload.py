@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from projections.caseload_model import CaseloadEntry, CaseloadGroup, DueItem
+from projections.caseload.model import CaseloadEntry, CaseloadGroup, DueItem
 
 
 class DueItemOut(BaseModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from projections.disclosures_model import Disclosure
+from projections.disclosures.model import Disclosure
 
 
 class DisclosureOut(BaseModel):

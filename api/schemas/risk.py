@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from projections.risk_model import (
+from projections.risk.model import (
     AssessmentFact,
     CaseRisk,
     Escalation,

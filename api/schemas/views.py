@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Erased(BaseModel):
@@ -183,6 +183,8 @@ class CaseOut(BaseModel):
 class EventOut(BaseModel):
     """One stored event as the hash chain commits to it: sealed fields appear only as
     the digest of their ciphertext and the key scope, never as plaintext."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     version: int
     type: str

@@ -688,7 +688,7 @@ NULS: list[tuple[str, Body]] = [
 def test_a_nul_in_short_text_is_refused(
     client: TestClient, tokens: Tokens, name: str, body: Body
 ) -> None:
-    client.app.state.directory.read_timeout = 1.0  # type: ignore[attr-defined]
+    client.app.state.read_models.directory.read_timeout = 1.0  # type: ignore[attr-defined]
     command = COMMANDS[name]
     caseworker = Api(client, tokens())
     scene = caseworker.open() if command.on_case else Scene()

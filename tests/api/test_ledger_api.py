@@ -568,9 +568,11 @@ def test_a_proof_that_fails_its_own_check_is_never_served(
     notary = notary_of(client)
     with notary.store.transaction() as tx:  # behind the application's back
         if store == "postgres":
-            tx.execute(f"ALTER TABLE {notary._leaves} DISABLE TRIGGER USER")
+            tx.execute(f"ALTER TABLE {notary.tables.leaves} DISABLE TRIGGER USER")
         tx.execute(
-            notary.store.sql(f"UPDATE {notary._leaves} SET leaf_hash = ? WHERE leaf_index = 1"),
+            notary.store.sql(
+                f"UPDATE {notary.tables.leaves} SET leaf_hash = ? WHERE leaf_index = 1"
+            ),
             ("00" * 32,),
         )
     h = tokens("auditor")

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from projections.stats_model import subject_token
+from projections.stats.model import subject_token
 from tests.api.conftest import Clock, Tokens, complaint
 
 AGGREGATES = (

@@ -16,8 +16,8 @@ from ledger.calendar import add_working_days
 from ledger.case import Case
 from ledger.enums import ContactOutcome, Department, PersonRole, RiskLevel
 from projections import ViewBehind, ViewRunner, ViewStore, Visibility
-from projections.caseload import Caseload
-from projections.caseload_model import CaseloadEntry, DueKind
+from projections.caseload.model import CaseloadEntry, DueKind
+from projections.caseload.projection import Caseload
 from projections.rebuild import rebuild
 from projections.thresholds import Timescales
 from tests.builders import T0

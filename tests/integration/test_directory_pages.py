@@ -19,7 +19,7 @@ from ledger.errors import IntegrityFailure
 from ledger.events import CASE_EVENT_TYPES
 from ledger.type_names import stored_class
 from projections import CaseDirectory, ViewRunner, ViewStore
-from projections.directory import CaseDirectoryProjection
+from projections.directory.projection import CaseDirectoryProjection
 from projections.projection import FieldDecoder
 from tests.integration.test_directory import Cases, cases, view_store
 from tests.integration.test_tamper import RawEvents

@@ -32,8 +32,8 @@ from ledger.enums import (
 from ledger.risk import ASB_VRA_V1
 from ledger.values import Actor, Recipient
 from projections import ViewBehind, ViewRunner, ViewStore, open_view_store
-from projections.disclosures import DisclosureLog
-from projections.disclosures_model import Disclosure, DisclosureQuery
+from projections.disclosures.model import Disclosure, DisclosureQuery
+from projections.disclosures.projection import DisclosureLog
 from tests.builders import CASEWORKER, T0, CaseKit
 
 DPO = Actor(user_id="dpo-1", display_name="Dee Pio", role=Role.DPO, organisation="council")
@@ -455,7 +455,7 @@ def test_every_handler_records_its_tracking_the_fallback_included(
 
 def _dump(store: ViewStore, view: DisclosureLog) -> str:
     lines = []
-    for table in view.tables:
+    for table in view.owned_tables():
         for row in store.select(f"SELECT * FROM {table}"):
             lines.append(" | ".join("" if v is None else str(v) for v in row))
     return "\n".join(lines)
@@ -484,11 +484,13 @@ def test_the_log_holds_no_plaintext_personal_data(
 def test_the_tables_have_the_documented_names(view_store: ViewStore) -> None:
     live = DisclosureLog(view_store)
     rebuilt = DisclosureLog(view_store, suffix="_next")
-    names = [t.split(".")[-1].strip('"') for t in live.tables]
+    names = [t.split(".")[-1].strip('"') for t in live.owned_tables()]
     assert names == [
         "asb_view_disclosures",
         "asb_view_disclosure_subjects",
         "asb_view_disclosure_people",
     ]
-    assert [t.split(".")[-1].strip('"') for t in rebuilt.tables] == [n + "_next" for n in names]
+    assert [t.split(".")[-1].strip('"') for t in rebuilt.owned_tables()] == [
+        n + "_next" for n in names
+    ]
     assert (live.view_name, rebuilt.view_name) == ("disclosures", "disclosures_next")

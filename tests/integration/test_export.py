@@ -16,8 +16,7 @@ from api.cli.app import app
 from ledger.application import CaseLedger
 from ledger.checkpoint import VerifierKey
 from projections import ViewRunner, open_view_store
-from projections.notary import Notary
-from projections.notary_keys import notary_settings
+from projections.notary import Notary, notary_settings
 from replay.bundle import parse_bundle
 from replay.offline import verify_bundle
 from tests.integration.test_tamper import EVENTS, RawEvents, build_case

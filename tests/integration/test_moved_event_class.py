@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY
-from projections.notary_keys import notary_settings
+from projections.notary import notary_settings
 from tests.integration.test_export import cli
 from tests.integration.test_tamper import EVENTS, build_case
 

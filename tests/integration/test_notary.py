@@ -26,8 +26,16 @@ from ledger.events import CaseEvent
 from ledger.integrity import GENESIS
 from ledger.settings import Settings
 from projections import ViewRunner, ViewStore, open_view_store
-from projections.notary import Notary, NotaryAlarm, NotarySettings, leaf_digest, logged_topics
-from projections.notary_keys import NotaryKeyError, load_or_create_signer, notary_settings
+from projections.notary import (
+    Notary,
+    NotaryAlarm,
+    NotaryKeyError,
+    NotarySettings,
+    leaf_digest,
+    load_or_create_signer,
+    logged_topics,
+    notary_settings,
+)
 from projections.service import NotaryTicker
 from tests.integration.test_directory import Cases
 from tests.integration.test_projection_runner import record_access
@@ -271,10 +279,10 @@ def test_on_postgresql_the_notary_tables_refuse_change(
     config = ledger.store_config
     assert config.postgres_conninfo is not None
     sql = statement.format(
-        leaves=notary._leaves,
-        subtrees=notary._subtrees,
-        checkpoints=notary._checkpoints,
-        alarms=notary._alarms,
+        leaves=notary.tables.leaves,
+        subtrees=notary.tables.subtrees,
+        checkpoints=notary.tables.checkpoints,
+        alarms=notary.tables.alarms,
     )
     with (
         psycopg.connect(config.postgres_conninfo, autocommit=True) as conn,
@@ -293,8 +301,8 @@ def test_an_inconsistent_tree_is_never_signed(
     # Someone rewrites a stored subtree hash (the triggers are off, or this is SQLite).
     with view_store.transaction() as tx:
         if ledger.store_config.kind == "postgres":
-            tx.execute(f"ALTER TABLE {notary._subtrees} DISABLE TRIGGER USER")
-        tx.execute(view_store.sql(f"UPDATE {notary._subtrees} SET hash = ?"), ("00" * 32,))
+            tx.execute(f"ALTER TABLE {notary.tables.subtrees} DISABLE TRIGGER USER")
+        tx.execute(view_store.sql(f"UPDATE {notary.tables.subtrees} SET hash = ?"), ("00" * 32,))
     signed = len(notary.checkpoints())
     cases.note(case)
     with pytest.raises(NotaryAlarm, match="will not sign"):

@@ -388,12 +388,12 @@ def test_a_switch_replaces_table_names_only(
     ledger: CaseLedger, cases: Cases, view_store: ViewStore
 ) -> None:
     tuned = Tuned(view_store, limit=99)
-    helper, tables = tuned.helper, (tuned._rows, tuned._shares)
+    helper, tables = tuned.helper, (tuned.tables.rows, tuned.tables.shares)
     tuned.cache["seen"] = 1
     cases.open(team="north")
     rebuild(ledger, view_store, Tuned, keep_seconds=0, live=[tuned])
     assert (tuned.limit, tuned.helper) == (99, helper)
-    assert (tuned._rows, tuned._shares) == tuple(t[:-1] + '_g1"' for t in tables)
+    assert (tuned.tables.rows, tuned.tables.shares) == tuple(t[:-1] + '_g1"' for t in tables)
     assert (tuned.suffix, tuned.view_name, tuned.cache) == ("_g1", "case_directory_g1", {})
     assert len(listed(tuned)) == 1
 

@@ -19,8 +19,8 @@ from ledger.enums import (
 )
 from projections import ViewBehind, ViewRunner, ViewStore, Visibility, open_view_store
 from projections.rebuild import rebuild
-from projections.risk import CumulativeRisk
-from projections.risk_model import FlagName
+from projections.risk.model import FlagName
+from projections.risk.projection import CumulativeRisk
 from projections.thresholds import RiskThresholds
 from tests.builders import T0
 from tests.integration.view_steps import Steps, assert_no_plaintext, redeliver_everything

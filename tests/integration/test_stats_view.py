@@ -29,13 +29,13 @@ from ledger.enums import (
 from ledger.risk import ASB_VRA_V1
 from ledger.values import RiskOverride, Sealed
 from projections import ViewRunner, ViewStore, open_view_store
-from projections.stats import AnalystStats
-from projections.stats_model import (
+from projections.stats.model import (
     FIRST_MONTH,
     LAST_MONTH,
     MonthRow,
     subject_token,
 )
+from projections.stats.projection import AnalystStats
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit
 
 EVERY_MONTH = (FIRST_MONTH, LAST_MONTH)

@@ -26,8 +26,7 @@ from ledger.enums import ErasureReason
 from ledger.erasure import KeyErasure, reference_index_id
 from ledger.sealing import person_scope
 from projections import ViewRunner, ViewStore, open_view_store
-from projections.notary import Notary, NotaryAlarm, leaf_digest
-from projections.notary_keys import notary_settings
+from projections.notary import Notary, NotaryAlarm, leaf_digest, notary_settings
 from tests.builders import SUPERVISOR
 from tests.integration.test_tamper import EVENTS, RawEvents, _stored, build_case, edited
 
@@ -261,7 +260,7 @@ def rewrite_notary(scene: Scene) -> None:
             assert found is not None
             tx.execute(
                 store.sql(
-                    f"UPDATE {notary._leaves} SET leaf_hash = ?, event_hash = ?"
+                    f"UPDATE {notary.tables.leaves} SET leaf_hash = ?, event_hash = ?"
                     " WHERE leaf_index = ?"
                 ),
                 (leaf.hex(), _event_hash_of(scene, found.case_id, found.version), index),
@@ -271,7 +270,7 @@ def rewrite_notary(scene: Scene) -> None:
             for size in (2, 4, 8, 16, 32, 64)
             for start in range(0, len(leaves) - size + 1, size)
         ]
-        update = f"UPDATE {notary._subtrees} SET hash = ? WHERE start = ? AND size = ?"
+        update = f"UPDATE {notary.tables.subtrees} SET hash = ? WHERE start = ? AND size = ?"
         for start, size in perfect:
             tx.execute(store.sql(update), (memory.subtree(start, size).hex(), start, size))
 
@@ -372,7 +371,7 @@ def test_removed_checkpoints_are_caught(scene: Scene) -> None:
     with scene.store.transaction() as tx:
         if scene.ledger.store_config.kind == "postgres":
             tx.execute("SET LOCAL session_replication_role = replica")
-        tx.execute(f"DELETE FROM {scene.notary._checkpoints}")
+        tx.execute(f"DELETE FROM {scene.notary.tables.checkpoints}")
     scene.ledger.settings.notary_witness_path.unlink()  # not even the witness is left
     assert_checkpoint_failed(scene.verify(), "checkpoints were removed")
 
@@ -386,9 +385,9 @@ def test_a_notary_cut_back_to_re_log_a_forgery_refuses_to_sign(scene: Scene) -> 
         if scene.ledger.store_config.kind == "postgres":
             tx.execute("SET LOCAL session_replication_role = replica")
         for table, column in (
-            (scene.notary._leaves, "leaf_index"),
-            (scene.notary._subtrees, "start + size - 1"),
-            (scene.notary._checkpoints, "tree_size - 1"),
+            (scene.notary.tables.leaves, "leaf_index"),
+            (scene.notary.tables.subtrees, "start + size - 1"),
+            (scene.notary.tables.checkpoints, "tree_size - 1"),
         ):
             tx.execute(scene.store.sql(f"DELETE FROM {table} WHERE {column} >= ?"), (cut,))
         tx.execute(

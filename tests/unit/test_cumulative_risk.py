@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from ledger.enums import HarmIndicator, PersonRole, RiskLevel, Vulnerability
-from projections.risk_facts import Facts, Link, judge_cases
-from projections.risk_model import AssessmentFact, FlagName, Harm, IncidentFact, Judgement, latest
-from projections.risk_rules import cumulative_harm, judge
+from projections.risk.facts import Facts, Link, judge_cases
+from projections.risk.model import AssessmentFact, FlagName, Harm, IncidentFact, Judgement, latest
+from projections.risk.rules import cumulative_harm, judge
 from projections.thresholds import RiskThresholds, Timescales
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

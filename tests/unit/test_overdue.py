@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ledger.enums import Department, RiskLevel
-from projections.caseload_model import (
+from projections.caseload.model import (
     CaseloadEntry,
     CaseloadFacts,
     DueItem,

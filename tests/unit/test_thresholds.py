@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.enums import HarmIndicator, RiskLevel, Vulnerability
-from projections.risk_model import FlagName, Harm, IncidentFact, Trend
-from projections.risk_rules import cumulative_harm
+from projections.risk.model import FlagName, Harm, IncidentFact, Trend
+from projections.risk.rules import cumulative_harm
 from projections.thresholds import RiskThresholds, Timescales
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

@@ -41,8 +41,8 @@ from ledger.events import (
     RiskAssessed,
 )
 from projections.projection import PagedProjection
-from projections.stats_model import epoch, month_of, subject_token
-from projections.stats_read import DIMENSIONS, Dimension, StatsQueries
+from projections.stats.model import epoch, month_of, subject_token
+from projections.stats.queries import DIMENSIONS, Dimension, StatsQueries, StatsTables
 from projections.store import ViewStore, Writer
 from projections.view import LEDGER_NAME, View
 
@@ -189,15 +189,12 @@ class AnalystStats(StatsQueries, View):
     """Counts and durations for analysts, with no personal data in any table."""
 
     name = "analyst_stats"
+    tables_type = StatsTables
+    tables: StatsTables
 
     def __init__(
         self, store: ViewStore, *, suffix: str = "", application_name: str = LEDGER_NAME
     ) -> None:
-        self._cases = store.table("asb_view_stats_cases" + suffix)
-        self._incidents = store.table("asb_view_stats_incidents" + suffix)
-        self._subjects = store.table("asb_view_stats_subjects" + suffix)
-        self._victims = store.table("asb_view_stats_victimisations" + suffix)
-        self._contacts = store.table("asb_view_stats_contacts" + suffix)
         super().__init__(store, suffix=suffix, application_name=application_name)
 
     def projection(self) -> AnalystStatsProjection:
@@ -208,35 +205,35 @@ class AnalystStats(StatsQueries, View):
         index = self.store.ident
         base = "asb_view_stats" + self.suffix
         return [
-            f"CREATE TABLE IF NOT EXISTS {self._cases} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.cases} ("
             f" case_id {uuid} PRIMARY KEY, opened_month TEXT NOT NULL,"
             f" received_s {bigint} NOT NULL, category TEXT NOT NULL,"
             " lead_department TEXT NOT NULL, channel TEXT NOT NULL, ward TEXT,"
             f" risk_level TEXT, risk_version {bigint} NOT NULL, status TEXT NOT NULL,"
             f" closure_reason TEXT, closed_month TEXT, closed_s {bigint},"
             f" status_version {bigint} NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self._incidents} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.incidents} ("
             f" incident_id {uuid} PRIMARY KEY, case_id {uuid} NOT NULL,"
             " occurred_month TEXT NOT NULL, incident_type TEXT NOT NULL,"
             " criminal INTEGER NOT NULL, targeted INTEGER NOT NULL,"
             " hate_motivated INTEGER NOT NULL, violence_or_threat INTEGER NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self._subjects} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.subjects} ("
             f" case_id {uuid} NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,"
             " self_declared INTEGER NOT NULL, PRIMARY KEY (case_id, subject, role))",
-            f"CREATE TABLE IF NOT EXISTS {self._victims} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.victims} ("
             f" incident_id {uuid} NOT NULL, subject TEXT NOT NULL,"
             " PRIMARY KEY (incident_id, subject))",
-            f"CREATE TABLE IF NOT EXISTS {self._contacts} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.contacts} ("
             f" case_id {uuid} NOT NULL, subject TEXT NOT NULL, contact_s {bigint} NOT NULL,"
             " PRIMARY KEY (case_id, subject, contact_s))",
             f"CREATE INDEX IF NOT EXISTS {index(base + '_cases_month')}"
-            f" ON {self._cases} (opened_month)",
+            f" ON {self.tables.cases} (opened_month)",
             f"CREATE INDEX IF NOT EXISTS {index(base + '_incidents_month')}"
-            f" ON {self._incidents} (occurred_month)",
+            f" ON {self.tables.incidents} (occurred_month)",
             f"CREATE INDEX IF NOT EXISTS {index(base + '_subjects_subject')}"
-            f" ON {self._subjects} (subject)",
+            f" ON {self.tables.subjects} (subject)",
             f"CREATE INDEX IF NOT EXISTS {index(base + '_victims_subject')}"
-            f" ON {self._victims} (subject)",
+            f" ON {self.tables.victims} (subject)",
         ]
 
     # -------------------------------------------------------------- writing (inside a page)
@@ -285,7 +282,7 @@ class AnalystStats(StatsQueries, View):
                 sets = "".join(f"{column} = ?, " for column in UPDATES[group])
                 writer.executemany(
                     self.store.sql(
-                        f"UPDATE {self._cases} SET {sets}{group}_version = ?"  # noqa: S608
+                        f"UPDATE {self.tables.cases} SET {sets}{group}_version = ?"  # noqa: S608
                         f" WHERE case_id = ? AND {group}_version < ?"
                     ),
                     rows,
@@ -293,11 +290,11 @@ class AnalystStats(StatsQueries, View):
 
     def _insert(self, table: str, rows: int) -> str:
         name = {
-            "cases": self._cases,
-            "subjects": self._subjects,
-            "incidents": self._incidents,
-            "victimisations": self._victims,
-            "contacts": self._contacts,
+            "cases": self.tables.cases,
+            "subjects": self.tables.subjects,
+            "incidents": self.tables.incidents,
+            "victimisations": self.tables.victims,
+            "contacts": self.tables.contacts,
         }[table]
         return self.store.sql(_insert_sql(name, COLUMNS[table], rows))
 

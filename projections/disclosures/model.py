@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from projections.paging import Cursor
+
 DisclosureKind = Literal["access", "share", "police_referral"]
 KINDS: tuple[DisclosureKind, ...] = ("access", "share", "police_referral")
-_CURSOR_PREFIX = "dl1:"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,20 +81,5 @@ class DisclosurePage:
     next_cursor: str | None
 
 
-def encode_cursor(position: int) -> str:
-    """An opaque cursor for the page after the entry at ``position``."""
-    raw = f"{_CURSOR_PREFIX}{position}".encode("ascii")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """The position a cursor stands for; ``ValueError`` if it is not one of ours."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise ValueError("malformed cursor") from None
-    digits = text.removeprefix(_CURSOR_PREFIX)
-    if digits == text or not digits.isdigit() or not digits.isascii() or int(digits) < 1:
-        raise ValueError("malformed cursor")
-    return int(digits)
+CURSOR = Cursor("dl1")
+"""The disclosure log's cursors: the position of the last entry listed."""

@@ -1,16 +1,19 @@
 """The analyst statistics' queries: counts and durations read from the view's tables.
 
 Each query answers without any identifier: case ids and subject tokens are used only to
-join and count. ``AnalystStats`` (``projections/stats.py``) mixes these in.
+join and count. ``AnalystStats`` (``projections/stats/projection.py``) mixes these in.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
-from projections.stats_model import CaseTimes, IncidentTypeRow, MonthRow, VictimRow
+from projections.stats.model import CaseTimes, IncidentTypeRow, MonthRow, VictimRow
 from projections.store import Row, ViewStore
+from projections.tables import Tables
 
 Dimension = Literal["category", "ward", "risk_level", "lead_department", "channel", "status"]
 DIMENSIONS: dict[str, str] = {
@@ -25,15 +28,29 @@ CONTACTED_ROLES = ("victim", "complainant")
 """First contact is the earliest contact made with a person in one of these roles."""
 
 
+@dataclass(frozen=True)
+class StatsTables(Tables):
+    """The statistics tables, quoted for SQL."""
+
+    BASES: ClassVar[Mapping[str, str]] = {
+        "cases": "asb_view_stats_cases",
+        "incidents": "asb_view_stats_incidents",
+        "subjects": "asb_view_stats_subjects",
+        "victims": "asb_view_stats_victimisations",
+        "contacts": "asb_view_stats_contacts",
+    }
+    cases: str
+    incidents: str
+    subjects: str
+    victims: str
+    contacts: str
+
+
 class StatsQueries:
     """Reads of the statistics tables (named by the view for its suffix)."""
 
     store: ViewStore
-    _cases: str
-    _incidents: str
-    _subjects: str
-    _victims: str
-    _contacts: str
+    tables: StatsTables
 
     def _rows(self, statement: str, params: tuple[object, ...] = ()) -> list[Row]:
         return self.store.select(self.store.sql(statement), params)
@@ -44,11 +61,11 @@ class StatsQueries:
         series: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for column, statement in enumerate(
             (
-                f"SELECT opened_month, COUNT(*) FROM {self._cases}"  # noqa: S608
+                f"SELECT opened_month, COUNT(*) FROM {self.tables.cases}"  # noqa: S608
                 " WHERE opened_month BETWEEN ? AND ? GROUP BY opened_month",
-                f"SELECT closed_month, COUNT(*) FROM {self._cases}"  # noqa: S608
+                f"SELECT closed_month, COUNT(*) FROM {self.tables.cases}"  # noqa: S608
                 " WHERE status = 'closed' AND closed_month BETWEEN ? AND ? GROUP BY closed_month",
-                f"SELECT occurred_month, COUNT(*) FROM {self._incidents}"  # noqa: S608
+                f"SELECT occurred_month, COUNT(*) FROM {self.tables.incidents}"  # noqa: S608
                 " WHERE occurred_month BETWEEN ? AND ? GROUP BY occurred_month",
             )
         ):
@@ -64,7 +81,7 @@ class StatsQueries:
         """Cases opened in the range, counted by one of ``DIMENSIONS``."""
         expression = DIMENSIONS[dimension]
         rows = self._rows(
-            f"SELECT {expression}, COUNT(*) FROM {self._cases}"  # noqa: S608 - from DIMENSIONS
+            f"SELECT {expression}, COUNT(*) FROM {self.tables.cases}"  # noqa: S608 - from DIMENSIONS
             f" WHERE opened_month BETWEEN ? AND ? GROUP BY {expression}",
             (low, high),
         )
@@ -73,7 +90,7 @@ class StatsQueries:
     def incidents_by_type(self, low: str, high: str) -> list[IncidentTypeRow]:
         rows = self._rows(
             "SELECT incident_type, COUNT(*), SUM(criminal), SUM(targeted), SUM(hate_motivated),"  # noqa: S608
-            f" SUM(violence_or_threat) FROM {self._incidents}"
+            f" SUM(violence_or_threat) FROM {self.tables.incidents}"
             " WHERE occurred_month BETWEEN ? AND ? GROUP BY incident_type ORDER BY incident_type",
             (low, high),
         )
@@ -99,13 +116,13 @@ class StatsQueries:
         )
         roles = ", ".join(f"'{role}'" for role in CONTACTED_ROLES)
         first = (
-            f"SELECT k.case_id, MIN(k.contact_s) AS first_s FROM {self._contacts} k"  # noqa: S608
-            f" JOIN {self._subjects} s ON s.case_id = k.case_id AND s.subject = k.subject"
+            f"SELECT k.case_id, MIN(k.contact_s) AS first_s FROM {self.tables.contacts} k"  # noqa: S608
+            f" JOIN {self.tables.subjects} s ON s.case_id = k.case_id AND s.subject = k.subject"
             f" WHERE s.role IN ({roles}) GROUP BY k.case_id"
         )
         rows = self._rows(
             "SELECT COALESCE(c.risk_level, 'not_assessed'), c.status, c.closure_reason,"  # noqa: S608
-            f" f.first_s - c.received_s, c.closed_s - c.received_s FROM {self._cases} c"
+            f" f.first_s - c.received_s, c.closed_s - c.received_s FROM {self.tables.cases} c"
             f" LEFT JOIN ({first}) f ON f.case_id = c.case_id WHERE {where}",
             (low, high),
         )
@@ -124,13 +141,14 @@ class StatsQueries:
         cases: dict[str, set[str]] = defaultdict(set)
         declared: set[str] = set()
         for subject, case_id, self_declared in self._rows(
-            f"SELECT subject, case_id, self_declared FROM {self._subjects}"  # noqa: S608
+            f"SELECT subject, case_id, self_declared FROM {self.tables.subjects}"  # noqa: S608
             " WHERE role = 'victim'"
         ):
             cases[str(subject)].add(str(case_id))
             if self_declared:
                 declared.add(str(subject))
-        joined = f"{self._victims} v JOIN {self._incidents} i ON i.incident_id = v.incident_id"
+        t = self.tables
+        joined = f"{t.victims} v JOIN {t.incidents} i ON i.incident_id = v.incident_id"
         for subject, case_id in self._rows(
             f"SELECT DISTINCT v.subject, i.case_id FROM {joined}"  # noqa: S608
         ):
@@ -164,11 +182,11 @@ class StatsQueries:
         """Every row of every table, in a fixed order: to compare a rebuild with the live view."""
         found: dict[str, list[tuple[object, ...]]] = {}
         for name, table in (
-            ("cases", self._cases),
-            ("incidents", self._incidents),
-            ("subjects", self._subjects),
-            ("victimisations", self._victims),
-            ("contacts", self._contacts),
+            ("cases", self.tables.cases),
+            ("incidents", self.tables.incidents),
+            ("subjects", self.tables.subjects),
+            ("victimisations", self.tables.victims),
+            ("contacts", self.tables.contacts),
         ):
             rows = self.store.select(f"SELECT * FROM {table}")  # noqa: S608 - names from code
             found[name] = sorted(

@@ -15,15 +15,15 @@ from uuid import UUID
 
 from ledger.enums import HarmIndicator, PersonRole, RiskLevel, Vulnerability
 from projections.paging import uuid_in
-from projections.risk_model import (
+from projections.risk.model import (
     AssessmentFact,
     CaseRisk,
     IncidentFact,
     VictimRisk,
     latest,
 )
-from projections.risk_rules import cumulative_harm, judge
-from projections.risk_store import RiskTables
+from projections.risk.rules import cumulative_harm, judge
+from projections.risk.store import RiskTables
 from projections.store import Row, ViewStore
 from projections.thresholds import RiskThresholds, Timescales
 

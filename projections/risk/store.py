@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ledger.enums import PersonRole
-from ledger.events import CaseEvent, CaseOpened, IncidentRecorded, PersonLinked, RiskAssessed
+from ledger.events import CaseOpened, IncidentRecorded, PersonLinked, RiskAssessed
+from projections.case_rows import CaseRowWriter, Executes
 from projections.store import ViewStore, table_contents
+from projections.tables import Tables
 
 CASE_COLUMNS = "case_id, reference, status, team, officer, opened_position, last_version"
 
 
 @dataclass(frozen=True)
-class RiskTables:
+class RiskTables(Tables):
     """The risk view's tables, quoted for SQL."""
 
     cases: str
@@ -23,14 +25,13 @@ class RiskTables:
     people: str
     assessments: str
 
-    @classmethod
-    def named(cls, store: ViewStore, suffix: str) -> RiskTables:
-        return cls(
-            *(
-                store.table(f"asb_view_risk_{name}{suffix}")
-                for name in ("cases", "incidents", "victims", "people", "assessments")
-            )
-        )
+    BASES: ClassVar[Mapping[str, str]] = {
+        "cases": "asb_view_risk_cases",
+        "incidents": "asb_view_risk_incidents",
+        "victims": "asb_view_risk_victims",
+        "people": "asb_view_risk_people",
+        "assessments": "asb_view_risk_assessments",
+    }
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -80,28 +81,26 @@ class RiskTables:
         return table_contents(store, orders)
 
 
-class _Risk(Protocol):
-    store: ViewStore
-    risk_tables: RiskTables
-
-    def execute(self, statement: str, params: Sequence[object] = ()) -> None: ...
+class _Risk(Executes, Protocol):
+    tables: RiskTables
 
 
-class RiskWriter:
-    """The writes the risk view's handlers make, inside the view's open page.
+class RiskWriter(CaseRowWriter):
+    """The writes the risk view's handlers make, inside the view's open page."""
 
-    It reads the view's tables on every write: a switch-over re-binds the view in place."""
+    updatable = frozenset({"status", "team", "officer"})
 
     def __init__(self, view: _Risk) -> None:
-        self.view = view
-
-    @property
-    def store(self) -> ViewStore:
-        return self.view.store
+        super().__init__(view)
+        self.risk = view
 
     @property
     def t(self) -> RiskTables:
-        return self.view.risk_tables
+        return self.risk.tables
+
+    @property
+    def cases_table(self) -> str:
+        return self.t.cases
 
     def insert_case(self, event: CaseOpened, position: int) -> None:
         s = self.store
@@ -180,22 +179,5 @@ class RiskWriter:
                 int(event.override is not None),
                 s.time_param(event.occurred_at),
                 s.time_param(event.timestamp),
-            ),
-        )
-
-    def update(self, event: CaseEvent, **columns: str | None) -> None:
-        """Sets ``columns`` and moves the version on, unless the row already has the event."""
-        unknown = columns.keys() - {"status", "team", "officer"}
-        if unknown:
-            raise ValueError(f"not risk case columns: {sorted(unknown)}")
-        sets = "".join(f"{name} = ?, " for name in columns)
-        self.view.execute(
-            f"UPDATE {self.t.cases} SET {sets}last_version = ?"  # noqa: S608
-            " WHERE case_id = ? AND last_version < ?",
-            (
-                *columns.values(),
-                event.originator_version,
-                self.store.uuid_param(event.originator_id),
-                event.originator_version,
             ),
         )

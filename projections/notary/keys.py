@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ledger.checkpoint import CheckpointError, SignerKey, VerifierKey
 from ledger.settings import Settings
-from projections.notary import NotarySettings
+from projections.notary.signing import NotarySettings
 
 
 class NotaryKeyError(RuntimeError):

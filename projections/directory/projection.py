@@ -12,9 +12,10 @@ case per page, not one statement per event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -32,21 +33,28 @@ from ledger.events import (
     InformationShared,
     RiskAssessed,
 )
-from projections.directory_model import (
-    STATUSES,
-    DirectoryEntry,
-    DirectoryPage,
-    Visibility,
-    decode_cursor,
-    encode_cursor,
-)
-from projections.directory_writes import COLUMNS as _COLUMNS
-from projections.directory_writes import UPDATABLE, PageWrites
+from projections.directory.model import CURSOR, STATUSES, DirectoryEntry, DirectoryPage
+from projections.directory.writes import COLUMNS as _COLUMNS
+from projections.directory.writes import UPDATABLE, PageWrites
 from projections.projection import PagedProjection
 from projections.store import Row, ViewStore, Writer
+from projections.tables import Tables
 from projections.view import LEDGER_NAME, View
+from projections.visibility import Visibility
 
 _UPDATABLE = frozenset(UPDATABLE)
+
+
+@dataclass(frozen=True)
+class DirectoryTables(Tables):
+    """The directory's tables, quoted for SQL."""
+
+    BASES: ClassVar[Mapping[str, str]] = {
+        "rows": "asb_view_case_directory",
+        "shares": "asb_view_case_directory_shares",
+    }
+    rows: str
+    shares: str
 
 
 class CaseDirectoryProjection(PagedProjection["CaseDirectory"]):
@@ -101,12 +109,12 @@ class CaseDirectory(View):
     """Cases by reference, status, team, officer and risk level; and who they were shared with."""
 
     name = "case_directory"
+    tables_type = DirectoryTables
+    tables: DirectoryTables
 
     def __init__(
         self, store: ViewStore, *, suffix: str = "", application_name: str = LEDGER_NAME
     ) -> None:
-        self._rows = store.table("asb_view_case_directory" + suffix)
-        self._shares = store.table("asb_view_case_directory_shares" + suffix)
         super().__init__(store, suffix=suffix, application_name=application_name)
 
     def projection(self) -> CaseDirectoryProjection:
@@ -116,21 +124,21 @@ class CaseDirectory(View):
         uuid, bigint, time = (self.store.types[k] for k in ("uuid", "bigint", "time"))
         index = "asb_view_case_directory" + self.suffix
         return [
-            f"CREATE TABLE IF NOT EXISTS {self._rows} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.rows} ("
             f" case_id {uuid} PRIMARY KEY, reference TEXT NOT NULL, status TEXT NOT NULL,"
             " team TEXT, officer TEXT, lead_department TEXT NOT NULL, category TEXT NOT NULL,"
             f" risk_level TEXT, received_at {time} NOT NULL,"
             f" opened_position {bigint} NOT NULL UNIQUE, last_version {bigint} NOT NULL,"
             f" last_event_at {time} NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self._shares} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.shares} ("
             f" case_id {uuid} NOT NULL, organisation TEXT NOT NULL,"
             " PRIMARY KEY (organisation, case_id))",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_team')}"
-            f" ON {self._rows} (team, opened_position)",
+            f" ON {self.tables.rows} (team, opened_position)",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_officer')}"
-            f" ON {self._rows} (officer, opened_position)",
+            f" ON {self.tables.rows} (officer, opened_position)",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_shares_case')}"
-            f" ON {self._shares} (case_id)",
+            f" ON {self.tables.shares} (case_id)",
         ]
 
     # -------------------------------------------------------------- writing (inside a page)
@@ -183,9 +191,9 @@ class CaseDirectory(View):
         self._writes().share(case_id, organisation)
 
     def _flush(self, writes: PageWrites) -> None:
-        for statement, params in writes.inserts(self._rows, self._shares):
+        for statement, params in writes.inserts(self.tables.rows, self.tables.shares):
             self.execute(statement, params)
-        for statement, rows in writes.updates(self._rows):
+        for statement, rows in writes.updates(self.tables.rows):
             self.executemany(statement, rows)
 
     # -------------------------------------------------------------- queries
@@ -209,7 +217,7 @@ class CaseDirectory(View):
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        after = None if cursor is None else decode_cursor(cursor)
+        after = None if cursor is None else CURSOR.decode(cursor)
         if status is not None and status not in STATUSES:
             raise ValueError(f"status must be one of {sorted(STATUSES)}")
         level = None if risk_level is None else RiskLevel(risk_level).value
@@ -232,19 +240,19 @@ class CaseDirectory(View):
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.store.select(
             self.store.sql(
-                f"SELECT {_COLUMNS} FROM {self._rows}{where}"  # noqa: S608 - conditions from code
+                f"SELECT {_COLUMNS} FROM {self.tables.rows}{where}"  # noqa: S608 - conditions from code
                 " ORDER BY opened_position DESC LIMIT ?"
             ),
             (*params, limit + 1),
         )
         items = [self._entry(row) for row in rows[:limit]]
         more = len(rows) > limit
-        return DirectoryPage(items, encode_cursor(items[-1].opened_position) if more else None)
+        return DirectoryPage(items, CURSOR.encode(items[-1].opened_position) if more else None)
 
     def get(self, case_id: UUID, *, min_position: int | None = None) -> DirectoryEntry | None:
         self.require(min_position)
         rows = self.store.select(
-            self.store.sql(f"SELECT {_COLUMNS} FROM {self._rows} WHERE case_id = ?"),  # noqa: S608
+            self.store.sql(f"SELECT {_COLUMNS} FROM {self.tables.rows} WHERE case_id = ?"),  # noqa: S608
             (self.store.uuid_param(case_id),),
         )
         return self._entry(rows[0]) if rows else None
@@ -257,7 +265,7 @@ class CaseDirectory(View):
         conditions.append("case_id = ?")
         rows = self.store.select(
             self.store.sql(
-                f"SELECT 1 FROM {self._rows} WHERE {' AND '.join(conditions)}"  # noqa: S608
+                f"SELECT 1 FROM {self.tables.rows} WHERE {' AND '.join(conditions)}"  # noqa: S608
             ),
             (*params, self.store.uuid_param(case_id)),
         )
@@ -267,7 +275,7 @@ class CaseDirectory(View):
         """The organisations a case was shared with (for access decisions, not for display)."""
         rows = self.store.select(
             self.store.sql(
-                f"SELECT organisation FROM {self._shares} WHERE case_id = ?"  # noqa: S608
+                f"SELECT organisation FROM {self.tables.shares} WHERE case_id = ?"  # noqa: S608
             ),
             (self.store.uuid_param(case_id),),
         )
@@ -276,9 +284,9 @@ class CaseDirectory(View):
     def contents(self) -> tuple[list[DirectoryEntry], list[tuple[UUID, str]]]:
         """Every row and share, in a fixed order: to compare a rebuild with the live view."""
         rows = self.store.select(
-            f"SELECT {_COLUMNS} FROM {self._rows} ORDER BY opened_position"  # noqa: S608
+            f"SELECT {_COLUMNS} FROM {self.tables.rows} ORDER BY opened_position"  # noqa: S608
         )
-        shares = self.store.select(f"SELECT case_id, organisation FROM {self._shares}")  # noqa: S608
+        shares = self.store.select(f"SELECT case_id, organisation FROM {self.tables.shares}")  # noqa: S608
         pairs = sorted((self.store.uuid_value(c), str(o)) for c, o in shares)
         return [self._entry(row) for row in rows], pairs
 
@@ -294,7 +302,7 @@ class CaseDirectory(View):
             either.append("officer = ?")
             params.append(visibility.officer)
         if visibility.organisation:
-            shared = f"SELECT case_id FROM {self._shares} WHERE organisation = ?"  # noqa: S608
+            shared = f"SELECT case_id FROM {self.tables.shares} WHERE organisation = ?"  # noqa: S608
             either.append(f"case_id IN ({shared})")
             params.append(visibility.organisation)
         return [f"({' OR '.join(either)})"], params

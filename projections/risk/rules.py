@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from ledger.enums import HarmIndicator, RiskLevel, Vulnerability
-from projections.risk_model import (
+from projections.risk.model import (
     AssessmentFact,
     Escalation,
     Flag,

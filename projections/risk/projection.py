@@ -9,7 +9,7 @@ codes, times and counts only: no personal data in the clear.
 
 Every row is a fact keyed by what it records (an incident, a case version), inserted once,
 and the case row's updates are guarded by its version, so delivering an event twice changes
-nothing. Windows, flags and levels are worked out when asked (``projections.risk_rules``),
+nothing. Windows, flags and levels are worked out when asked (``projections.risk.rules``),
 against the caller's ``now``.
 """
 
@@ -27,26 +27,22 @@ from eventsourcing.utils import get_topic
 from ledger.enums import RiskLevel
 from ledger.events import (
     CASE_EVENT_TYPES,
-    CaseAssigned,
-    CaseClosed,
-    CaseEvent,
-    CaseOpened,
-    CaseReopened,
     IncidentRecorded,
     PersonLinked,
     RiskAssessed,
 )
-from projections.directory_model import Visibility
-from projections.paging import decode_cursor, encode_cursor, scan, visible
+from projections.case_rows import case_row
+from projections.paging import Cursor, scan, visible
 from projections.projection import PagedProjection
-from projections.risk_facts import RiskFacts, judge_cases
-from projections.risk_model import CaseRisk, RiskPage
-from projections.risk_store import CASE_COLUMNS, RiskTables, RiskWriter
+from projections.risk.facts import RiskFacts, judge_cases
+from projections.risk.model import CaseRisk, RiskPage
+from projections.risk.store import CASE_COLUMNS, RiskTables, RiskWriter
 from projections.store import Row, ViewStore
 from projections.thresholds import RiskThresholds, Timescales
 from projections.view import LEDGER_NAME, View
+from projections.visibility import Visibility
 
-_CURSOR = "rk1"
+_CURSOR = Cursor("rk1")
 
 
 class RiskProjection(PagedProjection["CumulativeRisk"]):
@@ -56,14 +52,8 @@ class RiskProjection(PagedProjection["CumulativeRisk"]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        """Any other case event: only the case row's version moves on."""
-        if isinstance(domain_event, CaseEvent):
-            self.view.rows.update(domain_event)
-        self.view.insert_tracking(tracking)
-
-    @process_event.register(CaseOpened)
-    def _opened(self, event: CaseOpened, tracking: Tracking) -> None:
-        self.view.rows.insert_case(event, tracking.notification_id)
+        """Any other event: the case row's part only (``projections/case_rows.py``)."""
+        case_row(self.view.rows, domain_event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
     @process_event.register(PersonLinked)
@@ -84,26 +74,13 @@ class RiskProjection(PagedProjection["CumulativeRisk"]):
         self.view.rows.update(event)
         self.view.insert_tracking(tracking)
 
-    @process_event.register(CaseAssigned)
-    def _assigned(self, event: CaseAssigned, tracking: Tracking) -> None:
-        self.view.rows.update(event, team=event.team, officer=event.officer)
-        self.view.insert_tracking(tracking)
-
-    @process_event.register(CaseClosed)
-    def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
-        self.view.rows.update(event, status="closed")
-        self.view.insert_tracking(tracking)
-
-    @process_event.register(CaseReopened)
-    def _reopened(self, event: CaseReopened, tracking: Tracking) -> None:
-        self.view.rows.update(event, status="open")
-        self.view.insert_tracking(tracking)
-
 
 class CumulativeRisk(View):
     """Each case's and each victim's cumulative harm, assessed level and derived level."""
 
     name = "cumulative_risk"
+    tables_type = RiskTables
+    tables: RiskTables
 
     def __init__(
         self,
@@ -116,7 +93,6 @@ class CumulativeRisk(View):
     ) -> None:
         self.thresholds = thresholds or RiskThresholds()
         self.timescales = timescales or Timescales()
-        self.risk_tables = RiskTables.named(store, suffix)
         self.rows = RiskWriter(self)
         super().__init__(store, suffix=suffix, application_name=application_name)
 
@@ -124,7 +100,7 @@ class CumulativeRisk(View):
         return RiskProjection(self)
 
     def table_statements(self) -> list[str]:
-        return self.risk_tables.statements(self.store, "asb_view_risk" + self.suffix)
+        return self.tables.statements(self.store, "asb_view_risk" + self.suffix)
 
     # -------------------------------------------------------------- queries
 
@@ -144,7 +120,7 @@ class CumulativeRisk(View):
         self.require(min_position, wait)
         rows = self.store.select(
             self.store.sql(
-                f"SELECT {CASE_COLUMNS} FROM {self.risk_tables.cases} WHERE case_id = ?"  # noqa: S608
+                f"SELECT {CASE_COLUMNS} FROM {self.tables.cases} WHERE case_id = ?"  # noqa: S608
             ),
             (self.store.uuid_param(case_id),),
         )
@@ -172,7 +148,7 @@ class CumulativeRisk(View):
         ``reassessment_due`` and ``derived_level`` are decided once judged, so the rows are
         read a batch at a time until the page is full. A bad cursor or level: ValueError.
         """
-        after = 0 if cursor is None else decode_cursor(_CURSOR, cursor)
+        after = 0 if cursor is None else _CURSOR.decode(cursor)
         level = None if derived_level is None else RiskLevel(derived_level)
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -191,7 +167,7 @@ class CumulativeRisk(View):
         def fetch(position: int, count: int) -> list[Row]:
             return self.store.select(
                 self.store.sql(
-                    f"SELECT {CASE_COLUMNS} FROM {self.risk_tables.cases}"  # noqa: S608
+                    f"SELECT {CASE_COLUMNS} FROM {self.tables.cases}"  # noqa: S608
                     f" WHERE {where} AND opened_position > ? ORDER BY opened_position LIMIT ?"
                 ),
                 (*params, position, count),
@@ -213,12 +189,12 @@ class CumulativeRisk(View):
             limit=limit,
             batch=200 if filtered else limit + 1,
         )
-        return RiskPage(items, None if last is None else encode_cursor(_CURSOR, last))
+        return RiskPage(items, None if last is None else _CURSOR.encode(last))
 
     def contents(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, in a fixed order: to compare a rebuild with the live view."""
-        return self.risk_tables.contents(self.store)
+        return self.tables.contents(self.store)
 
     def _judge(self, rows: Sequence[Row], now: datetime) -> list[CaseRisk]:
-        facts = RiskFacts(self.store, self.risk_tables).load(rows)
+        facts = RiskFacts(self.store, self.tables).load(rows)
         return judge_cases(facts, now=now, rules=self.thresholds, timescales=self.timescales)

@@ -13,7 +13,7 @@ Tables (``<suffix>`` empty for the live view, set for a rebuild beside it), trac
   and ``risk_assessment`` the people contacted, referred, acted against or assessed so far.
 
 Every insert is keyed (the position, or the whole row), so applying an event twice changes
-nothing even without the tracking. The queries are in ``projections/disclosures_read.py``.
+nothing even without the tracking. The queries are in ``projections/disclosures/queries.py``.
 """
 
 from __future__ import annotations
@@ -38,11 +38,10 @@ from ledger.events import (
     RiskAssessed,
     SupportReferralMade,
 )
-from projections.disclosures_model import DisclosureKind
-from projections.disclosures_read import COLUMNS, DisclosureQueries
+from projections.disclosures.model import DisclosureKind
+from projections.disclosures.queries import COLUMNS, DisclosureQueries, DisclosureTables
 from projections.projection import PagedProjection
-from projections.store import ViewStore
-from projections.view import LEDGER_NAME, View
+from projections.view import View
 
 _PLACES = ", ".join("?" for _ in COLUMNS.split(","))
 
@@ -123,19 +122,8 @@ class DisclosureLog(View, DisclosureQueries):
     """Who saw or received what about whom, when and why: for the DPO and auditors."""
 
     name = "disclosures"
-
-    def __init__(
-        self, store: ViewStore, *, suffix: str = "", application_name: str = LEDGER_NAME
-    ) -> None:
-        self._rows = store.table("asb_view_disclosures" + suffix)
-        self._subjects = store.table("asb_view_disclosure_subjects" + suffix)
-        self._people = store.table("asb_view_disclosure_people" + suffix)
-        super().__init__(store, suffix=suffix, application_name=application_name)
-
-    @property
-    def tables(self) -> tuple[str, ...]:
-        """The view's own tables, quoted for SQL: the log, its subjects, the named people."""
-        return self._rows, self._subjects, self._people
+    tables_type = DisclosureTables
+    tables: DisclosureTables
 
     def projection(self) -> DisclosureProjection:
         return DisclosureProjection(self)
@@ -144,7 +132,7 @@ class DisclosureLog(View, DisclosureQueries):
         uuid, bigint, time = (self.store.types[k] for k in ("uuid", "bigint", "time"))
         index = "asb_view_disclosures" + self.suffix
         return [
-            f"CREATE TABLE IF NOT EXISTS {self._rows} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.rows} ("
             f" position {bigint} PRIMARY KEY, kind TEXT NOT NULL, occurred_at {time} NOT NULL,"
             f" recorded_at {time} NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL,"
             f" actor_organisation TEXT NOT NULL, case_id {uuid}, case_version {bigint},"
@@ -153,18 +141,18 @@ class DisclosureLog(View, DisclosureQueries):
             " special_condition TEXT, consent TEXT, authorised_by TEXT, protocol_reference TEXT,"
             f" share_id {uuid}, police_reference TEXT, request_id TEXT, outcome TEXT NOT NULL,"
             " reason TEXT)",
-            f"CREATE TABLE IF NOT EXISTS {self._subjects} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.subjects} ("
             f" subject_ref {uuid} NOT NULL, position {bigint} NOT NULL,"
             " PRIMARY KEY (subject_ref, position))",
-            f"CREATE TABLE IF NOT EXISTS {self._people} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.people} ("
             f" case_id {uuid} NOT NULL, item TEXT NOT NULL, person_ref {uuid} NOT NULL,"
             " PRIMARY KEY (case_id, item, person_ref))",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_case')}"
-            f" ON {self._rows} (case_id, position)",
+            f" ON {self.tables.rows} (case_id, position)",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_actor')}"
-            f" ON {self._rows} (actor_id, position)",
+            f" ON {self.tables.rows} (actor_id, position)",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_subjects_position')}"
-            f" ON {self._subjects} (position)",
+            f" ON {self.tables.subjects} (position)",
         ]
 
     # -------------------------------------------------------------- writing (inside a page)
@@ -184,7 +172,7 @@ class DisclosureLog(View, DisclosureQueries):
             reason=event.reason,
         )
         self._execute_each(
-            f"INSERT INTO {self._subjects} (subject_ref, position)"  # noqa: S608 - names from code
+            f"INSERT INTO {self.tables.subjects} (subject_ref, position)"  # noqa: S608 - names from code
             " VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(self.store.uuid_param(ref), position) for ref in event.subjects],
         )
@@ -211,7 +199,7 @@ class DisclosureLog(View, DisclosureQueries):
         )
         named = [item.partition(":")[2] for item in event.items if item.startswith("person:")]
         self._execute_each(
-            f"INSERT INTO {self._subjects} (subject_ref, position)"  # noqa: S608
+            f"INSERT INTO {self.tables.subjects} (subject_ref, position)"  # noqa: S608
             " VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(self.store.uuid_param(UUID(ref)), position) for ref in named],
         )
@@ -236,7 +224,7 @@ class DisclosureLog(View, DisclosureQueries):
     def add_people(self, case_id: UUID, item: str, people: Iterable[UUID]) -> None:
         """Records that ``item`` of a case, if shared, discloses data about ``people``."""
         self._execute_each(
-            f"INSERT INTO {self._people} (case_id, item, person_ref)"  # noqa: S608
+            f"INSERT INTO {self.tables.people} (case_id, item, person_ref)"  # noqa: S608
             " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [(self.store.uuid_param(case_id), item, self.store.uuid_param(p)) for p in people],
         )
@@ -250,9 +238,9 @@ class DisclosureLog(View, DisclosureQueries):
         if not items:
             return
         self.execute(
-            f"INSERT INTO {self._subjects} (subject_ref, position)"  # noqa: S608
+            f"INSERT INTO {self.tables.subjects} (subject_ref, position)"  # noqa: S608
             f" SELECT DISTINCT person_ref, CAST(? AS {self.store.types['bigint']})"
-            f" FROM {self._people} WHERE case_id = ? AND {self.store.in_list('item')}"
+            f" FROM {self.tables.people} WHERE case_id = ? AND {self.store.in_list('item')}"
             " ON CONFLICT DO NOTHING",
             (position, self.store.uuid_param(case_id), self.store.list_param(items)),
         )
@@ -274,7 +262,7 @@ class DisclosureLog(View, DisclosureQueries):
         actor = event.actor
         get = fields.get
         self.execute(
-            f"INSERT INTO {self._rows} ({COLUMNS}) VALUES ({_PLACES})"  # noqa: S608
+            f"INSERT INTO {self.tables.rows} ({COLUMNS}) VALUES ({_PLACES})"  # noqa: S608
             " ON CONFLICT (position) DO NOTHING",
             (
                 position,

@@ -1,23 +1,25 @@
 """The disclosure log's queries: by subject, case, actor and time, a page or an export at a time.
 
-Mixed into ``DisclosureLog`` (``projections/disclosures.py``), which names the tables.
+Mixed into ``DisclosureLog`` (``projections/disclosures/projection.py``), which names the tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from projections.disclosures_model import (
+from projections.disclosures.model import (
+    CURSOR,
     KINDS,
     Disclosure,
     DisclosureKind,
     DisclosurePage,
     DisclosureQuery,
-    decode_cursor,
-    encode_cursor,
 )
 from projections.store import Row, ViewStore
+from projections.tables import Tables
 
 COLUMNS = (
     "position, kind, occurred_at, recorded_at, actor_id, actor_role, actor_organisation,"
@@ -29,13 +31,25 @@ COLUMNS = (
 _SELECTED = ", ".join(f"d.{name.strip()}" for name in COLUMNS.split(","))
 
 
+@dataclass(frozen=True)
+class DisclosureTables(Tables):
+    """The disclosure log's tables, quoted for SQL."""
+
+    BASES: ClassVar[Mapping[str, str]] = {
+        "rows": "asb_view_disclosures",
+        "subjects": "asb_view_disclosure_subjects",
+        "people": "asb_view_disclosure_people",
+    }
+    rows: str
+    subjects: str
+    people: str
+
+
 class DisclosureQueries:
     """Reads of the log's tables (``_rows``, ``_subjects``, ``_people``) on ``store``."""
 
     store: ViewStore
-    _rows: str
-    _subjects: str
-    _people: str
+    tables: DisclosureTables
 
     def require(self, position: int | None, timeout: float | None = None) -> None:
         raise NotImplementedError  # the view's own (``View.require``) comes first
@@ -56,12 +70,12 @@ class DisclosureQueries:
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        after = None if cursor is None else decode_cursor(cursor)
+        after = None if cursor is None else CURSOR.decode(cursor)
         self.require(min_position, timeout)
         found = self._select(query, after=after, newest_first=True, limit=limit + 1)
         items = found[:limit]
         more = len(found) > limit
-        return DisclosurePage(items, encode_cursor(items[-1].position) if more else None)
+        return DisclosurePage(items, CURSOR.encode(items[-1].position) if more else None)
 
     def export(self, query: DisclosureQuery, *, page_size: int = 500) -> Iterator[Disclosure]:
         """Every disclosure ``query`` asks for, oldest first, read a page at a time."""
@@ -77,7 +91,7 @@ class DisclosureQueries:
         """Every row (with its subjects) and every named person, in a fixed order: to
         compare a rebuild with the live view."""
         rows = list(self.export(DisclosureQuery()))
-        people = self.store.select(f"SELECT case_id, item, person_ref FROM {self._people}")  # noqa: S608
+        people = self.store.select(f"SELECT case_id, item, person_ref FROM {self.tables.people}")  # noqa: S608
         named = sorted(
             (self.store.uuid_value(c), str(i), self.store.uuid_value(p)) for c, i, p in people
         )
@@ -90,7 +104,9 @@ class DisclosureQueries:
         params: list[object] = []
         conditions: list[str] = []
         if query.subject is not None:
-            join = f" JOIN {self._subjects} s ON s.position = d.position AND s.subject_ref = ?"
+            join = (
+                f" JOIN {self.tables.subjects} s ON s.position = d.position AND s.subject_ref = ?"
+            )
             params.append(self.store.uuid_param(query.subject))
         if query.case_id is not None:
             conditions.append("d.case_id = ?")
@@ -107,7 +123,7 @@ class DisclosureQueries:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.store.select(
             self.store.sql(
-                f"SELECT {_SELECTED} FROM {self._rows} d{join}{where}"  # noqa: S608
+                f"SELECT {_SELECTED} FROM {self.tables.rows} d{join}{where}"  # noqa: S608
                 f" ORDER BY d.position {'DESC' if newest_first else 'ASC'} LIMIT ?"
             ),
             (*params, limit),
@@ -121,7 +137,7 @@ class DisclosureQueries:
         places = ", ".join("?" for _ in positions)
         rows = self.store.select(
             self.store.sql(
-                f"SELECT position, subject_ref FROM {self._subjects}"  # noqa: S608
+                f"SELECT position, subject_ref FROM {self.tables.subjects}"  # noqa: S608
                 f" WHERE position IN ({places})"
             ),
             positions,

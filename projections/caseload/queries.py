@@ -9,12 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from ledger.enums import Department, RiskLevel
-from projections.caseload_model import CaseloadEntry, CaseloadFacts, dues
-from projections.caseload_store import CaseloadTables
-from projections.directory_model import Visibility
+from projections.caseload.model import CaseloadEntry, CaseloadFacts, dues
+from projections.caseload.store import CaseloadTables
 from projections.paging import uuid_in, visible
 from projections.store import Row, ViewStore
 from projections.thresholds import Timescales
+from projections.visibility import Visibility
 
 UNASSESSED = "unassessed"
 

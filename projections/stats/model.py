@@ -116,7 +116,7 @@ def columns(rows: Sequence[Sequence[int]], threshold: int | None) -> list[list[C
 class Durations:
     """How long something took, in calendar days, over a group of cases."""
 
-    n: Count
+    cases: Count
     median_days: float | None
     p90_days: float | None
     buckets: dict[str, Count]
@@ -132,7 +132,7 @@ def summarise(seconds: Sequence[int], threshold: int | None) -> Durations:
     small = threshold is not None and len(days) < threshold
     shown: list[Count] = list(counts) if threshold is None else suppress(counts, threshold)
     return Durations(
-        n=len(days) if threshold is None else one(len(days), threshold),
+        cases=len(days) if threshold is None else one(len(days), threshold),
         median_days=None if small or not days else round(statistics.median(days), 1),
         p90_days=None if small or not days else round(_percentile(days, 0.9), 1),
         buckets=dict(zip(BUCKETS, shown, strict=True)),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from ledger.enums import PersonRole
@@ -12,13 +12,14 @@ from ledger.events import (
     ActionCancelled,
     ActionCompleted,
     ActionPlanned,
-    CaseEvent,
     CaseOpened,
     ContactRecorded,
     IncidentRecorded,
     PoliceReferralMade,
 )
+from projections.case_rows import CaseRowWriter, Executes
 from projections.store import Row, ViewStore, table_contents
+from projections.tables import Tables
 
 CASE_COLUMNS = (
     "case_id, reference, lead_department, team, officer, risk_level, received_at,"
@@ -39,7 +40,7 @@ _UPDATABLE = frozenset(
 
 
 @dataclass(frozen=True)
-class CaseloadTables:
+class CaseloadTables(Tables):
     """The caseload view's tables, quoted for SQL."""
 
     cases: str
@@ -47,14 +48,12 @@ class CaseloadTables:
     actions: str
     criminal: str
 
-    @classmethod
-    def named(cls, store: ViewStore, suffix: str) -> CaseloadTables:
-        return cls(
-            *(
-                store.table(f"asb_view_caseload_{name}{suffix}")
-                for name in ("cases", "people", "actions", "criminal")
-            )
-        )
+    BASES: ClassVar[Mapping[str, str]] = {
+        "cases": "asb_view_caseload_cases",
+        "people": "asb_view_caseload_people",
+        "actions": "asb_view_caseload_actions",
+        "criminal": "asb_view_caseload_criminal",
+    }
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -107,28 +106,26 @@ class CaseloadTables:
         return table_contents(store, orders)
 
 
-class _Caseload(Protocol):
-    store: ViewStore
-    caseload_tables: CaseloadTables
-
-    def execute(self, statement: str, params: Sequence[object] = ()) -> None: ...
+class _Caseload(Executes, Protocol):
+    tables: CaseloadTables
 
 
-class CaseloadWriter:
-    """The writes the caseload's handlers make, inside the view's open page.
+class CaseloadWriter(CaseRowWriter):
+    """The writes the caseload's handlers make, inside the view's open page."""
 
-    It reads the view's tables on every write: a switch-over re-binds the view in place."""
+    updatable = _UPDATABLE
 
     def __init__(self, view: _Caseload) -> None:
-        self.view = view
-
-    @property
-    def store(self) -> ViewStore:
-        return self.view.store
+        super().__init__(view)
+        self.caseload = view
 
     @property
     def t(self) -> CaseloadTables:
-        return self.view.caseload_tables
+        return self.caseload.tables
+
+    @property
+    def cases_table(self) -> str:
+        return self.t.cases
 
     def insert_case(self, event: CaseOpened, position: int) -> None:
         s = self.store
@@ -154,14 +151,6 @@ class CaseloadWriter:
             (self.store.uuid_param(case_id), self.store.uuid_param(person_ref), role.value),
         )
 
-    def update(self, event: CaseEvent, **columns: str | None) -> None:
-        """Sets ``columns`` and moves the version on, unless the row already has the event."""
-        unknown = columns.keys() - _UPDATABLE
-        if unknown:
-            raise ValueError(f"not caseload columns: {sorted(unknown)}")
-        sets = "".join(f"{name} = ?, " for name in columns)
-        self._versioned(event, sets, tuple(columns.values()))
-
     def contact(self, event: ContactRecorded, roles: Iterable[PersonRole]) -> None:
         """The first contact, if it was with a person linked in one of ``roles``."""
         codes = ", ".join(f"'{role.value}'" for role in sorted(roles, key=lambda r: r.value))
@@ -170,7 +159,7 @@ class CaseloadWriter:
             f"SELECT 1 FROM {self.t.people} p WHERE p.case_id = ?"  # noqa: S608 - names from code
             f" AND p.person_ref = ? AND p.role IN ({codes})"
         )
-        self._versioned(
+        self.versioned(
             event,
             f"first_contact_at = CASE WHEN first_contact_at IS NULL AND EXISTS ({with_person})"
             " THEN ? ELSE first_contact_at END, ",
@@ -178,18 +167,6 @@ class CaseloadWriter:
                 s.uuid_param(event.originator_id),
                 s.uuid_param(event.person_ref),
                 s.time_param(event.occurred_at),
-            ),
-        )
-
-    def _versioned(self, event: CaseEvent, sets: str, params: tuple[object, ...]) -> None:
-        self.view.execute(
-            f"UPDATE {self.t.cases} SET {sets}last_version = ?"  # noqa: S608
-            " WHERE case_id = ? AND last_version < ?",
-            (
-                *params,
-                event.originator_version,
-                self.store.uuid_param(event.originator_id),
-                event.originator_version,
             ),
         )
 

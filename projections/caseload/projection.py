@@ -30,11 +30,6 @@ from ledger.events import (
     ActionCancelled,
     ActionCompleted,
     ActionPlanned,
-    CaseAssigned,
-    CaseClosed,
-    CaseEvent,
-    CaseOpened,
-    CaseReopened,
     CaseReviewed,
     ContactRecorded,
     IncidentRecorded,
@@ -43,23 +38,24 @@ from ledger.events import (
     RiskAssessed,
     TimescalesAgreed,
 )
-from projections.caseload_model import (
+from projections.case_rows import case_row
+from projections.caseload.model import (
     CaseloadEntry,
     CaseloadGroup,
     CaseloadPage,
     DueKind,
     summarise,
 )
-from projections.caseload_read import case_filters, read_entries
-from projections.caseload_store import CaseloadTables, CaseloadWriter
-from projections.directory_model import Visibility
-from projections.paging import decode_cursor, encode_cursor, scan
+from projections.caseload.queries import case_filters, read_entries
+from projections.caseload.store import CaseloadTables, CaseloadWriter
+from projections.paging import Cursor, scan
 from projections.projection import PagedProjection
 from projections.store import Row, ViewStore
 from projections.thresholds import Timescales
 from projections.view import LEDGER_NAME, View
+from projections.visibility import Visibility
 
-_CURSOR = "cl1"
+_CURSOR = Cursor("cl1")
 FIRST_CONTACT_OUTCOMES = frozenset({ContactOutcome.REACHED, ContactOutcome.SENT})
 """A contact that reached the person, or a letter or message sent to them; an unanswered
 call or a voicemail is an attempt, not first contact."""
@@ -73,25 +69,14 @@ class CaseloadProjection(PagedProjection["Caseload"]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        """Any other case event: only the case row's version moves on."""
-        if isinstance(domain_event, CaseEvent):
-            self.view.rows.update(domain_event)
-        self.view.insert_tracking(tracking)
-
-    @process_event.register(CaseOpened)
-    def _opened(self, event: CaseOpened, tracking: Tracking) -> None:
-        self.view.rows.insert_case(event, tracking.notification_id)
+        """Any other event: the case row's part only (``projections/case_rows.py``)."""
+        case_row(self.view.rows, domain_event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
     @process_event.register(PersonLinked)
     def _linked(self, event: PersonLinked, tracking: Tracking) -> None:
         self.view.rows.insert_person(event.originator_id, event.person_ref, event.role)
         self.view.rows.update(event)
-        self.view.insert_tracking(tracking)
-
-    @process_event.register(CaseAssigned)
-    def _assigned(self, event: CaseAssigned, tracking: Tracking) -> None:
-        self.view.rows.update(event, team=event.team, officer=event.officer)
         self.view.insert_tracking(tracking)
 
     @process_event.register(RiskAssessed)
@@ -153,21 +138,13 @@ class CaseloadProjection(PagedProjection["Caseload"]):
         self.view.rows.update(event)
         self.view.insert_tracking(tracking)
 
-    @process_event.register(CaseClosed)
-    def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
-        self.view.rows.update(event, status="closed")
-        self.view.insert_tracking(tracking)
-
-    @process_event.register(CaseReopened)
-    def _reopened(self, event: CaseReopened, tracking: Tracking) -> None:
-        self.view.rows.update(event, status="open")
-        self.view.insert_tracking(tracking)
-
 
 class Caseload(View):
     """Open cases with their age, risk level and what is due or overdue on them."""
 
     name = "caseload"
+    tables_type = CaseloadTables
+    tables: CaseloadTables
 
     def __init__(
         self,
@@ -178,7 +155,6 @@ class Caseload(View):
         timescales: Timescales | None = None,
     ) -> None:
         self.timescales = timescales or Timescales()
-        self.caseload_tables = CaseloadTables.named(store, suffix)
         self.rows = CaseloadWriter(self)
         super().__init__(store, suffix=suffix, application_name=application_name)
 
@@ -186,7 +162,7 @@ class Caseload(View):
         return CaseloadProjection(self)
 
     def table_statements(self) -> list[str]:
-        return self.caseload_tables.statements(self.store, "asb_view_caseload" + self.suffix)
+        return self.tables.statements(self.store, "asb_view_caseload" + self.suffix)
 
     # -------------------------------------------------------------- queries
 
@@ -212,7 +188,7 @@ class Caseload(View):
         the page is full. ``min_position`` waits (bounded by ``wait``) and raises
         ``ViewBehind`` if the view is still short. A bad cursor or filter: ValueError.
         """
-        after = 0 if cursor is None else decode_cursor(_CURSOR, cursor)
+        after = 0 if cursor is None else _CURSOR.decode(cursor)
         wanted = None if overdue in (None, "any") else DueKind(overdue)
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -235,7 +211,7 @@ class Caseload(View):
             limit=limit,
             batch=200 if overdue is not None else limit + 1,
         )
-        return CaseloadPage(items, None if last is None else encode_cursor(_CURSOR, last))
+        return CaseloadPage(items, None if last is None else _CURSOR.encode(last))
 
     def summary(
         self,
@@ -270,12 +246,12 @@ class Caseload(View):
 
     def contents(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table in key order (to compare a rebuild with the live view)."""
-        return self.caseload_tables.contents(self.store)
+        return self.tables.contents(self.store)
 
     def _fetch(self, where: tuple[list[str], list[object]], after: int, count: int) -> list[Row]:
         conditions, params = where
-        return self.caseload_tables.select_cases(self.store, conditions, params, after, count)
+        return self.tables.select_cases(self.store, conditions, params, after, count)
 
     def _judge(self, rows: Sequence[Row], now: datetime) -> list[CaseloadEntry]:
-        tables = self.caseload_tables
+        tables = self.tables
         return read_entries(self.store, tables, rows, now=now, timescales=self.timescales)

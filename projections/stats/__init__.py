@@ -1,0 +1,1 @@
+"""Analyst statistics: counts and durations without identifiers, published with suppression."""

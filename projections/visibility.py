@@ -1,0 +1,27 @@
+"""Who may see which cases: the visibility every listing view filters by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Visibility:
+    """Which cases a caller may see: everything, or by team, assigned officer or share.
+
+    A caseworker sees their teams' cases and those assigned to them personally; a partner
+    sees the cases shared with their organisation. The empty visibility sees nothing.
+    """
+
+    everything: bool = False
+    teams: frozenset[str] = frozenset()
+    officer: str | None = None
+    organisation: str | None = None
+
+    @classmethod
+    def all(cls) -> Visibility:
+        return cls(everything=True)
+
+    @property
+    def sees_nothing(self) -> bool:
+        return not (self.everything or self.teams or self.officer or self.organisation)
