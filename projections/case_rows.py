@@ -11,10 +11,51 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ledger.events import CaseAssigned, CaseClosed, CaseEvent, CaseOpened, CaseReopened
 from projections.store import ViewStore
+from projections.tables import Tables
+from projections.thresholds import Timescales
+from projections.view import LEDGER_NAME, View
+
+
+class CaseRowTables(Tables):
+    """The tables of a view with one row per case, which create themselves."""
+
+    def statements(self, store: ViewStore, index: str) -> list[str]:
+        """``CREATE ... IF NOT EXISTS`` for the tables, indexes named from ``index``."""
+        raise NotImplementedError
+
+
+class CaseRowsView(View):
+    """A view with one row per case (risk, caseload): its tables are a ``CaseRowTables``."""
+
+    index: ClassVar[str]
+    """The prefix of the view's index names (the suffix is added)."""
+    writer_type: ClassVar[type[CaseRowWriter]]
+    """The view's writes, inside its pages (``self.rows``)."""
+    tables: CaseRowTables
+    rows: CaseRowWriter
+
+    def __init__(
+        self,
+        store: ViewStore,
+        *,
+        suffix: str = "",
+        application_name: str = LEDGER_NAME,
+        timescales: Timescales | None = None,
+    ) -> None:
+        self.timescales = timescales or Timescales()
+        self.rows = self.writer_type(self)
+        super().__init__(store, suffix=suffix, application_name=application_name)
+
+    def table_statements(self) -> list[str]:
+        return self.tables.statements(self.store, self.index + self.suffix)
+
+    def contents(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, in key order: to compare a rebuild with the live view."""
+        return self.tables.contents(self.store)
 
 
 class Executes(Protocol):

@@ -49,6 +49,34 @@ class Cursor:
             raise BadCursor("malformed cursor")
         return int(digits)
 
+    def after(self, cursor: str | None) -> int:
+        """The position a page asked for with ``cursor`` starts after (0: the first page)."""
+        return 0 if cursor is None else self.decode(cursor)
+
+    def page(
+        self,
+        after: int,
+        *,
+        fetch: Callable[[int, int], Sequence[R]],
+        judge: Callable[[Sequence[R]], Sequence[T]],
+        position: Callable[[R], int],
+        limit: int,
+        keep: Callable[[T], bool] | None = None,
+    ) -> tuple[list[T], str | None]:
+        """A page of judged rows after position ``after`` (``scan``), and the cursor of the next
+        page (None on the last). Without ``keep`` every row is kept, and a page reads
+        ``limit + 1`` rows; with it, batches of 200 until the page is full."""
+        items, last = scan(
+            fetch=fetch,
+            judge=judge,
+            keep=keep or (lambda _: True),
+            position=position,
+            after=after,
+            limit=limit,
+            batch=limit + 1 if keep is None else 200,
+        )
+        return items, None if last is None else self.encode(last)
+
 
 def scan(
     *,

@@ -75,6 +75,8 @@ class View(TrackingRecorder, ABC):
     name: ClassVar[str]
     tables_type: ClassVar[type[Tables]]
     """The view's ``Tables``: one field per table."""
+    projection_type: ClassVar[type[PagedProjection[Any]]]
+    """The projection that processes events into this view."""
     tables: Tables
     poll_interval: ClassVar[float] = 0.02
     read_timeout: float = 2.0
@@ -118,9 +120,9 @@ class View(TrackingRecorder, ABC):
     def table_statements(self) -> list[str]:
         """``CREATE ... IF NOT EXISTS`` statements for the view's own tables."""
 
-    @abstractmethod
     def projection(self) -> PagedProjection[Any]:
-        """The projection that processes events into this view."""
+        """The projection that processes events into this view (``projection_type``)."""
+        return self.projection_type(self)
 
     def switched(self) -> None:
         """Called once this object names another set of tables: override it to forget

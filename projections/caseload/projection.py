@@ -8,7 +8,7 @@ due date, status) and ``asb_view_caseload_criminal`` (each criminal incident, wh
 recorded and when referred to the police). References, codes, times and dates only.
 
 The view stores facts; due dates and overdue are worked out when asked, against the
-caller's ``now`` and the ``Timescales`` settings (``projections.caseload_model.dues``).
+caller's ``now`` and the ``Timescales`` settings (``projections/caseload/model.py``, ``dues``).
 Case-row updates are guarded by the row's version and the other rows are keyed by what
 they record, so delivering an event twice changes nothing.
 """
@@ -38,7 +38,7 @@ from ledger.events import (
     RiskAssessed,
     TimescalesAgreed,
 )
-from projections.case_rows import case_row
+from projections.case_rows import CaseRowsView, case_row
 from projections.caseload.model import (
     CaseloadEntry,
     CaseloadGroup,
@@ -48,11 +48,9 @@ from projections.caseload.model import (
 )
 from projections.caseload.queries import case_filters, read_entries
 from projections.caseload.store import CaseloadTables, CaseloadWriter
-from projections.paging import Cursor, scan
+from projections.paging import Cursor
 from projections.projection import PagedProjection
-from projections.store import Row, ViewStore
-from projections.thresholds import Timescales
-from projections.view import LEDGER_NAME, View
+from projections.store import Row
 from projections.visibility import Visibility
 
 _CURSOR = Cursor("cl1")
@@ -139,30 +137,16 @@ class CaseloadProjection(PagedProjection["Caseload"]):
         self.view.insert_tracking(tracking)
 
 
-class Caseload(View):
+class Caseload(CaseRowsView):
     """Open cases with their age, risk level and what is due or overdue on them."""
 
     name = "caseload"
+    index = "asb_view_caseload"
     tables_type = CaseloadTables
+    projection_type = CaseloadProjection
+    writer_type = CaseloadWriter
     tables: CaseloadTables
-
-    def __init__(
-        self,
-        store: ViewStore,
-        *,
-        suffix: str = "",
-        application_name: str = LEDGER_NAME,
-        timescales: Timescales | None = None,
-    ) -> None:
-        self.timescales = timescales or Timescales()
-        self.rows = CaseloadWriter(self)
-        super().__init__(store, suffix=suffix, application_name=application_name)
-
-    def projection(self) -> CaseloadProjection:
-        return CaseloadProjection(self)
-
-    def table_statements(self) -> list[str]:
-        return self.tables.statements(self.store, "asb_view_caseload" + self.suffix)
+    rows: CaseloadWriter
 
     # -------------------------------------------------------------- queries
 
@@ -188,30 +172,25 @@ class Caseload(View):
         the page is full. ``min_position`` waits (bounded by ``wait``) and raises
         ``ViewBehind`` if the view is still short. A bad cursor or filter: ValueError.
         """
-        after = 0 if cursor is None else _CURSOR.decode(cursor)
+        after = _CURSOR.after(cursor)
         wanted = None if overdue in (None, "any") else DueKind(overdue)
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
         where = case_filters(self.store, visibility, team, officer, risk_level, lead_department)
         self.require(min_position, wait)
         if where is None:
             return CaseloadPage([], None)
 
         def keep(entry: CaseloadEntry) -> bool:
-            if overdue is None:
-                return True
             return bool(entry.overdue) if wanted is None else wanted in entry.overdue
 
-        items, last = scan(
+        items, following = _CURSOR.page(
+            after,
             fetch=lambda position, count: self._fetch(where, position, count),
             judge=lambda rows: self._judge(rows, now),
-            keep=keep,
             position=lambda row: int(row[8]),
-            after=after,
             limit=limit,
-            batch=200 if overdue is not None else limit + 1,
+            keep=None if overdue is None else keep,
         )
-        return CaseloadPage(items, None if last is None else _CURSOR.encode(last))
+        return CaseloadPage(items, following)
 
     def summary(
         self,
@@ -243,10 +222,6 @@ class Caseload(View):
         where = (["status = 'open'", "case_id = ?"], [self.store.uuid_param(case_id)])
         rows = self._fetch(where, 0, 1)
         return self._judge(rows, now)[0] if rows else None
-
-    def contents(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table in key order (to compare a rebuild with the live view)."""
-        return self.tables.contents(self.store)
 
     def _fetch(self, where: tuple[list[str], list[object]], after: int, count: int) -> list[Row]:
         conditions, params = where

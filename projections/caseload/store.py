@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 from uuid import UUID
 
 from ledger.enums import PersonRole
@@ -17,9 +16,9 @@ from ledger.events import (
     IncidentRecorded,
     PoliceReferralMade,
 )
-from projections.case_rows import CaseRowWriter, Executes
-from projections.store import Row, ViewStore, table_contents
-from projections.tables import Tables
+from projections.case_rows import CaseRowTables, CaseRowWriter, Executes
+from projections.store import Row, ViewStore
+from projections.tables import table
 
 CASE_COLUMNS = (
     "case_id, reference, lead_department, team, officer, risk_level, received_at,"
@@ -39,21 +38,11 @@ _UPDATABLE = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class CaseloadTables(Tables):
-    """The caseload view's tables, quoted for SQL."""
-
-    cases: str
-    people: str
-    actions: str
-    criminal: str
-
-    BASES: ClassVar[Mapping[str, str]] = {
-        "cases": "asb_view_caseload_cases",
-        "people": "asb_view_caseload_people",
-        "actions": "asb_view_caseload_actions",
-        "criminal": "asb_view_caseload_criminal",
-    }
+class CaseloadTables(CaseRowTables):
+    cases: str = table("asb_view_caseload_cases", key="case_id")
+    people: str = table("asb_view_caseload_people", key="case_id, person_ref, role")
+    actions: str = table("asb_view_caseload_actions", key="case_id, action_id")
+    criminal: str = table("asb_view_caseload_criminal", key="incident_id")
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -95,15 +84,6 @@ class CaseloadTables(Tables):
             ),
             (*params, after, count),
         )
-
-    def contents(self, store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
-        orders = {
-            "cases": (self.cases, "case_id"),
-            "people": (self.people, "case_id, person_ref, role"),
-            "actions": (self.actions, "case_id, action_id"),
-            "criminal": (self.criminal, "incident_id"),
-        }
-        return table_contents(store, orders)
 
 
 class _Caseload(Executes, Protocol):

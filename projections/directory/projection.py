@@ -12,10 +12,9 @@ case per page, not one statement per event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -37,24 +36,17 @@ from projections.directory.model import CURSOR, STATUSES, DirectoryEntry, Direct
 from projections.directory.writes import COLUMNS as _COLUMNS
 from projections.directory.writes import UPDATABLE, PageWrites
 from projections.projection import PagedProjection
-from projections.store import Row, ViewStore, Writer
-from projections.tables import Tables
-from projections.view import LEDGER_NAME, View
+from projections.store import Row, Writer
+from projections.tables import Tables, table
+from projections.view import View
 from projections.visibility import Visibility
 
 _UPDATABLE = frozenset(UPDATABLE)
 
 
-@dataclass(frozen=True)
 class DirectoryTables(Tables):
-    """The directory's tables, quoted for SQL."""
-
-    BASES: ClassVar[Mapping[str, str]] = {
-        "rows": "asb_view_case_directory",
-        "shares": "asb_view_case_directory_shares",
-    }
-    rows: str
-    shares: str
+    rows: str = table("asb_view_case_directory", key="case_id")
+    shares: str = table("asb_view_case_directory_shares", key="organisation, case_id")
 
 
 class CaseDirectoryProjection(PagedProjection["CaseDirectory"]):
@@ -110,15 +102,8 @@ class CaseDirectory(View):
 
     name = "case_directory"
     tables_type = DirectoryTables
+    projection_type = CaseDirectoryProjection
     tables: DirectoryTables
-
-    def __init__(
-        self, store: ViewStore, *, suffix: str = "", application_name: str = LEDGER_NAME
-    ) -> None:
-        super().__init__(store, suffix=suffix, application_name=application_name)
-
-    def projection(self) -> CaseDirectoryProjection:
-        return CaseDirectoryProjection(self)
 
     def table_statements(self) -> list[str]:
         uuid, bigint, time = (self.store.types[k] for k in ("uuid", "bigint", "time"))

@@ -123,10 +123,8 @@ class DisclosureLog(View, DisclosureQueries):
 
     name = "disclosures"
     tables_type = DisclosureTables
+    projection_type = DisclosureProjection
     tables: DisclosureTables
-
-    def projection(self) -> DisclosureProjection:
-        return DisclosureProjection(self)
 
     def table_statements(self) -> list[str]:
         uuid, bigint, time = (self.store.types[k] for k in ("uuid", "bigint", "time"))

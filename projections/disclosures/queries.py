@@ -5,9 +5,7 @@ Mixed into ``DisclosureLog`` (``projections/disclosures/projection.py``), which 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Iterator
 from uuid import UUID
 
 from projections.disclosures.model import (
@@ -19,7 +17,7 @@ from projections.disclosures.model import (
     DisclosureQuery,
 )
 from projections.store import Row, ViewStore
-from projections.tables import Tables
+from projections.tables import Tables, table
 
 COLUMNS = (
     "position, kind, occurred_at, recorded_at, actor_id, actor_role, actor_organisation,"
@@ -31,18 +29,10 @@ COLUMNS = (
 _SELECTED = ", ".join(f"d.{name.strip()}" for name in COLUMNS.split(","))
 
 
-@dataclass(frozen=True)
 class DisclosureTables(Tables):
-    """The disclosure log's tables, quoted for SQL."""
-
-    BASES: ClassVar[Mapping[str, str]] = {
-        "rows": "asb_view_disclosures",
-        "subjects": "asb_view_disclosure_subjects",
-        "people": "asb_view_disclosure_people",
-    }
-    rows: str
-    subjects: str
-    people: str
+    rows: str = table("asb_view_disclosures", key="position")
+    subjects: str = table("asb_view_disclosure_subjects", key="subject_ref, position")
+    people: str = table("asb_view_disclosure_people", key="case_id, item, person_ref")
 
 
 class DisclosureQueries:

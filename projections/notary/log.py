@@ -122,6 +122,7 @@ class Notary(View, NotaryQueries):
 
     name = "notary"
     tables_type = NotaryTables
+    projection_type = NotaryProjection
     tables: NotaryTables
 
     def __init__(
@@ -180,7 +181,7 @@ class Notary(View, NotaryQueries):
             " BEGIN RAISE EXCEPTION 'asb-ledger notary: % on % refused: the log is append-only',"
             " TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
         ]
-        for base, table in zip(NotaryTables.BASES, self.tables.owned(), strict=True):
+        for base, table in self.tables.by_field().items():
             name = self.store.ident(f"asb_notary{self.suffix}_{base}_append_only")
             no_truncate = self.store.ident(f"asb_notary{self.suffix}_{base}_no_truncate")
             statements += [

@@ -6,9 +6,8 @@ Mixed into ``Notary`` (``projections/notary/log.py``), which names the tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from ledger import merkle
@@ -16,26 +15,17 @@ from ledger.checkpoint import Checkpoint
 from ledger.checkpoint import parse as parse_note
 from projections.notary.model import Leaf, NotaryAlarm, SignedCheckpoint, signed_row
 from projections.store import ViewStore
-from projections.tables import Tables
+from projections.tables import Tables, table
 
 Fetch = Callable[[str, tuple[object, ...]], Any]
 """Reads one row (or None) for a statement and its parameters."""
 
 
-@dataclass(frozen=True)
 class NotaryTables(Tables):
-    """The notary's tables, quoted for SQL."""
-
-    BASES: ClassVar[Mapping[str, str]] = {
-        "leaves": "asb_notary_leaves",
-        "subtrees": "asb_notary_subtrees",
-        "checkpoints": "asb_notary_checkpoints",
-        "alarms": "asb_notary_alarms",
-    }
-    leaves: str
-    subtrees: str
-    checkpoints: str
-    alarms: str
+    leaves: str = table("asb_notary_leaves", key="leaf_index")
+    subtrees: str = table("asb_notary_subtrees", key="start, size")
+    checkpoints: str = table("asb_notary_checkpoints", key="tree_size")
+    alarms: str = table("asb_notary_alarms", key="position")
 
 
 class ProofFailed(RuntimeError):

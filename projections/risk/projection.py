@@ -31,15 +31,15 @@ from ledger.events import (
     PersonLinked,
     RiskAssessed,
 )
-from projections.case_rows import case_row
-from projections.paging import Cursor, scan, visible
+from projections.case_rows import CaseRowsView, case_row
+from projections.paging import Cursor, visible
 from projections.projection import PagedProjection
 from projections.risk.facts import RiskFacts, judge_cases
 from projections.risk.model import CaseRisk, RiskPage
 from projections.risk.store import CASE_COLUMNS, RiskTables, RiskWriter
 from projections.store import Row, ViewStore
 from projections.thresholds import RiskThresholds, Timescales
-from projections.view import LEDGER_NAME, View
+from projections.view import LEDGER_NAME
 from projections.visibility import Visibility
 
 _CURSOR = Cursor("rk1")
@@ -75,12 +75,16 @@ class RiskProjection(PagedProjection["CumulativeRisk"]):
         self.view.insert_tracking(tracking)
 
 
-class CumulativeRisk(View):
+class CumulativeRisk(CaseRowsView):
     """Each case's and each victim's cumulative harm, assessed level and derived level."""
 
     name = "cumulative_risk"
+    index = "asb_view_risk"
     tables_type = RiskTables
+    projection_type = RiskProjection
+    writer_type = RiskWriter
     tables: RiskTables
+    rows: RiskWriter
 
     def __init__(
         self,
@@ -92,15 +96,9 @@ class CumulativeRisk(View):
         timescales: Timescales | None = None,
     ) -> None:
         self.thresholds = thresholds or RiskThresholds()
-        self.timescales = timescales or Timescales()
-        self.rows = RiskWriter(self)
-        super().__init__(store, suffix=suffix, application_name=application_name)
-
-    def projection(self) -> RiskProjection:
-        return RiskProjection(self)
-
-    def table_statements(self) -> list[str]:
-        return self.tables.statements(self.store, "asb_view_risk" + self.suffix)
+        super().__init__(
+            store, suffix=suffix, application_name=application_name, timescales=timescales
+        )
 
     # -------------------------------------------------------------- queries
 
@@ -148,10 +146,8 @@ class CumulativeRisk(View):
         ``reassessment_due`` and ``derived_level`` are decided once judged, so the rows are
         read a batch at a time until the page is full. A bad cursor or level: ValueError.
         """
-        after = 0 if cursor is None else _CURSOR.decode(cursor)
+        after = _CURSOR.after(cursor)
         level = None if derived_level is None else RiskLevel(derived_level)
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
         self.require(min_position, wait)
         seen = visible(self.store, visibility)
         if seen is None:
@@ -180,20 +176,15 @@ class CumulativeRisk(View):
             )
 
         filtered = reassessment_due is not None or level is not None
-        items, last = scan(
+        items, following = _CURSOR.page(
+            after,
             fetch=fetch,
             judge=lambda rows: self._judge(rows, now),
-            keep=keep,
             position=lambda row: int(row[5]),
-            after=after,
             limit=limit,
-            batch=200 if filtered else limit + 1,
+            keep=keep if filtered else None,
         )
-        return RiskPage(items, None if last is None else _CURSOR.encode(last))
-
-    def contents(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table, in a fixed order: to compare a rebuild with the live view."""
-        return self.tables.contents(self.store)
+        return RiskPage(items, following)
 
     def _judge(self, rows: Sequence[Row], now: datetime) -> list[CaseRisk]:
         facts = RiskFacts(self.store, self.tables).load(rows)

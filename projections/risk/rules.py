@@ -138,74 +138,66 @@ def _escalations(
     within: Callable[..., list[IncidentFact]], rules: RiskThresholds, *, vulnerable: bool, who: str
 ) -> tuple[Escalation, ...]:
     found: list[Escalation] = []
+
+    def escalate(rule: str, level: RiskLevel, incidents: list[IncidentFact], reason: str) -> None:
+        found.append(
+            Escalation(rule=rule, level=level, reason=reason, incident_ids=_ids(incidents))
+        )
+
     many = within(rules.high_window_days)
     if len(many) >= rules.high_min_incidents:
-        found.append(
-            Escalation(
-                rule="high.incidents",
-                level=RiskLevel.HIGH,
-                reason=f"{_plural(len(many), 'incident')} in {rules.high_window_days} days"
-                f" (high at {rules.high_min_incidents})",
-                incident_ids=_ids(many),
-            )
+        escalate(
+            "high.incidents",
+            RiskLevel.HIGH,
+            many,
+            f"{_plural(len(many), 'incident')} in {rules.high_window_days} days"
+            f" (high at {rules.high_min_incidents})",
         )
     targeted = [
         i for i in within(rules.high_targeted_window_days) if HarmIndicator.TARGETED in i.harms
     ]
     serious = {HarmIndicator.HATE_MOTIVATED, HarmIndicator.VIOLENCE_OR_THREAT}
     if len(targeted) >= rules.high_min_targeted and any(serious & i.harms for i in targeted):
-        found.append(
-            Escalation(
-                rule="high.targeted",
-                level=RiskLevel.HIGH,
-                reason=f"{_plural(len(targeted), 'targeted incident')}"
-                f" in {rules.high_targeted_window_days} days, at least one hate-motivated"
-                f" or with violence or threat (high at {rules.high_min_targeted})",
-                incident_ids=_ids(targeted),
-            )
+        escalate(
+            "high.targeted",
+            RiskLevel.HIGH,
+            targeted,
+            f"{_plural(len(targeted), 'targeted incident')}"
+            f" in {rules.high_targeted_window_days} days, at least one hate-motivated"
+            f" or with violence or threat (high at {rules.high_min_targeted})",
         )
-    if vulnerable:
-        violent = [
-            i
-            for i in within(rules.high_violence_vulnerable_window_days)
-            if HarmIndicator.VIOLENCE_OR_THREAT in i.harms
-        ]
-        if violent:
-            found.append(
-                Escalation(
-                    rule="high.violence_against_vulnerable",
-                    level=RiskLevel.HIGH,
-                    reason=f"{_plural(len(violent), 'incident')} with violence or threat"
-                    f" against a vulnerable {who}"
-                    f" in {rules.high_violence_vulnerable_window_days} days",
-                    incident_ids=_ids(violent),
-                )
-            )
+    violent = [
+        i
+        for i in within(rules.high_violence_vulnerable_window_days)
+        if HarmIndicator.VIOLENCE_OR_THREAT in i.harms
+    ]
+    if vulnerable and violent:
+        escalate(
+            "high.violence_against_vulnerable",
+            RiskLevel.HIGH,
+            violent,
+            f"{_plural(len(violent), 'incident')} with violence or threat against a vulnerable"
+            f" {who} in {rules.high_violence_vulnerable_window_days} days",
+        )
     some = within(rules.medium_window_days)
     if len(some) >= rules.medium_min_incidents:
-        found.append(
-            Escalation(
-                rule="medium.incidents",
-                level=RiskLevel.MEDIUM,
-                reason=f"{_plural(len(some), 'incident')} in {rules.medium_window_days} days"
-                f" (medium at {rules.medium_min_incidents})",
-                incident_ids=_ids(some),
-            )
+        escalate(
+            "medium.incidents",
+            RiskLevel.MEDIUM,
+            some,
+            f"{_plural(len(some), 'incident')} in {rules.medium_window_days} days"
+            f" (medium at {rules.medium_min_incidents})",
         )
-    if vulnerable:
-        further = within(rules.medium_vulnerable_window_days)
-        if len(further) >= rules.medium_vulnerable_min_incidents:
-            found.append(
-                Escalation(
-                    rule="medium.vulnerable_further_incident",
-                    level=RiskLevel.MEDIUM,
-                    reason=f"a vulnerable {who} with"
-                    f" {_plural(len(further), 'incident')}"
-                    f" in {rules.medium_vulnerable_window_days} days"
-                    f" (medium at {rules.medium_vulnerable_min_incidents})",
-                    incident_ids=_ids(further),
-                )
-            )
+    further = within(rules.medium_vulnerable_window_days)
+    if vulnerable and len(further) >= rules.medium_vulnerable_min_incidents:
+        escalate(
+            "medium.vulnerable_further_incident",
+            RiskLevel.MEDIUM,
+            further,
+            f"a vulnerable {who} with {_plural(len(further), 'incident')}"
+            f" in {rules.medium_vulnerable_window_days} days"
+            f" (medium at {rules.medium_vulnerable_min_incidents})",
+        )
     return tuple(found)
 
 

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Protocol
 
 from ledger.enums import PersonRole
 from ledger.events import CaseOpened, IncidentRecorded, PersonLinked, RiskAssessed
-from projections.case_rows import CaseRowWriter, Executes
-from projections.store import ViewStore, table_contents
-from projections.tables import Tables
+from projections.case_rows import CaseRowTables, CaseRowWriter, Executes
+from projections.store import ViewStore
+from projections.tables import table
 
 CASE_COLUMNS = "case_id, reference, status, team, officer, opened_position, last_version"
 
 
-@dataclass(frozen=True)
-class RiskTables(Tables):
-    """The risk view's tables, quoted for SQL."""
-
-    cases: str
-    incidents: str
-    victims: str
-    people: str
-    assessments: str
-
-    BASES: ClassVar[Mapping[str, str]] = {
-        "cases": "asb_view_risk_cases",
-        "incidents": "asb_view_risk_incidents",
-        "victims": "asb_view_risk_victims",
-        "people": "asb_view_risk_people",
-        "assessments": "asb_view_risk_assessments",
-    }
+class RiskTables(CaseRowTables):
+    cases: str = table("asb_view_risk_cases", key="case_id")
+    incidents: str = table("asb_view_risk_incidents", key="incident_id")
+    victims: str = table("asb_view_risk_victims", key="person_ref, incident_id")
+    people: str = table("asb_view_risk_people", key="case_id, version")
+    assessments: str = table("asb_view_risk_assessments", key="case_id, version")
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -68,17 +55,6 @@ class RiskTables(Tables):
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_team')}"
             f" ON {t.cases} (team, opened_position)",
         ]
-
-    def contents(self, store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table in key order (to compare a rebuild with the live view)."""
-        orders = {
-            "cases": (self.cases, "case_id"),
-            "incidents": (self.incidents, "incident_id"),
-            "victims": (self.victims, "person_ref, incident_id"),
-            "people": (self.people, "case_id, version"),
-            "assessments": (self.assessments, "case_id, version"),
-        }
-        return table_contents(store, orders)
 
 
 class _Risk(Executes, Protocol):

@@ -181,10 +181,9 @@ class CaseTimes:
 
 
 @dataclass(frozen=True, kw_only=True)
-class VictimRow:
-    """One victim across every case (by subject token, which a caller never sees)."""
+class VictimFigures:
+    """One victim's figures across every case: no identifier of any kind."""
 
-    token: str
     cases: int
     incidents: int
     targeted: int
@@ -192,6 +191,13 @@ class VictimRow:
     self_declared: bool
     first_incident_month: str | None
     last_incident_month: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VictimRow(VictimFigures):
+    """One victim across every case (by subject token, which a caller never sees)."""
+
+    token: str
 
     @property
     def repeat(self) -> bool:

@@ -43,8 +43,8 @@ from ledger.events import (
 from projections.projection import PagedProjection
 from projections.stats.model import epoch, month_of, subject_token
 from projections.stats.queries import DIMENSIONS, Dimension, StatsQueries, StatsTables
-from projections.store import ViewStore, Writer
-from projections.view import LEDGER_NAME, View
+from projections.store import Writer
+from projections.view import View
 
 __all__ = ["DIMENSIONS", "AnalystStats", "AnalystStatsProjection", "Dimension"]
 
@@ -190,15 +190,8 @@ class AnalystStats(StatsQueries, View):
 
     name = "analyst_stats"
     tables_type = StatsTables
+    projection_type = AnalystStatsProjection
     tables: StatsTables
-
-    def __init__(
-        self, store: ViewStore, *, suffix: str = "", application_name: str = LEDGER_NAME
-    ) -> None:
-        super().__init__(store, suffix=suffix, application_name=application_name)
-
-    def projection(self) -> AnalystStatsProjection:
-        return AnalystStatsProjection(self)
 
     def table_statements(self) -> list[str]:
         uuid, bigint = self.store.types["uuid"], self.store.types["bigint"]
@@ -220,7 +213,7 @@ class AnalystStats(StatsQueries, View):
             f"CREATE TABLE IF NOT EXISTS {self.tables.subjects} ("
             f" case_id {uuid} NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,"
             " self_declared INTEGER NOT NULL, PRIMARY KEY (case_id, subject, role))",
-            f"CREATE TABLE IF NOT EXISTS {self.tables.victims} ("
+            f"CREATE TABLE IF NOT EXISTS {self.tables.victimisations} ("
             f" incident_id {uuid} NOT NULL, subject TEXT NOT NULL,"
             " PRIMARY KEY (incident_id, subject))",
             f"CREATE TABLE IF NOT EXISTS {self.tables.contacts} ("
@@ -233,7 +226,7 @@ class AnalystStats(StatsQueries, View):
             f"CREATE INDEX IF NOT EXISTS {index(base + '_subjects_subject')}"
             f" ON {self.tables.subjects} (subject)",
             f"CREATE INDEX IF NOT EXISTS {index(base + '_victims_subject')}"
-            f" ON {self.tables.victims} (subject)",
+            f" ON {self.tables.victimisations} (subject)",
         ]
 
     # -------------------------------------------------------------- writing (inside a page)
@@ -293,7 +286,7 @@ class AnalystStats(StatsQueries, View):
             "cases": self.tables.cases,
             "subjects": self.tables.subjects,
             "incidents": self.tables.incidents,
-            "victimisations": self.tables.victims,
+            "victimisations": self.tables.victimisations,
             "contacts": self.tables.contacts,
         }[table]
         return self.store.sql(_insert_sql(name, COLUMNS[table], rows))

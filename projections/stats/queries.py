@@ -7,13 +7,11 @@ join and count. ``AnalystStats`` (``projections/stats/projection.py``) mixes the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 from projections.stats.model import CaseTimes, IncidentTypeRow, MonthRow, VictimRow
 from projections.store import Row, ViewStore
-from projections.tables import Tables
+from projections.tables import Tables, table
 
 Dimension = Literal["category", "ward", "risk_level", "lead_department", "channel", "status"]
 DIMENSIONS: dict[str, str] = {
@@ -28,22 +26,12 @@ CONTACTED_ROLES = ("victim", "complainant")
 """First contact is the earliest contact made with a person in one of these roles."""
 
 
-@dataclass(frozen=True)
 class StatsTables(Tables):
-    """The statistics tables, quoted for SQL."""
-
-    BASES: ClassVar[Mapping[str, str]] = {
-        "cases": "asb_view_stats_cases",
-        "incidents": "asb_view_stats_incidents",
-        "subjects": "asb_view_stats_subjects",
-        "victims": "asb_view_stats_victimisations",
-        "contacts": "asb_view_stats_contacts",
-    }
-    cases: str
-    incidents: str
-    subjects: str
-    victims: str
-    contacts: str
+    cases: str = table("asb_view_stats_cases", key="case_id")
+    incidents: str = table("asb_view_stats_incidents", key="incident_id")
+    subjects: str = table("asb_view_stats_subjects", key="case_id, subject, role")
+    victimisations: str = table("asb_view_stats_victimisations", key="incident_id, subject")
+    contacts: str = table("asb_view_stats_contacts", key="case_id, subject, contact_s")
 
 
 class StatsQueries:
@@ -148,7 +136,7 @@ class StatsQueries:
             if self_declared:
                 declared.add(str(subject))
         t = self.tables
-        joined = f"{t.victims} v JOIN {t.incidents} i ON i.incident_id = v.incident_id"
+        joined = f"{t.victimisations} v JOIN {t.incidents} i ON i.incident_id = v.incident_id"
         for subject, case_id in self._rows(
             f"SELECT DISTINCT v.subject, i.case_id FROM {joined}"  # noqa: S608
         ):
@@ -179,21 +167,8 @@ class StatsQueries:
         return found
 
     def contents(self) -> dict[str, list[tuple[object, ...]]]:
-        """Every row of every table, in a fixed order: to compare a rebuild with the live view."""
-        found: dict[str, list[tuple[object, ...]]] = {}
-        for name, table in (
-            ("cases", self.tables.cases),
-            ("incidents", self.tables.incidents),
-            ("subjects", self.tables.subjects),
-            ("victimisations", self.tables.victims),
-            ("contacts", self.tables.contacts),
-        ):
-            rows = self.store.select(f"SELECT * FROM {table}")  # noqa: S608 - names from code
-            found[name] = sorted(
-                (tuple(None if v is None else str(v) for v in row) for row in rows),
-                key=lambda row: tuple("" if v is None else v for v in row),
-            )
-        return found
+        """Every row of every table, in key order: to compare a rebuild with the live view."""
+        return self.tables.contents(self.store)
 
 
 def _months(first: str, last: str) -> list[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from projections.stats.model import (
     INCIDENT_BANDS,
@@ -20,6 +21,7 @@ from projections.stats.model import (
     Durations,
     IncidentTypeRow,
     MonthRow,
+    VictimFigures,
     VictimRow,
     band_of,
     columns,
@@ -219,18 +221,11 @@ def timescales(times: Sequence[CaseTimes], threshold: int | None) -> Timescales:
     )
 
 
-@dataclass(frozen=True)
-class RepeatVictim:
+@dataclass(frozen=True, kw_only=True)
+class RepeatVictim(VictimFigures):
     """One repeat victim, known only by a pseudonym that holds within one dataset."""
 
     pseudonym: str
-    cases: int
-    incidents: int
-    targeted: int
-    hate_motivated: int
-    self_declared: bool
-    first_incident_month: str | None
-    last_incident_month: str | None
 
 
 @dataclass(frozen=True)
@@ -267,20 +262,13 @@ def repeat_victims(
     shown = _shown([bands.get(label, 0) for label in labels], threshold)
     return RepeatVictims(
         dataset=dataset,
-        items=[
-            RepeatVictim(
-                pseudonym=p,
-                cases=v.cases,
-                incidents=v.incidents,
-                targeted=v.targeted,
-                hate_motivated=v.hate_motivated,
-                self_declared=v.self_declared,
-                first_incident_month=v.first_incident_month,
-                last_incident_month=v.last_incident_month,
-            )
-            for p, v in page
-        ],
+        items=[RepeatVictim(pseudonym=p, **_figures(v)) for p, v in page],
         next_cursor=page[-1][0] if len(after) > limit else None,
         distribution=[Band(label, count) for label, count in zip(labels, shown, strict=True)],
         suppression=Suppression.of(threshold),
     )
+
+
+def _figures(victim: VictimRow) -> dict[str, Any]:
+    """A victim's figures, without their token."""
+    return {f.name: getattr(victim, f.name) for f in fields(VictimFigures)}
