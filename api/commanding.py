@@ -10,13 +10,12 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID, uuid4, uuid5
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.access import AccessLog
-from api.deps import AccessDep, Clock, ClockDep, LedgerDep, MetricsDep
+from api.deps import Services, ServicesDep
 from api.errors import Problem, forbidden, not_found
-from api.metrics import Metrics
 from api.policy import CaseFacts, Guard, decide
 from api.principal import Principal
 from api.schemas.views import ReceiptOut
@@ -24,7 +23,6 @@ from commands.common import Command
 from commands.handlers import handle
 from commands.open_case import OpenCase
 from commands.unit_of_work import Admit, UnitOfWork
-from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import AccessOutcome
 from ledger.errors import CaseNotFound, ConcurrentWrite
@@ -68,27 +66,22 @@ Build = Callable[[Context], Command]
 class Commands:
     """The commands of one request: ``CommandsDep`` gives a route one of these."""
 
-    def __init__(
-        self,
-        request: Request,
-        response: Response,
-        ledger: CaseLedger,
-        access: AccessLog,
-        clock: Clock,
-        metrics: Metrics,
-    ) -> None:
+    def __init__(self, request: Request, services: Services) -> None:
         self.request = request
-        self.response = response
-        self.ledger = ledger
-        self.access = access
-        self.clock = clock
-        self.metrics = metrics
+        self.ledger = services.ledger
+        self.access = services.access
+        self.clock = services.clock
+        self.metrics = services.metrics
 
     def run(
         self, guard: Guard, body: BaseModel, build: Build, *, case_id: UUID | None = None
-    ) -> ReceiptOut:
+    ) -> JSONResponse:
         """Carries out the command ``build`` makes from ``body``, on ``case_id`` (or opening
-        a case), and answers with the case's new version and the event's position."""
+        a case), and answers 201 with the case's new version and the event's position.
+
+        The answer is built here, from a ``ReceiptOut``, rather than returned for FastAPI to
+        serialise: for a sync route FastAPI would validate it again in the thread pool, a
+        second hop per command (``tests/api/test_response_models.py`` checks its shape)."""
         principal = guard.caller
         key = self.request.headers.get("idempotency-key")
         fingerprint = self._fingerprint(body) if key else ""
@@ -155,15 +148,21 @@ class Commands:
 
         return admit
 
-    def _answer(self, receipt: Receipt, created: dict[str, UUID], *, opened: bool) -> ReceiptOut:
+    def _answer(self, receipt: Receipt, created: dict[str, UUID], *, opened: bool) -> JSONResponse:
         case = f"/cases/{receipt.case_id}"
-        self.response.headers["Location"] = case if opened else f"{case}/events/{receipt.version}"
-        self.response.headers["ETag"] = f'"{receipt.version}"'
-        return ReceiptOut(
+        body = ReceiptOut(
             case_id=receipt.case_id,
             version=receipt.version,
             position=receipt.position,
             created={kind: str(value) for kind, value in created.items()},
+        )
+        return JSONResponse(
+            body.model_dump(mode="json"),
+            status_code=201,
+            headers={
+                "Location": case if opened else f"{case}/events/{receipt.version}",
+                "ETag": f'"{receipt.version}"',
+            },
         )
 
     def _fingerprint(self, body: BaseModel) -> str:
@@ -175,7 +174,7 @@ class Commands:
 
     def _replay(
         self, principal: Principal, key: str, fingerprint: str, build: Build
-    ) -> ReceiptOut | None:
+    ) -> JSONResponse | None:
         """The first answer to a command retried with the same key, if there was one."""
         record = self.ledger.find_idempotent(principal.user_id, key)
         if record is None:
@@ -195,15 +194,8 @@ class Commands:
         return self._answer(receipt, ids.issued, opened=record.command == OpenCase.name)
 
 
-async def get_commands(
-    request: Request,
-    response: Response,
-    ledger: LedgerDep,
-    access: AccessDep,
-    clock: ClockDep,
-    metrics: MetricsDep,
-) -> Commands:
-    return Commands(request, response, ledger, access, clock, metrics)
+async def get_commands(request: Request, services: ServicesDep) -> Commands:
+    return Commands(request, services)
 
 
 CommandsDep = Annotated[Commands, Depends(get_commands)]

@@ -2,7 +2,8 @@
 
 The ledger and its services are built once in ``lifespan`` and kept on ``app.state``; this
 module is the one place that reads them there, so a route names what it needs by type and a
-test may replace any of them with ``app.dependency_overrides[get_ledger] = ...``. Each
+test may replace any of them with ``app.dependency_overrides[get_ledger] = ...`` (for
+commands, ``get_services``, which gives them theirs together). Each
 getter is ``async`` although it does no I/O: a plain ``def`` dependency would cost every
 request a hop through the thread pool.
 """
@@ -10,6 +11,7 @@ request a hop through the thread pool.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
 
@@ -29,6 +31,22 @@ from projections.stats.projection import AnalystStats
 V = TypeVar("V", bound=View)
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The services a command needs, got in one dependency (each one a request costs)."""
+
+    ledger: CaseLedger
+    access: AccessLog
+    clock: Clock
+    metrics: Metrics
+
+
+async def get_services(request: Request) -> Services:
+    """The ledger, the access log, the clock and the metrics, for running a command."""
+    state = request.app.state
+    return Services(state.ledger, state.access, state.clock, state.metrics)
 
 
 async def get_ledger(request: Request) -> CaseLedger:
@@ -82,6 +100,7 @@ async def get_notary(request: Request) -> Notary | None:
     return notary
 
 
+ServicesDep = Annotated[Services, Depends(get_services)]
 LedgerDep = Annotated[CaseLedger, Depends(get_ledger)]
 AccessDep = Annotated[AccessLog, Depends(get_access)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -105,6 +105,7 @@ def install() -> None:
     import api.commanding
     import api.middleware
     import api.routes.cases
+    import commands.handlers
     import commands.open_case
     import commands.record_incident
     import ledger.events
@@ -126,8 +127,12 @@ def install() -> None:
     _patch(PostgresAggregateRecorder, "select_events", "load: select rows")
     _patch(ChainMapper, "to_domain_event", "load: decode (ChainMapper.to_domain_event)")
     _patch(ledger.events, "hash_event", "hash an event (chain check on load; new events)")
-    _patch(commands.record_incident, "handle", "handler (record_incident.handle)")
-    _patch(commands.open_case, "handle", "handler (open_case.handle)")
+    handlers: dict[Any, Any] = commands.handlers.HANDLERS  # type: ignore[assignment]
+    for command, name in (
+        (commands.record_incident.RecordIncident, "handler (record_incident.handle)"),
+        (commands.open_case.OpenCase, "handler (open_case.handle)"),
+    ):
+        handlers[command] = timed(name, handlers[command])
     _patch(CaseLedger, "prepare_opening", "open: reserve reference + keys (commit)")
     _patch(Sealer, "seal", "seal a field (AES-GCM)")
     _patch(KeyStore, "aead_for_sealing", "key for sealing")
@@ -140,7 +145,7 @@ def install() -> None:
     _patch(FastPostgresApplicationRecorder, "insert_events", "save: insert (recorder)")
     _patch(AccessLog, "record", "access record (AccessLog.record)")
     _patch(api.routes.cases, "render", "render the case view")
-    _patch(api.commanding, "receipt_response", "receipt response")
+    _patch(api.commanding.Commands, "_answer", "receipt response")
     _patch(JSONResponse, "render", "response JSON (render)")
     _patch(Metrics, "request", "metrics")
     _patch(Metrics, "command", "metrics")

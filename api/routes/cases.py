@@ -57,7 +57,7 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=ReceiptOut,
     responses=COMMAND_RESPONSES,
 )
-def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> ReceiptOut:
+def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> JSONResponse:
     """Open a case from a complaint. It is assigned to the opener's team (or the team
     named) and, for a caseworker, to the opener; the reference is in the case view."""
     return commands.run(guard, body, body.to_command)

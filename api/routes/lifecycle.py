@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Staff, Supervisor
@@ -29,7 +30,7 @@ CaseId = Annotated[UUID, Path(description="The case id")]
 )
 def close_the_case(
     case_id: CaseId, body: CloseIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Close the case formally: the reason, full reasons and the feedback given to the
     complainant (by their preferred method, or why not). No further action, not ASB,
     insufficient evidence and equal fault closures also need the explanation and the
@@ -47,7 +48,7 @@ def close_the_case(
 )
 def reopen_the_case(
     case_id: CaseId, body: ReopenIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Reopen a closed case, with the reason."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
@@ -61,6 +62,6 @@ def reopen_the_case(
 )
 def assign_the_case(
     case_id: CaseId, body: AssignIn, guard: Supervisor, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Assign or reassign the case to a team and, optionally, an officer (supervisors)."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
@@ -39,7 +40,7 @@ CaseId = Annotated[UUID, Path(description="The case id")]
 )
 def record_a_contact(
     case_id: CaseId, body: ContactIn, guard: Contributor, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record a contact, or an attempt, with a person linked to the case; whether it used
     their preferred method is worked out from the case. Partners may add contacts."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
@@ -54,7 +55,7 @@ def record_a_contact(
 )
 def refer_for_victim_support(
     case_id: CaseId, body: SupportReferralIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Refer a person to a support service (e.g. Victims Gateway), with their consent
     or a note of why it was not needed."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
@@ -69,7 +70,7 @@ def refer_for_victim_support(
 )
 def share_information_with_partner(
     case_id: CaseId, body: ShareIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Share named items with a relevant organisation: a purpose, a justification, a lawful
     basis, the legal gateway, consent (or why not), who authorised it and the protocol.
     The recipient organisation's partners can then see those items, and only those."""
@@ -85,7 +86,7 @@ def share_information_with_partner(
 )
 def refer_to_the_police(
     case_id: CaseId, body: PoliceReferralIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record that criminal incidents were disseminated to the police."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
@@ -99,7 +100,7 @@ def refer_to_the_police(
 )
 def add_an_agency(
     case_id: CaseId, body: AgencyIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Add a partner agency to the case's multi-agency response."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
@@ -113,7 +114,7 @@ def add_an_agency(
 )
 def record_enforcement(
     case_id: CaseId, body: EnforcementIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record a formal tool used against a person linked as an alleged perpetrator (a
     community protection notice needs an earlier warning to the same person)."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
@@ -128,7 +129,7 @@ def record_enforcement(
 )
 def review_the_case(
     case_id: CaseId, body: ReviewIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record a routine case review and when the next is due."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
@@ -142,7 +143,7 @@ def review_the_case(
 )
 def request_a_case_review(
     case_id: CaseId, body: CaseReviewRequestIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record an ASB Case Review (Community Trigger) request by a person linked to the
     case. ``created.request_id`` names it for the decision."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
@@ -161,7 +162,7 @@ def decide_a_case_review(
     body: CaseReviewDecisionIn,
     guard: Staff,
     commands: CommandsDep,
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record the threshold decision and outcome of an ASB Case Review request."""
     return commands.run(
         guard, body, lambda ctx: body.to_command(case_id, request_id, ctx), case_id=case_id

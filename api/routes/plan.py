@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
@@ -37,7 +38,7 @@ CaseId = Annotated[UUID, Path(description="The case id")]
 )
 def link_a_person(
     case_id: CaseId, body: LinkPersonIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Link a person to the case as victim, witness, alleged perpetrator or representative
     (their details are sealed under their own key). ``created.person_ref`` names them."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
@@ -52,7 +53,7 @@ def link_a_person(
 )
 def record_an_incident(
     case_id: CaseId, body: IncidentIn, guard: Contributor, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record a further incident: when it happened, its type and harm indicators, and
     whether it is criminal (a criminal incident must then be referred to the police).
     Partners may add incidents to cases shared with them."""
@@ -68,7 +69,7 @@ def record_an_incident(
 )
 def assess_risk_on_case(
     case_id: CaseId, body: RiskAssessmentIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Assess or reassess risk with a named, versioned instrument; the level is computed
     from the answers, and an override is kept beside it with its rationale."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
@@ -83,7 +84,7 @@ def assess_risk_on_case(
 )
 def plan_an_action(
     case_id: CaseId, body: ActionIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Add an action to the case's plan, with an owner agency and officer and a due date."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
 
@@ -104,7 +105,7 @@ def complete_an_action(
     body: ActionOutcomeIn,
     guard: Staff,
     commands: CommandsDep,
-) -> ReceiptOut:
+) -> JSONResponse:
     """Mark a planned action done, with its outcome."""
     return commands.run(
         guard, body, lambda ctx: body.completing(case_id, action_id, ctx), case_id=case_id
@@ -124,7 +125,7 @@ def cancel_an_action(
     body: ActionOutcomeIn,
     guard: Staff,
     commands: CommandsDep,
-) -> ReceiptOut:
+) -> JSONResponse:
     """Cancel a planned action, with the reason."""
     return commands.run(
         guard, body, lambda ctx: body.cancelling(case_id, action_id, ctx), case_id=case_id
@@ -140,7 +141,7 @@ def cancel_an_action(
 )
 def agree_case_timescales(
     case_id: CaseId, body: TimescalesIn, guard: Staff, commands: CommandsDep
-) -> ReceiptOut:
+) -> JSONResponse:
     """Record the timescales agreed with the victim and partners: first contact, next
     review and target resolution (otherwise the defaults for the risk level apply)."""
     return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
