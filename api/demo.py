@@ -286,7 +286,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             includes_special_category=True,
             condition=SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
             consent=ConsentStatus.GIVEN,
-            authorised_by=SUPERVISOR.user_id,
+            authoriser=SUPERVISOR,
         ),
         UnitOfWork(ledger=ledger),
     )
@@ -438,7 +438,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
             gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
             consent=ConsentStatus.NOT_SOUGHT,
             consent_note="FICTIONAL: no personal data about the complainant is shared",
-            authorised_by=SUPERVISOR.user_id,
+            authoriser=SUPERVISOR,
         ),
         UnitOfWork(ledger=ledger),
     )

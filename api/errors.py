@@ -59,6 +59,17 @@ def forbidden(detail: str) -> Problem:
     return Problem(403, "forbidden", "Forbidden", detail)
 
 
+def invalid_field(field: str, message: str) -> Problem:
+    """A 422 naming one field, in the shape of the validation errors."""
+    return Problem(
+        422,
+        "invalid-request",
+        "Invalid request",
+        f"invalid: {field}",
+        errors=[{"field": field, "message": message}],
+    )
+
+
 def unavailable(detail: str) -> Problem:
     return Problem(503, "unavailable", "Service unavailable", detail)
 
@@ -133,8 +144,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RuleViolation)
     def _rule(request: Request, error: RuleViolation) -> JSONResponse:
+        """Every rule the command broke, each with its code; ``rule`` is the first."""
+        broken = error.all
         return problem_response(
-            request, 422, "rule-broken", "Rule broken", error.detail, rule=error.rule.value
+            request,
+            422,
+            "rule-broken",
+            "Rule broken",
+            "; ".join(v.detail for v in broken),
+            rule=error.rule.value,
+            rules=[{"rule": v.rule.value, "detail": v.detail} for v in broken],
         )
 
     @app.exception_handler(ViewBehind)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -16,6 +16,8 @@ from api.errors import forbidden
 from api.principal import Principal
 from ledger.case import Case
 from ledger.enums import AccessPurpose, Role
+from ledger.rules import AUTHORISERS
+from ledger.values import Actor
 from projections import Visibility
 
 
@@ -182,6 +184,28 @@ def authorize(action: Action) -> Callable[..., Awaitable[Guard]]:
 
     dependency.__policy__ = action  # type: ignore[attr-defined]
     return dependency
+
+
+AuthorisedBy = Annotated[
+    str | None,
+    Header(
+        alias="X-Authorised-By",
+        description="A supervisor's bearer token, when a caseworker shares with their"
+        " authorisation (a supervisor sharing needs none).",
+    ),
+]
+
+
+def authoriser(request: Request, caller: Principal, token: str | None) -> Actor | None:
+    """Who authorised a share: the caller, where their role may authorise; else the holder
+    of the token in ``X-Authorised-By`` (checked as any token is). The ledger refuses a
+    share whose authoriser may not authorise."""
+    if caller.role in AUTHORISERS:
+        return caller.actor()
+    if token is None:
+        return None
+    principal: Principal = request.app.state.verifier.verify(token.removeprefix("Bearer ").strip())
+    return principal.actor()
 
 
 def visibility(principal: Principal) -> Visibility:

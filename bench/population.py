@@ -210,7 +210,7 @@ class Population:
                 condition=None,
                 consent=ConsentStatus.NOT_SOUGHT,
                 consent_note=self.note(case_id, "consent_note"),
-                authorised_by=boss.user_id,
+                authoriser=boss,
             )
         if rng.random() < 0.65:
             self._close(case, boss, at + timedelta(days=rng.randrange(1, 120)))

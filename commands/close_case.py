@@ -52,6 +52,7 @@ def handle(cmd: CloseCase, uow: UnitOfWork) -> Receipt:
             feedback=feedback,
             explanation=seal.text(cmd.explanation, fields.CLOSURE_EXPLANATION),
             advice=seal.text(cmd.advice, fields.CLOSURE_ADVICE),
+            harm_rules=uow.ledger.risk_thresholds,
         )
 
     return uow.update(cmd, decide)

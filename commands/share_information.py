@@ -18,7 +18,7 @@ from ledger.enums import (
     SharePurpose,
     SpecialCategoryCondition,
 )
-from ledger.values import Receipt, Recipient
+from ledger.values import Actor, Receipt, Recipient
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +38,8 @@ class ShareInformation(CaseCommand):
     condition: SpecialCategoryCondition | None = None
     consent: ConsentStatus
     consent_note: str | None = None
-    authorised_by: str
+    authoriser: Actor | None
+    """The authenticated supervisor who authorised the share (the actor, if one)."""
     protocol_reference: str = "One Staffordshire ISP"
     onward_use_permitted: bool = False
 
@@ -69,7 +70,7 @@ def handle(cmd: ShareInformation, uow: UnitOfWork) -> Receipt:
             condition=cmd.condition,
             consent=cmd.consent,
             consent_note=seal.text(cmd.consent_note, fields.SHARE_CONSENT_NOTE),
-            authorised_by=cmd.authorised_by,
+            authoriser=cmd.authoriser,
             protocol_reference=cmd.protocol_reference,
             onward_use_permitted=cmd.onward_use_permitted,
         )

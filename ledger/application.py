@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -55,6 +55,7 @@ from ledger.stores import (
     PostgresSidecar,
     SQLiteSidecar,
 )
+from ledger.thresholds import RiskThresholds
 from ledger.transcodings import register_all
 from ledger.type_names import type_name
 from ledger.values import Actor, Receipt
@@ -92,6 +93,9 @@ class CaseLedger(Application[UUID]):
         else:
             master = open_master_key(self.settings.master_key_path, table)
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
+        Case.clock_skew = timedelta(seconds=self.settings.clock_skew_seconds)
+        self.risk_thresholds = RiskThresholds()
+        """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)
         self._fingerprint_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"asb-ledger/fingerprint/v1"

@@ -7,8 +7,8 @@ changes state, because it runs again on every replay (no clocks, no I/O).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -48,6 +48,7 @@ from ledger.enums import (
     IncidentType,
     PersonRole,
     RiskLevel,
+    Role,
     Vulnerability,
 )
 from ledger.errors import Rule, RuleViolation
@@ -56,10 +57,17 @@ from ledger.risk import instrument as find_instrument
 from ledger.type_names import stored_as
 from ledger.values import Actor, PersonDetails, RiskOverride, Sealed
 
+_BEFORE_RECEIPT: frozenset[type[Any]] = frozenset({events.IncidentRecorded})
+"""Events that may be dated before the complaint was received: a complaint often reports
+incidents that happened before it."""
+
 
 @stored_as("asb.case.Case.v1")
 class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
     """One ASB case, from the first complaint to formal closure."""
+
+    clock_skew: ClassVar[timedelta] = timedelta(minutes=5)
+    """How far ahead of the ledger's clock a recorded moment may be (``ASB_CLOCK_SKEW_SECONDS``)."""
 
     def __init__(
         self,
@@ -117,6 +125,13 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         rules.check_seal_scopes(self.id, kwargs)
         kwargs["occurred_at"] = _utc(kwargs["occurred_at"], "occurred_at")
+        rules.check_dates(kwargs, now=events.CaseEvent.create_timestamp(), skew=self.clock_skew)
+        if event_class not in _BEFORE_RECEIPT and kwargs["occurred_at"] < self.received_at:
+            raise RuleViolation(
+                Rule.DATE_BEFORE_CASE,
+                "occurred_at is before the complaint was received"
+                f" ({self.received_at.isoformat()})",
+            )
         kwargs["prev_hash"] = self.head_hash
         with rules.valid_text():
             super().trigger_event(event_class, **kwargs)
@@ -147,6 +162,11 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         ward: str | None = None,
     ) -> Case:
         """Opens a case from a complaint."""
+        rules.check_dates(
+            {"received_at": received_at},
+            now=events.CaseEvent.create_timestamp(),
+            skew=cls.clock_skew,
+        )
         rules.require(description, "description")
         rules.require(location, "location")
         rules.check_seal_scopes(
@@ -230,6 +250,8 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         if incident_id in self.incidents:
             raise RuleViolation(Rule.INCIDENT_DUPLICATE, f"incident {incident_id} already recorded")
         self._require_linked(victim_refs, "victim_refs")
+        self.require_shared(actor, tuple(victim_refs), "victim_refs")
+        police = actor.role is Role.PARTNER and self.agency_of(actor.organisation) is Agency.POLICE
         self.trigger_event(
             events.IncidentRecorded,
             actor=actor,
@@ -241,6 +263,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
             harms=tuple(dict.fromkeys(harms)),
             criminal=criminal,
             victim_refs=tuple(dict.fromkeys(victim_refs)),
+            police_recorded=criminal and police,
         )
 
     def assess_risk(
@@ -302,6 +325,13 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
             raise RuleViolation(
                 Rule.PERSON_NOT_LINKED, f"{name}: not linked to this case: {missing}"
             )
+
+    def agency_of(self, organisation: str) -> Agency | None:
+        """The agency an organisation is on this case as (joined, or shared with)."""
+        if organisation in self.agencies:
+            return self.agencies[organisation]
+        found = [s.agency for s in self.shares if s.organisation == organisation]
+        return found[-1] if found else None
 
     @property
     def risk_level(self) -> RiskLevel | None:

@@ -16,15 +16,24 @@ from ledger.enums import (
     ContactMethod,
     ContactOutcome,
     EnforcementTool,
+    HarmIndicator,
     LawfulBasis,
     LegalGateway,
     PersonRole,
+    Role,
     SharePurpose,
     SpecialCategoryCondition,
     SupportService,
 )
 from ledger.errors import Rule, RuleViolation
 from ledger.values import Actor, Recipient, Sealed
+
+
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 class PartnershipSteps(CaseSteps):
@@ -42,10 +51,13 @@ class PartnershipSteps(CaseSteps):
         outcome: ContactOutcome,
         summary: Sealed | None,
     ) -> None:
-        """Records a contact, or an attempt, with a linked person."""
+        """Records a contact, or an attempt, with a linked person. Whether it went by the
+        preferred method is judged for the complainant, whose preference the case holds
+        (None for anyone else)."""
         self._open("record a contact")
         rules.require(summary, "summary")
         self._require_linked((person_ref,), "person_ref")
+        self.require_shared(actor, (person_ref,), "person_ref")
         self.trigger_event(
             events.ContactRecorded,
             actor=actor,
@@ -55,7 +67,9 @@ class PartnershipSteps(CaseSteps):
             direction=direction,
             outcome=outcome,
             summary=summary,
-            preferred_method_used=method is self.preferred_contact,
+            preferred_method_used=(
+                method is self.preferred_contact if person_ref == self.complainant_ref else None
+            ),
         )
 
     def refer_for_support(
@@ -103,12 +117,19 @@ class PartnershipSteps(CaseSteps):
         condition: SpecialCategoryCondition | None,
         consent: ConsentStatus,
         consent_note: Sealed | None,
-        authorised_by: str,
+        authoriser: Actor | None,
         protocol_reference: str = "One Staffordshire ISP",
         onward_use_permitted: bool = False,
     ) -> None:
-        """Shares named items with a relevant organisation under the sharing protocol."""
+        """Shares named items with a relevant organisation under the sharing protocol.
+
+        ``authoriser`` is the authenticated supervisor (or admin) who authorised it. Items
+        that carry special-category or criminal-offence data (``special_items``) need a
+        DPA 2018 condition whatever ``includes_special_category`` says, and are recorded as
+        including it."""
         self._open("share information")
+        carried = self.special_items(items)
+        includes_special_category = includes_special_category or bool(carried)
         checked = rules.check_share(
             recipient=recipient,
             items=items,
@@ -119,7 +140,8 @@ class PartnershipSteps(CaseSteps):
             condition=condition,
             consent=consent,
             consent_note=consent_note,
-            authorised_by=authorised_by,
+            authoriser=authoriser,
+            carried=carried,
             known_incidents=self.incidents.keys(),
             known_persons=self.persons.keys(),
         )
@@ -138,10 +160,55 @@ class PartnershipSteps(CaseSteps):
             condition=condition,
             consent=consent,
             consent_note=consent_note,
-            authorised_by=authorised_by.strip(),
+            authorised_by="" if authoriser is None else authoriser.user_id,
             protocol_reference=rules.text(protocol_reference, "protocol_reference"),
             onward_use_permitted=onward_use_permitted,
         )
+
+    def require_shared(self, actor: Actor, people: tuple[UUID, ...], name: str) -> None:
+        """A partner acts only on the people shared with their organisation."""
+        if actor.role is not Role.PARTNER:
+            return
+        shared = {
+            item.removeprefix("person:")
+            for share in self.shares
+            if share.organisation == actor.organisation
+            for item in share.items
+            if item.startswith("person:")
+        }
+        hidden = [str(ref) for ref in people if str(ref) not in shared]
+        if hidden:
+            raise RuleViolation(
+                Rule.PARTNER_NOT_SHARED,
+                f"{name}: not shared with {actor.organisation}: {', '.join(hidden)}",
+            )
+
+    def special_items(self, items: tuple[str, ...]) -> list[str]:
+        """The named items that carry special-category or criminal-offence data (UK GDPR
+        Art 9 and 10): a criminal or hate-motivated incident, a police referral, a person
+        with a recorded vulnerability, and the risk assessment or contact history of a
+        case with a vulnerable person."""
+        vulnerable = any(p.vulnerabilities or p.vulnerability_note for p in self.persons.values())
+        found = []
+        for item in items:
+            kind, _, ref = item.partition(":")
+            ref_id = _uuid(ref)
+            carries = kind == "police_referral" or (
+                kind in {"risk_assessment", "contact_history"} and vulnerable
+            )
+            if kind == "incident" and ref_id is not None:
+                incident = self.incidents.get(ref_id)
+                carries = incident is not None and (
+                    incident.criminal or HarmIndicator.HATE_MOTIVATED in incident.harms
+                )
+            if kind == "person" and ref_id is not None:
+                person = self.persons.get(ref_id)
+                carries = person is not None and bool(
+                    person.vulnerabilities or person.vulnerability_note
+                )
+            if carries:
+                found.append(item)
+        return found
 
     def refer_to_police(
         self,
@@ -163,6 +230,12 @@ class PartnershipSteps(CaseSteps):
         if all(self.incidents[i].police_referred for i in ids):
             raise RuleViolation(
                 Rule.POLICE_REFERRAL_DUPLICATE, "these incidents were already referred"
+            )
+        latest = max(self.incidents[i].occurred_at for i in ids)
+        if _utc(disseminated_at, "disseminated_at") < latest:
+            raise RuleViolation(
+                Rule.DATE_BEFORE_INCIDENT,
+                f"disseminated_at is before an incident it refers ({latest.isoformat()})",
             )
         self.trigger_event(
             events.PoliceReferralMade,

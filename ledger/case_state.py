@@ -99,7 +99,7 @@ class Contact:
     direction: ContactDirection
     outcome: ContactOutcome
     occurred_at: datetime
-    preferred_method_used: bool
+    preferred_method_used: bool | None
     summary: Sealed | None = None
     organisation: str = ""
 

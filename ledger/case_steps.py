@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         Incident,
         LinkedPerson,
         PlannedAction,
+        Share,
     )
     from ledger.enums import Agency, ContactMethod, RiskLevel
 
@@ -33,6 +34,8 @@ class CaseSteps:
 
     if TYPE_CHECKING:
         persons: dict[UUID, LinkedPerson]
+        shares: list[Share]
+        received_at: datetime
         incidents: dict[UUID, Incident]
         actions: dict[str, PlannedAction]
         contacts: list[Contact]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from uuid import UUID
 
@@ -54,6 +55,11 @@ class Rule(Enum):
     ASSIGNMENT_UNCHANGED = "assignment.unchanged"
     KEY_DESTROYED = "sealing.key_destroyed"
     SEAL_SCOPE = "sealing.wrong_scope"
+    PARTNER_NOT_SHARED = "partner.not_shared_with_you"
+    DATE_IN_FUTURE = "date.in_future"
+    DATE_TOO_EARLY = "date.too_early"
+    DATE_BEFORE_CASE = "date.before_complaint_received"
+    DATE_BEFORE_INCIDENT = "date.before_incident"
 
 
 class LedgerError(Exception):
@@ -61,12 +67,45 @@ class LedgerError(Exception):
 
 
 class RuleViolation(LedgerError):
-    """A domain rule was broken; nothing was recorded."""
+    """A domain rule was broken; nothing was recorded. Where a command broke several at
+    once, ``also`` holds the others (``all`` is every one, this first)."""
 
-    def __init__(self, rule: Rule, detail: str) -> None:
+    def __init__(self, rule: Rule, detail: str, *, also: tuple[RuleViolation, ...] = ()) -> None:
         super().__init__(f"{rule.value}: {detail}")
         self.rule = rule
         self.detail = detail
+        self.also = also
+
+    @property
+    def all(self) -> tuple[RuleViolation, ...]:
+        return (self, *self.also)
+
+    @classmethod
+    def of(cls, broken: list[RuleViolation]) -> RuleViolation:
+        """One error for every rule in ``broken`` (at least one), the first leading."""
+        first, *rest = [v for violation in broken for v in violation.all]
+        return cls(first.rule, first.detail, also=tuple(rest))
+
+
+class Broken:
+    """Collects the rules a command breaks, so that it reports them all at once."""
+
+    def __init__(self) -> None:
+        self.found: list[RuleViolation] = []
+
+    def add(self, rule: Rule, detail: str) -> None:
+        self.found.append(RuleViolation(rule, detail))
+
+    def check(self, check: Callable[[], object]) -> None:
+        """Runs ``check``, keeping what it raises."""
+        try:
+            check()
+        except RuleViolation as violation:
+            self.found.append(violation)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise RuleViolation.of(self.found)
 
 
 class CaseNotFound(LedgerError):

@@ -157,6 +157,9 @@ class IncidentRecorded(CaseEvent):
     harms: tuple[HarmIndicator, ...]
     criminal: bool
     victim_refs: tuple[UUID, ...]
+    police_recorded: bool = False
+    """Recorded by the police themselves (a police partner on the case): the police know
+    of it, so it needs no referral to them."""
 
     def apply(self, case: Case) -> None:
         case.incidents[self.incident_id] = Incident(
@@ -169,6 +172,7 @@ class IncidentRecorded(CaseEvent):
             recorded_version=self.originator_version,
             location=self.location,
             organisation=self.actor.organisation,
+            police_referred=self.police_recorded,
         )
 
 
@@ -279,7 +283,7 @@ class ContactRecorded(CaseEvent):
     direction: ContactDirection
     outcome: ContactOutcome
     summary: Sealed
-    preferred_method_used: bool
+    preferred_method_used: bool | None
 
     def apply(self, case: Case) -> None:
         case.contacts.append(
@@ -471,8 +475,14 @@ class CaseClosed(CaseEvent):
     feedback: Feedback
     explanation: Sealed | None
     advice: Sealed | None
+    cancelled_actions: tuple[str, ...] = ()
+    """The actions still open at closure, which the closure cancels."""
 
     def apply(self, case: Case) -> None:
+        for action_id in self.cancelled_actions:
+            case.actions[action_id] = replace(
+                case.actions[action_id], status=ActionStatus.CANCELLED
+            )
         case.closed = True
         case.closure_reason = self.reason
         case.closed_at = self.occurred_at

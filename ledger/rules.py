@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from ledger.enums import (
     SharePurpose,
     SpecialCategoryCondition,
 )
-from ledger.errors import Rule, RuleViolation
+from ledger.errors import Broken, Rule, RuleViolation
 from ledger.values import Actor, Recipient, Sealed, case_scope, person_scope
 
 if TYPE_CHECKING:
@@ -53,6 +53,33 @@ NO_CONTACT_LETTERS = 1
 NO_CONTACT_WAIT_WORKING_DAYS = 10
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""No ASB record is older than this: an earlier date is a typing error."""
+
+
+def check_dates(arguments: dict[str, Any], *, now: datetime, skew: timedelta) -> None:
+    """Every moment an event records is in the past (``skew``: how far a client's clock may
+    run ahead of ours) and not before ``EARLIEST``; ``date`` values (due dates) may be ahead."""
+    for path, moment in _moments(arguments):
+        if moment.tzinfo is None:
+            continue  # refused, naming the field, where the aggregate makes it UTC
+        if moment > now + skew:
+            raise RuleViolation(Rule.DATE_IN_FUTURE, f"{path} is in the future")
+        if moment < EARLIEST:
+            raise RuleViolation(Rule.DATE_TOO_EARLY, f"{path} is before {EARLIEST.year}")
+
+
+def _moments(arguments: dict[str, Any]) -> Iterator[tuple[str, datetime]]:
+    for name, value in arguments.items():
+        if isinstance(value, datetime):
+            yield name, value
+        elif is_dataclass(value) and not isinstance(value, type):
+            for item in fields(value):
+                inner = getattr(value, item.name)
+                if isinstance(inner, datetime):
+                    yield f"{name}.{item.name}", inner
+
+
 def require(value: T | None, name: str) -> T:
     """A sealed text field must be given (sealing turns blank text into ``None``)."""
     if value is None:
@@ -68,10 +95,8 @@ def text(value: str | None, name: str) -> str:
 
 
 def check_support_consent(consent: ConsentStatus, note: Sealed | None) -> None:
-    if consent is ConsentStatus.REFUSED:
-        raise RuleViolation(
-            Rule.SUPPORT_CONSENT_REQUIRED, "the person refused consent to the referral"
-        )
+    """Consent given, or why it was not needed. ``refused`` records support offered and
+    declined: the offer is a fact the record keeps, and nothing is sent to the service."""
     if consent is ConsentStatus.NOT_SOUGHT and note is None:
         raise RuleViolation(
             Rule.SUPPORT_CONSENT_REQUIRED, "record why consent was not needed for the referral"
@@ -89,31 +114,43 @@ def check_share(
     condition: SpecialCategoryCondition | None,
     consent: ConsentStatus,
     consent_note: Sealed | None,
-    authorised_by: str,
+    authoriser: Actor | None,
+    carried: Sequence[str] = (),
     known_incidents: Iterable[UUID],
     known_persons: Iterable[UUID],
 ) -> tuple[str, ...]:
-    """Checks a share is lawful, necessary and named; returns the items, deduplicated."""
+    """Checks a share is lawful, necessary, named and authorised; returns the items,
+    deduplicated. ``carried``: the items that carry special-category or criminal data.
+    Every broken rule is reported at once."""
+    broken = Broken()
     if recipient is None or not recipient.organisation.strip():
-        raise RuleViolation(Rule.SHARE_RECIPIENT_REQUIRED, "a share needs a recipient organisation")
+        broken.add(Rule.SHARE_RECIPIENT_REQUIRED, "a share needs a recipient organisation")
     if purpose is None or justification is None:
-        raise RuleViolation(
-            Rule.SHARE_PURPOSE_REQUIRED, "a share needs a purpose and why it is necessary"
-        )
+        broken.add(Rule.SHARE_PURPOSE_REQUIRED, "a share needs a purpose and why it is necessary")
     if lawful_basis is None:
-        raise RuleViolation(Rule.SHARE_LAWFUL_BASIS_REQUIRED, "a share needs a lawful basis")
+        broken.add(Rule.SHARE_LAWFUL_BASIS_REQUIRED, "a share needs a lawful basis")
     if includes_special_category and condition is None:
-        raise RuleViolation(
+        which = f" ({', '.join(carried)})" if carried else ""
+        broken.add(
             Rule.SHARE_CONDITION_REQUIRED,
-            "special-category or criminal data needs a DPA 2018 condition",
+            f"special-category or criminal data{which} needs a DPA 2018 condition",
         )
     if lawful_basis is LawfulBasis.CONSENT and consent is not ConsentStatus.GIVEN:
-        raise RuleViolation(Rule.SHARE_CONSENT_REQUIRED, "consent as the basis needs consent given")
+        broken.add(Rule.SHARE_CONSENT_REQUIRED, "consent as the basis needs consent given")
     if consent is ConsentStatus.NOT_SOUGHT and consent_note is None:
-        raise RuleViolation(Rule.SHARE_CONSENT_REASON, "record why consent was not sought")
-    if not authorised_by.strip():
-        raise RuleViolation(Rule.SHARE_AUTHORISER_REQUIRED, "a share needs who authorised it")
+        broken.add(Rule.SHARE_CONSENT_REASON, "record why consent was not sought")
+    if authoriser is None or authoriser.role not in AUTHORISERS:
+        broken.add(
+            Rule.SHARE_AUTHORISER_REQUIRED,
+            "a share is authorised by a supervisor: share as one, or with one's authorisation",
+        )
+    broken.check(lambda: _check_items(items, set(known_incidents), set(known_persons)))
+    broken.raise_any()
     return _check_items(items, set(known_incidents), set(known_persons))
+
+
+AUTHORISERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""Roles whose members may authorise a share."""
 
 
 def _check_items(items: Sequence[str], incidents: set[UUID], persons: set[UUID]) -> tuple[str, ...]:
@@ -158,11 +195,15 @@ def check_closure_authority(
     risk_level: RiskLevel | None,
     unreferred: Sequence[UUID],
     open_actions: Sequence[str],
+    unassessed_victims: Sequence[UUID] = (),
 ) -> None:
-    """High risk, an unreferred criminal incident or an open action needs a supervisor."""
+    """High risk (assessed, or indicated by cumulative harm), an unreferred criminal
+    incident, an open action, or a victim on a case never assessed needs a supervisor."""
     blockers = []
     if risk_level is RiskLevel.HIGH:
-        blockers.append("the case is assessed high risk")
+        blockers.append("the case is high risk (assessed, or as cumulative harm indicates)")
+    if unassessed_victims:
+        blockers.append("the case has a victim and no risk assessment")
     if unreferred:
         blockers.append("a criminal incident has not been referred to the police")
     if open_actions:

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         " (ledger.pgrecorder); false uses the library's recorder",
     )
     log_format: Literal["auto", "json", "console"] = "auto"
+    clock_skew_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="How far in the future a recorded moment may be (a client's clock ahead"
+        " of the ledger's); a later one is refused as date.in_future",
+    )
     case_cache_size: int = Field(
         default=0,
         ge=0,

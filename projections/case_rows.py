@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
 from ledger.events import CaseAssigned, CaseClosed, CaseEvent, CaseOpened, CaseReopened
+from ledger.thresholds import Timescales
 from projections.store import ViewStore
 from projections.tables import Tables
-from projections.thresholds import Timescales
 from projections.view import LEDGER_NAME, View
 
 
@@ -90,7 +90,7 @@ class CaseRowWriter(ABC):
     def insert_case(self, event: CaseOpened, position: int) -> None:
         """The case's row (and anything else the view keeps of an opening)."""
 
-    def update(self, event: CaseEvent, **columns: str | None) -> None:
+    def update(self, event: CaseEvent, **columns: object) -> None:
         """Sets ``columns`` and moves the version on, unless the row already has the event."""
         unknown = columns.keys() - self.updatable
         if unknown:

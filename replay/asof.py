@@ -8,7 +8,8 @@ What each basis means:
   event's ``timestamp``) at or before T. A case's events are recorded in version order, so
   this is every event recorded by T.
 - **occurred** (world) time T: the state after the longest prefix of versions each of which
-  had *happened* (``occurred_at``) by T. Every state shown is one the case really had at a
+  had *happened* (``occurred_at``; for the opening, when the complaint was received) by T.
+  Every state shown is one the case really had at a
   version, so the ``ETag``, the access record and a later ``as_of_version`` all name it.
   An event that happened by T but was recorded after one that happened later (an incident
   reported late) is not folded in: folding a non-prefix would break the hash chain, make a
@@ -117,7 +118,18 @@ def at_recorded(ledger: CaseLedger, case_id: UUID, at: datetime) -> AsOf:
 def at_occurred(ledger: CaseLedger, case_id: UUID, at: datetime) -> AsOf:
     """The case as of world time ``at``: the longest prefix of versions that had all
     happened (``occurred_at``) by then."""
-    return _at_time(ledger, case_id, at, "occurred", lambda event: event.occurred_at)
+    return _at_time(ledger, case_id, at, "occurred", world_time)
+
+
+def world_time(event: Any) -> datetime:
+    """When an event happened in the world: for the opening, when the complaint was
+    received (a case opened on 7 December for a complaint of 20 October existed, in the
+    world, from 20 October); for any other event, its ``occurred_at``."""
+    if isinstance(event, CaseOpened):
+        received: datetime = event.received_at
+        return received
+    occurred: datetime = event.occurred_at
+    return occurred
 
 
 def as_of(

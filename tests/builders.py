@@ -20,6 +20,7 @@ from ledger.enums import (
     LegalGateway,
     Role,
     SharePurpose,
+    SpecialCategoryCondition,
 )
 from ledger.values import Actor, Feedback, PersonDetails, Recipient, Sealed
 
@@ -131,10 +132,10 @@ class CaseKit:
             lawful_basis=LawfulBasis.PUBLIC_TASK,
             gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
             includes_special_category=False,
-            condition=None,
+            condition=SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
             consent=ConsentStatus.GIVEN,
             consent_note=None,
-            authorised_by="sv-1",
+            authoriser=SUPERVISOR,
         )
         kwargs.update(overrides)
         return kwargs

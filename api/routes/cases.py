@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from api.case_view import render
 from api.commanding import CommandsDep
 from api.deps import DirectoryDep, LedgerDep
-from api.errors import Problem
+from api.errors import Problem, invalid_field
 from api.policy import Action, Guard, authorize, visibility
 from api.reading import CaseReadsDep
 from api.replaying import (
@@ -59,7 +59,13 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> JSONResponse:
     """Open a case from a complaint. It is assigned to the opener's team (or the team
-    named) and, for a caseworker, to the opener; the reference is in the case view."""
+    named, which must be one of the opener's own) and, for a caseworker, to the opener;
+    the reference is in the case view."""
+    teams = guard.caller.all_teams
+    if body.team is not None and body.team.strip() not in teams:
+        raise invalid_field(
+            "body.team", f"must be one of your own teams ({', '.join(sorted(teams)) or 'none'})"
+        )
     return commands.run(guard, body, body.to_command)
 
 

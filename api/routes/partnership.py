@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
+from api.policy import AuthorisedBy, authoriser
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
 from api.schemas.partnership import (
     AgencyIn,
@@ -69,12 +70,20 @@ def refer_for_victim_support(
     response_model=ReceiptOut,
 )
 def share_information_with_partner(
-    case_id: CaseId, body: ShareIn, guard: Staff, commands: CommandsDep
+    case_id: CaseId,
+    body: ShareIn,
+    request: Request,
+    guard: Staff,
+    commands: CommandsDep,
+    authorised_by: AuthorisedBy = None,
 ) -> JSONResponse:
     """Share named items with a relevant organisation: a purpose, a justification, a lawful
-    basis, the legal gateway, consent (or why not), who authorised it and the protocol.
+    basis, the legal gateway, consent (or why not) and the protocol. A supervisor's share is
+    authorised by them; a caseworker's carries a supervisor's token in `X-Authorised-By`.
+    Items that carry special-category or criminal-offence data need a DPA 2018 condition.
     The recipient organisation's partners can then see those items, and only those."""
-    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx), case_id=case_id)
+    by = authoriser(request, guard.caller, authorised_by)
+    return commands.run(guard, body, lambda ctx: body.to_command(case_id, ctx, by), case_id=case_id)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from api.commanding import Context
+from api.errors import invalid_field
 from api.schemas.base import Body, LongText, Occurred, ShortText
 from commands.add_agency import AddAgency
 from commands.decide_case_review import DecideCaseReview
@@ -34,6 +35,7 @@ from ledger.enums import (
     SpecialCategoryCondition,
     SupportService,
 )
+from ledger.values import Actor
 
 ShareItem = Annotated[str, StringConstraints(max_length=80)]
 
@@ -113,12 +115,24 @@ class ShareIn(Occurred):
     consent_note: LongText | None = Field(
         default=None, examples=["Consent not sought: it would prejudice the prevention of crime."]
     )
-    authorised_by: ShortText = Field(examples=["supervisor-3"])
+    authorised_by: ShortText | None = Field(
+        default=None,
+        examples=["supervisor-3"],
+        description="Optional, and only a check: the authoriser is the authenticated"
+        " supervisor (the caller, or the one whose token is in `X-Authorised-By`); a value"
+        " here must name them.",
+    )
     protocol_reference: ShortText = "One Staffordshire ISP"
     onward_use_permitted: bool = False
 
-    def to_command(self, case_id: UUID, ctx: Context) -> ShareInformation:
+    def to_command(self, case_id: UUID, ctx: Context, authoriser: Actor | None) -> ShareInformation:
         recipient = self.recipient
+        if self.authorised_by is not None and (
+            authoriser is None or self.authorised_by != authoriser.user_id
+        ):
+            raise invalid_field(
+                "body.authorised_by", "must name the authenticated supervisor who authorised it"
+            )
         return ShareInformation(
             case_id=case_id,
             expected_version=ctx.expected_version,
@@ -137,7 +151,7 @@ class ShareIn(Occurred):
             condition=self.condition,
             consent=self.consent,
             consent_note=self.consent_note,
-            authorised_by=self.authorised_by,
+            authoriser=authoriser,
             protocol_reference=self.protocol_reference,
             onward_use_permitted=self.onward_use_permitted,
         )

@@ -7,15 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from projections.risk.model import (
-    AssessmentFact,
-    CaseRisk,
-    Escalation,
-    Flag,
-    Harm,
-    Judgement,
-    VictimRisk,
-)
+from ledger.harm_model import AssessmentFact, Escalation, Flag, Harm, Judgement
+from projections.risk.model import CaseRisk, VictimRisk
 
 
 class FlagOut(BaseModel):

@@ -106,7 +106,10 @@ class ContactOut(BaseModel):
     direction: str
     outcome: str
     occurred_at: datetime
-    preferred_method_used: bool
+    preferred_method_used: bool | None = Field(
+        description="For a contact with the complainant: whether it went by their preferred"
+        " method. None for anyone else (the case holds the complainant's preference only)."
+    )
     summary: Text = None
 
 

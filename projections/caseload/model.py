@@ -12,7 +12,7 @@ from enum import Enum
 from uuid import UUID
 
 from ledger.enums import Department, RiskLevel
-from projections.thresholds import Timescales
+from ledger.thresholds import Timescales
 
 
 class DueKind(Enum):
@@ -36,6 +36,8 @@ class CaseloadFacts:
     officer: str | None
     risk_level: RiskLevel | None
     received_at: datetime
+    risk_assessed_at: datetime | None = None
+    """When the assessment that set ``risk_level`` was made (None: never assessed)."""
     opened_position: int
     version: int
     first_contact_at: datetime | None = None
@@ -104,7 +106,8 @@ def dues(facts: CaseloadFacts, *, now: datetime, timescales: Timescales) -> Case
     - first contact: the agreed date, else the level's working days from receipt (an
       unassessed case counts as standard), until a contact with a victim or the
       complainant reached them (the view records when);
-    - review: the agreed or last review's next date, else the level's interval from receipt;
+    - review: the agreed or last review's next date, else the level's interval from the
+      assessment that set the level (from receipt, while unassessed);
     - target resolution: only when agreed;
     - each open action on its due date;
     - each criminal incident not referred to the police: working days after it was recorded.
@@ -128,7 +131,12 @@ def dues(facts: CaseloadFacts, *, now: datetime, timescales: Timescales) -> Case
         items.append(item(DueKind.REVIEW, facts.next_review, agreed=True))
     else:
         items.append(
-            item(DueKind.REVIEW, timescales.review_due(facts.received_at, facts.risk_level))
+            item(
+                DueKind.REVIEW,
+                timescales.review_due(
+                    facts.risk_assessed_at or facts.received_at, facts.risk_level
+                ),
+            )
         )
     if facts.target_resolution is not None:
         items.append(item(DueKind.TARGET_RESOLUTION, facts.target_resolution, agreed=True))

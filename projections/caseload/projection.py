@@ -30,6 +30,7 @@ from ledger.events import (
     ActionCancelled,
     ActionCompleted,
     ActionPlanned,
+    CaseClosed,
     CaseReviewed,
     ContactRecorded,
     IncidentRecorded,
@@ -79,7 +80,11 @@ class CaseloadProjection(PagedProjection["Caseload"]):
 
     @process_event.register(RiskAssessed)
     def _assessed(self, event: RiskAssessed, tracking: Tracking) -> None:
-        self.view.rows.update(event, risk_level=event.level.value)
+        self.view.rows.update(
+            event,
+            risk_level=event.level.value,
+            risk_assessed_at=self.view.store.time_param(event.occurred_at),
+        )
         self.view.insert_tracking(tracking)
 
     @process_event.register(TimescalesAgreed)
@@ -125,7 +130,7 @@ class CaseloadProjection(PagedProjection["Caseload"]):
 
     @process_event.register(IncidentRecorded)
     def _incident(self, event: IncidentRecorded, tracking: Tracking) -> None:
-        if event.criminal:
+        if event.criminal and not event.police_recorded:
             self.view.rows.insert_criminal(event)
         self.view.rows.update(event)
         self.view.insert_tracking(tracking)
@@ -134,6 +139,12 @@ class CaseloadProjection(PagedProjection["Caseload"]):
     def _referred(self, event: PoliceReferralMade, tracking: Tracking) -> None:
         self.view.rows.referred(event)
         self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseClosed)
+    def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
+        self.view.rows.settle_actions(event.originator_id, event.cancelled_actions)
+        case_row(self.view.rows, event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
 

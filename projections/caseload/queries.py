@@ -9,11 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from ledger.enums import Department, RiskLevel
+from ledger.thresholds import Timescales
 from projections.caseload.model import CaseloadEntry, CaseloadFacts, dues
 from projections.caseload.store import CaseloadTables
 from projections.paging import uuid_in, visible
 from projections.store import Row, ViewStore
-from projections.thresholds import Timescales
 from projections.visibility import Visibility
 
 UNASSESSED = "unassessed"
@@ -104,6 +104,7 @@ def read_entries(
             agreed_first_contact=_date(row[10]),
             next_review=_date(row[11]),
             target_resolution=_date(row[12]),
+            risk_assessed_at=None if row[13] is None else store.time_value(row[13]),
             open_actions=tuple(sorted(actions.get(case_id, []))),
             unreferred=tuple(sorted(unreferred.get(case_id, []), key=lambda u: (u[1], str(u[0])))),
         )

@@ -23,7 +23,7 @@ from projections.tables import table
 CASE_COLUMNS = (
     "case_id, reference, lead_department, team, officer, risk_level, received_at,"
     " last_version, opened_position, first_contact_at, agreed_first_contact, next_review,"
-    " target_resolution"
+    " target_resolution, risk_assessed_at"
 )
 _UPDATABLE = frozenset(
     {
@@ -31,6 +31,7 @@ _UPDATABLE = frozenset(
         "team",
         "officer",
         "risk_level",
+        "risk_assessed_at",
         "agreed_first_contact",
         "next_review",
         "target_resolution",
@@ -52,7 +53,8 @@ class CaseloadTables(CaseRowTables):
             " lead_department TEXT NOT NULL, team TEXT, officer TEXT, risk_level TEXT,"
             f" received_at {time} NOT NULL, last_version {bigint} NOT NULL,"
             f" opened_position {bigint} NOT NULL UNIQUE, first_contact_at {time},"
-            " agreed_first_contact TEXT, next_review TEXT, target_resolution TEXT)",
+            " agreed_first_contact TEXT, next_review TEXT, target_resolution TEXT,"
+            f" risk_assessed_at {time})",
             f"CREATE TABLE IF NOT EXISTS {self.people} ("
             f" case_id {uuid} NOT NULL, person_ref {uuid} NOT NULL, role TEXT NOT NULL,"
             " PRIMARY KEY (case_id, person_ref, role))",
@@ -163,6 +165,15 @@ class CaseloadWriter(CaseRowWriter):
             " WHERE case_id = ? AND action_id = ? AND status = 'open'",
             (status, self.store.uuid_param(event.originator_id), event.action_id),
         )
+
+    def settle_actions(self, case_id: UUID, action_ids: Sequence[str]) -> None:
+        """Actions the case's closure cancelled."""
+        for action_id in action_ids:
+            self.view.execute(
+                f"UPDATE {self.t.actions} SET status = 'cancelled'"  # noqa: S608
+                " WHERE case_id = ? AND action_id = ? AND status = 'open'",
+                (self.store.uuid_param(case_id), action_id),
+            )
 
     def insert_criminal(self, event: IncidentRecorded) -> None:
         s = self.store

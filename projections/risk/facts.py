@@ -14,18 +14,13 @@ from typing import Any
 from uuid import UUID
 
 from ledger.enums import HarmIndicator, PersonRole, RiskLevel, Vulnerability
+from ledger.harm import cumulative_harm, judge
+from ledger.harm_model import AssessmentFact, IncidentFact, latest
+from ledger.thresholds import RiskThresholds, Timescales
 from projections.paging import uuid_in
-from projections.risk.model import (
-    AssessmentFact,
-    CaseRisk,
-    IncidentFact,
-    VictimRisk,
-    latest,
-)
-from projections.risk.rules import cumulative_harm, judge
+from projections.risk.model import CaseRisk, VictimRisk
 from projections.risk.store import RiskTables
 from projections.store import Row, ViewStore
-from projections.thresholds import RiskThresholds, Timescales
 
 _ASSESSMENT_COLUMNS = (
     "case_id, version, victim_ref, instrument, instrument_version, score, computed_level,"

@@ -9,7 +9,7 @@ codes, times and counts only: no personal data in the clear.
 
 Every row is a fact keyed by what it records (an incident, a case version), inserted once,
 and the case row's updates are guarded by its version, so delivering an event twice changes
-nothing. Windows, flags and levels are worked out when asked (``projections.risk.rules``),
+nothing. Windows, flags and levels are worked out when asked (``ledger.harm``),
 against the caller's ``now``.
 """
 
@@ -31,6 +31,7 @@ from ledger.events import (
     PersonLinked,
     RiskAssessed,
 )
+from ledger.thresholds import RiskThresholds, Timescales
 from projections.case_rows import CaseRowsView, case_row
 from projections.paging import Cursor, visible
 from projections.projection import PagedProjection
@@ -38,7 +39,6 @@ from projections.risk.facts import RiskFacts, judge_cases
 from projections.risk.model import CaseRisk, RiskPage
 from projections.risk.store import CASE_COLUMNS, RiskTables, RiskWriter
 from projections.store import Row, ViewStore
-from projections.thresholds import RiskThresholds, Timescales
 from projections.view import LEDGER_NAME
 from projections.visibility import Visibility
 

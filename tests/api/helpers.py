@@ -10,7 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from api.auth import mint_token
 from ledger.application import CaseLedger
+from ledger.enums import Role
 from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import Tokens, complaint
 
@@ -29,6 +31,19 @@ class Scene:
     ids: dict[str, str] = field(default_factory=dict)
 
 
+AUTHORISER = "supervisor-3"
+"""The supervisor whose token authorises the shares tests make (``X-Authorised-By``)."""
+
+
+def authorised_by(
+    client: TestClient, user: str = AUTHORISER, role: Role = Role.SUPERVISOR
+) -> dict[str, str]:
+    """The header by which a supervisor authorises a caseworker's share."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    token = mint_token(settings, user=user, role=role, org="council", team="north")
+    return {"X-Authorised-By": f"Bearer {token}"}
+
+
 @dataclass
 class Api:
     """A caller of the app: posts with their bearer headers, reads back what happened."""
@@ -45,9 +60,10 @@ class Api:
         return Api(self.client, headers)
 
     def post(self, path: str, body: JSON, headers: dict[str, str] | None = None) -> Response:
-        response: Response = self.client.post(
-            path, json=body, headers={**self.headers, **(headers or {})}
-        )
+        sent = {**self.headers, **(headers or {})}
+        if path.endswith("/shares") and "X-Authorised-By" not in sent:
+            sent = {**authorised_by(self.client), **sent}
+        response: Response = self.client.post(path, json=body, headers=sent)
         return response
 
     def ok(self, path: str, body: JSON, headers: dict[str, str] | None = None) -> JSON:
@@ -461,7 +477,6 @@ ALL_COMMANDS = [
             "gateway": "crime_and_disorder_act_1998_s115",
             "consent": "not_sought",
             "consent_note": "Seeking consent would prejudice the prevention of crime.",
-            "authorised_by": "supervisor-3",
         },
         broken=("lawful_basis", "because", "body.lawful_basis"),
         effect=_shared,

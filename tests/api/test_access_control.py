@@ -24,6 +24,7 @@ from api.settings import ApiSettings
 from ledger.enums import Role
 from ledger.risk import instrument
 from tests.api.conftest import Tokens, complaint
+from tests.api.helpers import authorised_by
 
 ORG = "Example Homes"
 OTHER_ORG = "Other Housing Ltd"
@@ -39,7 +40,12 @@ class Staff:
         self.position = 0
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.post(path, json=body, headers=self.headers)
+        sent = (
+            {**authorised_by(self.client), **self.headers}
+            if path.endswith("/shares")
+            else self.headers
+        )
+        response = self.client.post(path, json=body, headers=sent)
         assert response.status_code == 201, response.text
         receipt: dict[str, Any] = response.json()
         self.position = max(self.position, receipt["position"])
@@ -73,7 +79,6 @@ def share_body(organisation: str, items: list[str]) -> dict[str, Any]:
         "gateway": "crime_and_disorder_act_1998_s115",
         "consent": "not_sought",
         "consent_note": "It would prejudice the prevention of crime.",
-        "authorised_by": "boss",
     }
 
 

@@ -92,8 +92,8 @@ def story(client: TestClient, tokens: Tokens) -> Story:
             "justification": "The landlord supports the victim.",
             "lawful_basis": "public_task",
             "gateway": "crime_and_disorder_act_1998_s115",
+            "condition": "dpa2018_sch1_safeguarding",
             "consent": "given",
-            "authorised_by": "boss",
         },
     )
     return Story(

@@ -42,6 +42,7 @@ import api.logs
 from api.settings import ApiSettings
 from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import Tokens
+from tests.api.helpers import authorised_by
 
 SUMMARY_ORG = "Example Homes"
 POLICE_ORG = "Staffordshire Police"
@@ -162,9 +163,9 @@ def _share(
         "justification": story.c(f"share_{which}.justification"),
         "lawful_basis": "public_task",
         "gateway": "crime_and_disorder_act_1998_s115",
+        "condition": "dpa2018_sch1_preventing_or_detecting_unlawful_acts",
         "consent": "not_sought",
         "consent_note": story.c(f"share_{which}.consent_note"),
-        "authorised_by": "supervisor-3",
     }
 
 
@@ -190,7 +191,8 @@ def write(client: TestClient, tokens: Tokens, story: Story) -> None:
     at = f"/cases/{story.case_id}"
 
     def post(path: str, body: dict[str, Any], kind: str | None = None) -> str:
-        answer = client.post(f"{at}{path}", json=body, headers=cw)
+        sent = {**authorised_by(client), **cw} if path == "/shares" else cw
+        answer = client.post(f"{at}{path}", json=body, headers=sent)
         assert answer.status_code == 201, (path, answer.text)
         return str(answer.json()["created"][kind]) if kind else ""
 

@@ -14,12 +14,21 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.enums import ErasureReason
+from ledger.enums import ErasureReason, Role
 from ledger.errors import Rule
 from ledger.risk import ASB_VRA_V1
 from ledger.sealing import person_scope
 from tests.api.conftest import Clock, Tokens, complaint
-from tests.api.helpers import COMMANDS, JSON, ON_CASE, Api, Scene, named_fields, problem
+from tests.api.helpers import (
+    COMMANDS,
+    JSON,
+    ON_CASE,
+    Api,
+    Scene,
+    authorised_by,
+    named_fields,
+    problem,
+)
 from tests.builders import SUPERVISOR
 
 
@@ -50,6 +59,8 @@ class Provocation:
     given: Step = _nothing
     role: str = "caseworker"
     how: str = ""
+    authoriser_role: str | None = None
+    """A share's ``X-Authorised-By`` token is of this role (default: a supervisor's)."""
 
     @property
     def id(self) -> str:
@@ -237,11 +248,6 @@ PROVOCATIONS = [
     Provocation(
         Rule.SUPPORT_CONSENT_REQUIRED,
         "refer_for_support",
-        valid("refer_for_support", consent="refused"),
-    ),
-    Provocation(
-        Rule.SUPPORT_CONSENT_REQUIRED,
-        "refer_for_support",
         valid("refer_for_support", consent="not_sought"),
         how="not-sought-without-a-note",
     ),
@@ -308,7 +314,44 @@ PROVOCATIONS = [
     Provocation(
         Rule.SHARE_AUTHORISER_REQUIRED,
         "share_information",
-        valid("share_information", authorised_by="  "),
+        valid("share_information"),
+        authoriser_role="caseworker",
+    ),
+    Provocation(
+        Rule.DATE_IN_FUTURE,
+        "record_incident",
+        valid("record_incident", occurred_at="2031-01-01T10:00:00Z"),
+    ),
+    Provocation(
+        Rule.DATE_TOO_EARLY,
+        "record_incident",
+        valid("record_incident", occurred_at="1888-05-01T10:00:00Z"),
+    ),
+    Provocation(
+        Rule.DATE_BEFORE_CASE,
+        "record_contact",
+        valid("record_contact", occurred_at="2020-01-01T10:00:00Z"),
+    ),
+    Provocation(
+        Rule.DATE_BEFORE_INCIDENT,
+        "refer_to_police",
+        lambda s: {
+            **COMMANDS["refer_to_police"].body(s),
+            "disseminated_at": "2020-01-01T10:00:00Z",
+        },
+        given(done("record_incident", criminal=True)),
+    ),
+    Provocation(
+        Rule.PARTNER_NOT_SHARED,
+        "record_contact",
+        valid("record_contact"),
+        given(
+            done(
+                "share_information",
+                recipient={"agency": "housing_provider", "organisation": "council"},
+            )
+        ),
+        role="partner",
     ),
     Provocation(
         Rule.POLICE_REFERRAL_INCIDENTS,
@@ -469,7 +512,10 @@ def test_a_broken_rule_is_422_with_its_code_and_appends_nothing(
     before = caseworker.history(scene.case_id) if scene.case_id else None
     head = caseworker.head()
 
-    response = caseworker.as_(tokens(case.role)).post(command.url(scene), case.body(scene))
+    headers = None
+    if case.authoriser_role is not None:
+        headers = authorised_by(client, user="other-1", role=Role(case.authoriser_role))
+    response = caseworker.as_(tokens(case.role)).post(command.url(scene), case.body(scene), headers)
 
     problem(response, 422, rule=case.rule.value)
     assert caseworker.head() == head  # nothing appended, to any stream

@@ -32,7 +32,7 @@ from tests.api.conftest import Tokens
 from tests.api.helpers import COMMANDS, ON_CASE, Api, Command, Scene, problem, reader, staged
 from tests.builders import SUPERVISOR
 
-WHEN = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture

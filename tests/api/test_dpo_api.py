@@ -42,9 +42,9 @@ class Told:
                 "justification": "The police need the incident.",
                 "lawful_basis": "public_task",
                 "gateway": "crime_and_disorder_act_1998_s115",
+                "condition": "dpa2018_sch1_preventing_or_detecting_unlawful_acts",
                 "consent": "not_sought",
                 "consent_note": "It would prejudice the prevention of crime.",
-                "authorised_by": "supervisor-3",
             },
         )["position"]
         police = tokens("partner", user="pc-7", org=POLICE, team=None)

@@ -97,6 +97,7 @@ def story(client: TestClient, tokens: Tokens, clock: Clock) -> Story:
         "share_information",
         items=["case_summary", f"person:{story.victim}"],
         recipient={"agency": "housing_provider", "organisation": ORG},
+        condition="dpa2018_sch1_safeguarding",
     )
     then(
         "record_incident",

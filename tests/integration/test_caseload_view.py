@@ -15,11 +15,11 @@ from ledger.application import CaseLedger
 from ledger.calendar import add_working_days
 from ledger.case import Case
 from ledger.enums import ContactOutcome, Department, PersonRole, RiskLevel
+from ledger.thresholds import Timescales
 from projections import ViewBehind, ViewRunner, ViewStore, Visibility
 from projections.caseload.model import CaseloadEntry, DueKind
 from projections.caseload.projection import Caseload
 from projections.rebuild import rebuild
-from projections.thresholds import Timescales
 from tests.builders import T0
 from tests.integration.test_risk_view import steps, view_store
 from tests.integration.view_steps import Steps, assert_no_plaintext, redeliver_everything

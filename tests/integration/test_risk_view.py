@@ -17,11 +17,11 @@ from ledger.enums import (
     RiskLevel,
     Vulnerability,
 )
+from ledger.harm_model import FlagName
+from ledger.thresholds import RiskThresholds
 from projections import ViewBehind, ViewRunner, ViewStore, Visibility, open_view_store
 from projections.rebuild import rebuild
-from projections.risk.model import FlagName
 from projections.risk.projection import CumulativeRisk
-from projections.thresholds import RiskThresholds
 from tests.builders import T0
 from tests.integration.view_steps import Steps, assert_no_plaintext, redeliver_everything
 

@@ -167,19 +167,17 @@ class Story:
 
     def close(self, case: Case, after: timedelta, reason: ClosureReason) -> None:
         kit = self.kits[case.id]
-        extra: dict[str, Sealed] = {}
+        explanation = advice = None
         if reason.needs_explanation_and_advice:
-            extra = {
-                "explanation": self.text(case, "explanation"),
-                "advice": self.text(case, "advice"),
-            }
+            explanation, advice = self.text(case, "explanation"), self.text(case, "advice")
         case.close(
             actor=SUPERVISOR,
             occurred_at=case.received_at + after,
             reason=reason,
             full_reasons=self.text(case, "full_reasons"),
             feedback=kit.feedback(),
-            **extra,
+            explanation=explanation,
+            advice=advice,
         )
         self.ledger.save_case(case)
 

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -106,6 +106,19 @@ class Model:
     score: int | None = None
     contacts: list[Contacted] = field(default_factory=list)
     assigned: tuple[str | None, str | None] = (None, None)
+    incident_times: dict[UUID, datetime] = field(default_factory=dict)
+    vulnerable: set[UUID] = field(default_factory=set)
+
+    def carries_special_data(self, item: str) -> bool:
+        """Every incident here is hate-motivated; victims linked here are vulnerable."""
+        kind, _, ref = item.partition(":")
+        if kind == "incident":
+            return ref in {str(i) for i in self.incidents}
+        if kind == "person":
+            return ref in {str(p) for p in self.vulnerable}
+        return kind == "police_referral" or (
+            kind in {"risk_assessment", "contact_history"} and bool(self.vulnerable)
+        )
 
     def closed_rule(self) -> set[Rule]:
         return {Rule.CASE_CLOSED} if self.closed else set()
@@ -115,11 +128,20 @@ class Model:
             i for i, (criminal, referred) in self.incidents.items() if criminal and not referred
         )
 
-    def needs_supervisor(self) -> bool:
+    def derived_high(self, now: datetime) -> bool:
+        """High, assessed or by cumulative harm. Every incident here is targeted and
+        hate-motivated, so two in 90 days indicate high (DOMAIN §2's defaults); three in 30
+        days are two in 90 days too."""
+        recent = [t for t in self.incident_times.values() if now - timedelta(days=90) < t <= now]
+        return self.level is RiskLevel.HIGH or len(recent) >= 2
+
+    def needs_supervisor(self, now: datetime) -> bool:
+        victims = any(PersonRole.VICTIM in roles for roles in self.persons.values())
         return (
-            self.level is RiskLevel.HIGH
+            self.derived_high(now)
             or bool(self.unreferred())
             or ActionStatus.OPEN in self.actions.values()
+            or (self.level is None and victims)
         )
 
     def last_attempt(self) -> datetime | None:
@@ -270,11 +292,13 @@ class CaseMachine(RuleBasedStateMachine):
             self_declared_repeat_victim=victim,
         ):  # fmt: skip
             m.persons.setdefault(ref, set()).add(role)
+            if victim:
+                m.vulnerable.add(ref)
 
     @rule(
         data=st.data(),
         criminal=st.booleans(),
-        bad=faults("no_description", "duplicate", "unknown_victim", "naive"),
+        bad=faults("no_description", "duplicate", "unknown_victim", "naive", "future", "ancient"),
     )
     def record_incident(self, data: st.DataObject, criminal: bool, bad: frozenset[str]) -> None:
         m = self.model
@@ -285,16 +309,24 @@ class CaseMachine(RuleBasedStateMachine):
             Rule.INCIDENT_DUPLICATE: incident in m.incidents,
             Rule.PERSON_NOT_LINKED: victim not in m.persons,
             Rule.TIMEZONE_REQUIRED: "naive" in bad,
+            Rule.DATE_IN_FUTURE: "future" in bad and "naive" not in bad,
+            Rule.DATE_TOO_EARLY: "ancient" in bad and "future" not in bad and "naive" not in bad,
         })  # fmt: skip
+        occurred = self.when("naive" in bad) - timedelta(days=2)
+        if "future" in bad and "naive" not in bad:
+            occurred = datetime.now(UTC) + timedelta(days=400)
+        elif "ancient" in bad:
+            occurred -= timedelta(days=366 * 180)
         if self.attempt(
             broken, self.case.record_incident, actor=CASEWORKER,
-            occurred_at=self.when("naive" in bad) - timedelta(days=2), incident_id=incident,
+            occurred_at=occurred, incident_id=incident,
             incident_type=data.draw(st.sampled_from(IncidentType), label="type"),
             description=self.text("no_description" not in bad, "incident.description"),
             harms=(HarmIndicator.TARGETED, HarmIndicator.HATE_MOTIVATED, HarmIndicator.TARGETED),
             criminal=criminal, victim_refs=(victim,),
         ):  # fmt: skip
             m.incidents[incident] = [criminal, False]
+            m.incident_times[incident] = occurred
 
     @rule(
         data=st.data(),
@@ -446,8 +478,7 @@ class CaseMachine(RuleBasedStateMachine):
         broken = m.closed_rule() | on({
             Rule.TEXT_REQUIRED: bool(bad & {"no_needs", "no_organisation"}),
             Rule.PERSON_NOT_LINKED: person not in m.persons,
-            Rule.SUPPORT_CONSENT_REQUIRED: consent is ConsentStatus.REFUSED
-            or (consent is ConsentStatus.NOT_SOUGHT and note is None),
+            Rule.SUPPORT_CONSENT_REQUIRED: consent is ConsentStatus.NOT_SOUGHT and note is None,
         })  # fmt: skip
         self.attempt(
             broken, self.case.refer_for_support, actor=CASEWORKER, occurred_at=self.when(),
@@ -493,7 +524,7 @@ class CaseMachine(RuleBasedStateMachine):
             else SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
             consent=consent,
             consent_note=self.text("not_sought_no_note" not in bad, "share.consent_note"),
-            authorised_by=" " if "no_authoriser" in bad else "sv-1",
+            authoriser=None if "no_authoriser" in bad else SUPERVISOR,
             protocol_reference=" " if "no_protocol" in bad else "One Staffordshire ISP",
         )  # fmt: skip
         to: Recipient | None = kw["recipient"]
@@ -501,12 +532,13 @@ class CaseMachine(RuleBasedStateMachine):
             Rule.SHARE_RECIPIENT_REQUIRED: not (to and to.organisation.strip()),
             Rule.SHARE_PURPOSE_REQUIRED: kw["purpose"] is None or not kw["justification"],
             Rule.SHARE_LAWFUL_BASIS_REQUIRED: kw["lawful_basis"] is None,
-            Rule.SHARE_CONDITION_REQUIRED: special and kw["condition"] is None,
+            Rule.SHARE_CONDITION_REQUIRED: (special or any(map(m.carries_special_data, items)))
+            and kw["condition"] is None,
             Rule.SHARE_CONSENT_REQUIRED: kw["lawful_basis"] is LawfulBasis.CONSENT
             and consent is not ConsentStatus.GIVEN,
             Rule.SHARE_CONSENT_REASON: consent is ConsentStatus.NOT_SOUGHT
             and not kw["consent_note"],
-            Rule.SHARE_AUTHORISER_REQUIRED: not kw["authorised_by"].strip(),
+            Rule.SHARE_AUTHORISER_REQUIRED: kw["authoriser"] is None,
             Rule.SHARE_ITEMS_REQUIRED: not items or not all(m.item_ok(i) for i in items),
             Rule.TEXT_REQUIRED: not kw["protocol_reference"].strip(),
         })  # fmt: skip
@@ -516,7 +548,7 @@ class CaseMachine(RuleBasedStateMachine):
             gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115, **kw,
         )  # fmt: skip
 
-    @rule(data=st.data(), bad=faults("none", "unknown", "no_reference", "naive"))
+    @rule(data=st.data(), bad=faults("none", "unknown", "no_reference", "naive", "early"))
     def refer_to_police(self, data: st.DataObject, bad: frozenset[str]) -> None:
         m = self.model
         known = sorted(m.incidents, key=str)
@@ -530,10 +562,15 @@ class CaseMachine(RuleBasedStateMachine):
             Rule.POLICE_REFERRAL_DUPLICATE: all(m.incidents.get(i, [0, 0])[1] for i in ids),
             Rule.TEXT_REQUIRED: "no_reference" in bad,
             Rule.TIMEZONE_REQUIRED: "naive" in bad,
+            Rule.DATE_BEFORE_INCIDENT: "early" in bad and bool(ids)
+            and all(i in m.incidents for i in ids),
         })  # fmt: skip
+        disseminated = self.when("naive" in bad)
+        if "early" in bad:
+            disseminated -= timedelta(days=400)
         if self.attempt(
             broken, self.case.refer_to_police, actor=CASEWORKER, occurred_at=self.when(),
-            incident_ids=tuple(ids), disseminated_at=self.when("naive" in bad),
+            incident_ids=tuple(ids), disseminated_at=disseminated,
             police_reference=" " if "no_reference" in bad else "SP/123/26",
         ):  # fmt: skip
             for i in ids:
@@ -723,7 +760,7 @@ class CaseMachine(RuleBasedStateMachine):
             and feedback.why_not_preferred is None,
             Rule.CLOSURE_EXPLANATION_REQUIRED: reason in EXPLAINED
             and None in (explanation, advice),
-            Rule.CLOSURE_NEEDS_SUPERVISOR: actor is not SUPERVISOR and m.needs_supervisor(),
+            Rule.CLOSURE_NEEDS_SUPERVISOR: actor is not SUPERVISOR and m.needs_supervisor(self.now),
             Rule.CLOSURE_NO_CONTACT_ATTEMPTS: reason is ClosureReason.NO_CONTACT
             and m.no_contact_unmet(self.now),
         })  # fmt: skip
@@ -733,6 +770,9 @@ class CaseMachine(RuleBasedStateMachine):
             feedback=feedback, explanation=explanation, advice=advice,
         ):  # fmt: skip
             m.closed = True
+            for action, status in m.actions.items():  # a closure cancels what is open
+                if status is ActionStatus.OPEN:
+                    m.actions[action] = ActionStatus.CANCELLED
 
     @rule(bad=faults("no_reason", "naive"))
     def reopen(self, bad: frozenset[str]) -> None:

@@ -211,7 +211,7 @@ class Scenario:
                     lawful_basis=LawfulBasis.PUBLIC_TASK,
                     gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115,
                     consent=ConsentStatus.GIVEN,
-                    authorised_by="sv-1",
+                    authoriser=SUPERVISOR,
                 ),
                 UnitOfWork(ledger=ledger),
             )

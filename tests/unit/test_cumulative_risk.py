@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 import pytest
 
 from ledger.enums import HarmIndicator, PersonRole, RiskLevel, Vulnerability
+from ledger.harm import cumulative_harm, judge
+from ledger.harm_model import AssessmentFact, FlagName, Harm, IncidentFact, Judgement, latest
+from ledger.thresholds import RiskThresholds, Timescales
 from projections.risk.facts import Facts, Link, judge_cases
-from projections.risk.model import AssessmentFact, FlagName, Harm, IncidentFact, Judgement, latest
-from projections.risk.rules import cumulative_harm, judge
-from projections.thresholds import RiskThresholds, Timescales
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 RULES = RiskThresholds()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ledger.enums import Department, RiskLevel
+from ledger.thresholds import Timescales
 from projections.caseload.model import (
     CaseloadEntry,
     CaseloadFacts,
@@ -19,7 +20,6 @@ from projections.caseload.model import (
     dues,
     summarise,
 )
-from projections.thresholds import Timescales
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 TIMES = Timescales()

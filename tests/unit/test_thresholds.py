@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.enums import HarmIndicator, RiskLevel, Vulnerability
-from projections.risk.model import FlagName, Harm, IncidentFact, Trend
-from projections.risk.rules import cumulative_harm
-from projections.thresholds import RiskThresholds, Timescales
+from ledger.harm import cumulative_harm
+from ledger.harm_model import FlagName, Harm, IncidentFact, Trend
+from ledger.thresholds import RiskThresholds, Timescales
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 RULES = RiskThresholds()

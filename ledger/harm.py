@@ -2,8 +2,9 @@
 
 The risk view stores facts (incidents, people, assessments); these functions turn them into
 figures at query time against an injected ``now``, so rolling windows never go stale and a
-changed threshold needs no rebuild. Nothing here reads a clock or the database. The
-thresholds themselves are in ``projections.thresholds``.
+changed threshold needs no rebuild; the closure rule judges a case's own incidents with the
+same functions. Nothing here reads a clock or the database. The thresholds themselves are
+in ``ledger.thresholds``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from ledger.enums import HarmIndicator, RiskLevel, Vulnerability
-from projections.risk.model import (
+from ledger.harm_model import (
     AssessmentFact,
     Escalation,
     Flag,
@@ -24,7 +25,7 @@ from projections.risk.model import (
     Trend,
     highest,
 )
-from projections.thresholds import RiskThresholds, Timescales
+from ledger.thresholds import RiskThresholds, Timescales
 
 
 def _ids(incidents: Iterable[IncidentFact]) -> tuple[UUID, ...]:

@@ -1,4 +1,4 @@
-"""Every figure the risk and caseload views judge by (DOMAIN §2 and §3), as settings with defaults.
+"""Every figure cumulative harm and the timescales are judged by (DOMAIN §2, §3), as settings.
 
 Two groups, each read from ``ASB_``-prefixed environment variables (or ``.env``):
 
@@ -7,7 +7,8 @@ Two groups, each read from ``ASB_``-prefixed environment variables (or ``.env``)
 - ``Timescales`` (``ASB_TIMESCALE_*``): first contact and police referral due (working days,
   England and Wales), case review and reassessment intervals (calendar days), by risk level.
 
-Both views read them at query time, so a changed setting needs no rebuild.
+The risk and caseload views read them at query time, so a changed setting needs no
+rebuild; the ledger reads the risk thresholds once, for the closure rule.
 """
 
 from __future__ import annotations

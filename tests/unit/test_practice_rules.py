@@ -1,0 +1,386 @@
+"""The rules an ASB practice lead and a DPO found missing (issue 11): closure with derived
+risk, police-recorded crimes, impossible dates, special-category shares, partners' scope,
+the preferred method, open actions at closure, declined support, and every broken rule at
+once. Given a case, when a command breaks a rule, then its code is raised and nothing is
+recorded (``refused``); else the event says what the rule decided."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from ledger.case import Case
+from ledger.enums import (
+    Agency,
+    ClosureReason,
+    ConsentStatus,
+    ContactDirection,
+    ContactMethod,
+    ContactOutcome,
+    HarmIndicator,
+    IncidentType,
+    PersonRole,
+    RiskLevel,
+    Role,
+    SpecialCategoryCondition,
+    SupportService,
+    Vulnerability,
+)
+from ledger.errors import Rule, RuleViolation
+from ledger.events import CaseClosed, ContactRecorded, InformationShared
+from ledger.risk import ASB_VRA_V1
+from ledger.values import Actor, Recipient
+from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit
+from tests.unit.test_case_rules import close_as, refused
+
+POLICE = Actor(user_id="pc-1", display_name="PC One", role=Role.PARTNER, organisation="Test Police")
+HOUSING = Actor(
+    user_id="ho-1", display_name="Hou Sing", role=Role.PARTNER, organisation="Test Homes"
+)
+
+
+@pytest.fixture
+def case(kit: CaseKit) -> Case:
+    opened = kit.open()
+    opened.collect_events()
+    return opened
+
+
+def victim(kit: CaseKit, case: Case, *vulnerabilities: Vulnerability) -> UUID:
+    ref = uuid4()
+    case.link_person(
+        actor=CASEWORKER,
+        occurred_at=T0,
+        person_ref=ref,
+        role=PersonRole.VICTIM,
+        details=kit.details(ref, "Vic Tim"),
+        vulnerabilities=vulnerabilities,
+    )
+    return ref
+
+
+def assess(kit: CaseKit, case: Case, level: str = "low") -> None:
+    answers = {q.key: (0 if level == "low" else 2) for q in ASB_VRA_V1.questions}
+    case.assess_risk(
+        actor=CASEWORKER,
+        occurred_at=T0 + timedelta(days=1),
+        instrument=ASB_VRA_V1.name,
+        instrument_version=ASB_VRA_V1.version,
+        answers=answers,
+        rationale=kit.text("assessed"),
+    )
+
+
+def shared_with(kit: CaseKit, case: Case, actor: Actor, *items: str, agency: Agency) -> None:
+    case.share_information(
+        **kit.share_kwargs(  # type: ignore[arg-type]
+            actor=SUPERVISOR,
+            recipient=Recipient(agency=agency, organisation=actor.organisation),
+            items=items or ("case_summary",),
+            condition=SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
+        )
+    )
+
+
+# ----------------------------------------------------------------- 1. closure and derived risk
+
+
+def test_a_caseworker_cannot_close_when_cumulative_harm_indicates_high(
+    kit: CaseKit, case: Case
+) -> None:
+    ref = victim(kit, case)
+    assess(kit, case)
+    for day in range(4):  # four incidents in a week: DOMAIN §2's high count
+        kit.incident(case, days=2 + day, victims=(ref,))
+    case.collect_events()
+    assert case.risk_level is RiskLevel.STANDARD
+    assert case.derived_risk(T0 + timedelta(days=8)) is RiskLevel.HIGH
+    refused(
+        case, Rule.CLOSURE_NEEDS_SUPERVISOR, close_as(kit, case, occurred_at=T0 + timedelta(days=8))
+    )
+    close_as(kit, case, actor=SUPERVISOR, occurred_at=T0 + timedelta(days=8))()
+    assert isinstance(case.collect_events()[-1], CaseClosed)
+
+
+def test_a_case_with_a_victim_and_no_assessment_needs_a_supervisor_to_close(
+    kit: CaseKit, case: Case
+) -> None:
+    victim(kit, case)
+    case.collect_events()
+    refused(case, Rule.CLOSURE_NEEDS_SUPERVISOR, close_as(kit, case))
+    assess(kit, case)
+    case.collect_events()
+    close_as(kit, case)()
+    assert isinstance(case.collect_events()[-1], CaseClosed)
+
+
+# ----------------------------------------------------------------- 2. crimes the police recorded
+
+
+def test_a_crime_the_police_recorded_needs_no_referral_to_them(kit: CaseKit, case: Case) -> None:
+    shared_with(kit, case, POLICE, agency=Agency.POLICE)
+    assess(kit, case)
+    case.record_incident(
+        actor=POLICE,
+        occurred_at=T0 + timedelta(days=2),
+        incident_id=(by_police := uuid4()),
+        incident_type=IncidentType.CRIMINAL_DAMAGE,
+        description=kit.text("window broken", "incident.description"),
+        harms=(),
+        criminal=True,
+    )
+    events = case.collect_events()
+    assert events[-1].police_recorded is True  # type: ignore[attr-defined]
+    assert case.unreferred_criminal_incidents == []
+    kit.incident(case, days=3, criminal=True)  # the council's own: the police do not know
+    case.collect_events()
+    assert by_police not in case.unreferred_criminal_incidents
+    assert len(case.unreferred_criminal_incidents) == 1
+
+
+# ----------------------------------------------------------------- 3. impossible dates
+
+
+def test_dates_in_the_future_or_before_1900_are_refused(kit: CaseKit, case: Case) -> None:
+    future = datetime.now(UTC) + timedelta(days=400)
+    refused(
+        case,
+        Rule.DATE_IN_FUTURE,
+        lambda: case.record_incident(
+            actor=CASEWORKER,
+            occurred_at=future,
+            incident_id=uuid4(),
+            incident_type=IncidentType.NOISE,
+            description=kit.text("music"),
+            harms=(),
+            criminal=False,
+        ),
+    )
+    refused(
+        case,
+        Rule.DATE_TOO_EARLY,
+        lambda: case.record_incident(
+            actor=CASEWORKER,
+            occurred_at=datetime(1888, 5, 1, tzinfo=UTC),
+            incident_id=uuid4(),
+            incident_type=IncidentType.NOISE,
+            description=kit.text("music"),
+            harms=(),
+            criminal=False,
+        ),
+    )
+    within_skew = datetime.now(UTC) + timedelta(minutes=1)
+    kit_incident = uuid4()
+    case.record_incident(
+        actor=CASEWORKER,
+        occurred_at=within_skew,
+        incident_id=kit_incident,
+        incident_type=IncidentType.NOISE,
+        description=kit.text("music"),
+        harms=(),
+        criminal=False,
+    )
+    assert kit_incident in case.incidents
+
+
+def test_a_complaint_received_in_the_future_is_refused(kit: CaseKit) -> None:
+    with pytest.raises(RuleViolation) as raised:
+        kit.open(when=datetime.now(UTC) + timedelta(days=30))
+    assert raised.value.rule is Rule.DATE_IN_FUTURE
+
+
+def test_a_contact_before_the_complaint_was_received_is_refused(kit: CaseKit, case: Case) -> None:
+    refused(
+        case,
+        Rule.DATE_BEFORE_CASE,
+        lambda: case.record_contact(
+            actor=CASEWORKER,
+            occurred_at=T0 - timedelta(days=3),
+            person_ref=kit.complainant,
+            method=ContactMethod.PHONE,
+            direction=ContactDirection.OUTBOUND,
+            outcome=ContactOutcome.REACHED,
+            summary=kit.text("spoke"),
+        ),
+    )
+    kit.incident(case, days=-3)  # an incident may come before the complaint about it
+    assert len(case.incidents) == 1
+
+
+def test_a_police_referral_disseminated_before_its_incident_is_refused(
+    kit: CaseKit, case: Case
+) -> None:
+    incident = kit.incident(case, days=5, criminal=True)
+    case.collect_events()
+    refused(
+        case,
+        Rule.DATE_BEFORE_INCIDENT,
+        lambda: case.refer_to_police(
+            actor=CASEWORKER,
+            occurred_at=T0 + timedelta(days=6),
+            incident_ids=(incident,),
+            police_reference="SP-1",
+            disseminated_at=T0 + timedelta(days=4),
+        ),
+    )
+
+
+# ----------------------------------------------------------------- 6. and 7. shares
+
+
+@pytest.mark.parametrize("harms", [(HarmIndicator.HATE_MOTIVATED,), ()])
+def test_a_share_of_criminal_or_hate_data_needs_its_condition_whatever_the_caller_says(
+    kit: CaseKit, case: Case, harms: tuple[HarmIndicator, ...]
+) -> None:
+    incident = kit.incident(case, days=1, criminal=not harms, harms=harms)
+    case.collect_events()
+    refused(
+        case,
+        Rule.SHARE_CONDITION_REQUIRED,
+        lambda: case.share_information(
+            **kit.share_kwargs(  # type: ignore[arg-type]
+                items=(f"incident:{incident}",), includes_special_category=False, condition=None
+            )
+        ),
+    )
+    case.share_information(
+        **kit.share_kwargs(  # type: ignore[arg-type]
+            items=(f"incident:{incident}",),
+            includes_special_category=False,
+            condition=SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS,
+        )
+    )
+    (shared,) = case.collect_events()
+    assert isinstance(shared, InformationShared)
+    assert shared.includes_special_category is True
+
+
+def test_a_share_is_authorised_by_a_supervisor_never_by_a_name(kit: CaseKit, case: Case) -> None:
+    refused(
+        case,
+        Rule.SHARE_AUTHORISER_REQUIRED,
+        lambda: case.share_information(**kit.share_kwargs(authoriser=CASEWORKER)),  # type: ignore[arg-type]
+    )
+    case.share_information(**kit.share_kwargs(authoriser=SUPERVISOR))  # type: ignore[arg-type]
+    (shared,) = case.collect_events()
+    assert isinstance(shared, InformationShared)
+    assert shared.authorised_by == SUPERVISOR.user_id
+
+
+# ----------------------------------------------------------------- 8. partners' scope
+
+
+def test_a_partner_records_contacts_only_with_people_shared_with_it(
+    kit: CaseKit, case: Case
+) -> None:
+    ref = victim(kit, case)
+    shared_with(kit, case, HOUSING, agency=Agency.HOUSING_PROVIDER)
+    case.collect_events()
+
+    def contact() -> None:
+        case.record_contact(
+            actor=HOUSING,
+            occurred_at=T0 + timedelta(days=2),
+            person_ref=ref,
+            method=ContactMethod.IN_PERSON,
+            direction=ContactDirection.OUTBOUND,
+            outcome=ContactOutcome.REACHED,
+            summary=kit.text("visited"),
+        )
+
+    refused(case, Rule.PARTNER_NOT_SHARED, contact)
+    shared_with(kit, case, HOUSING, f"person:{ref}", agency=Agency.HOUSING_PROVIDER)
+    case.collect_events()
+    contact()
+    assert isinstance(case.collect_events()[-1], ContactRecorded)
+
+
+# ----------------------------------------------------------------- 9. the preferred method
+
+
+def test_the_preferred_method_is_judged_only_for_the_complainant(kit: CaseKit, case: Case) -> None:
+    other = uuid4()
+    case.link_person(
+        actor=CASEWORKER,
+        occurred_at=T0,
+        person_ref=other,
+        role=PersonRole.ALLEGED_PERPETRATOR,
+        details=kit.details(other),
+    )
+    for person in (kit.complainant, other):
+        case.record_contact(
+            actor=CASEWORKER,
+            occurred_at=T0 + timedelta(days=1),
+            person_ref=person,
+            method=ContactMethod.IN_PERSON,
+            direction=ContactDirection.OUTBOUND,
+            outcome=ContactOutcome.REACHED,
+            summary=kit.text("visited"),
+        )
+    *_, to_complainant, to_other = case.collect_events()
+    assert to_complainant.preferred_method_used is False  # type: ignore[attr-defined]
+    assert to_other.preferred_method_used is None  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------- 10. open actions at closure
+
+
+def test_a_supervisors_closure_cancels_open_actions_so_a_reopening_does_not_revive_them(
+    kit: CaseKit, case: Case
+) -> None:
+    assess(kit, case)
+    case.plan_action(
+        actor=CASEWORKER,
+        occurred_at=T0 + timedelta(days=1),
+        action_id="visit",
+        description=kit.text("visit the neighbour"),
+        owner_agency=Agency.COUNCIL,
+        owner_officer="cw-1",
+        due=(T0 + timedelta(days=5)).date(),
+    )
+    case.collect_events()
+    refused(case, Rule.CLOSURE_NEEDS_SUPERVISOR, close_as(kit, case))
+    close_as(kit, case, actor=SUPERVISOR)()
+    (closure,) = case.collect_events()
+    assert isinstance(closure, CaseClosed)
+    assert closure.cancelled_actions == ("visit",)
+    case.reopen(actor=SUPERVISOR, occurred_at=T0 + timedelta(days=40), reason=kit.text("again"))
+    assert case.open_actions == []
+
+
+# ----------------------------------------------------------------- 11. support declined
+
+
+def test_support_offered_and_declined_is_recorded(kit: CaseKit, case: Case) -> None:
+    case.refer_for_support(
+        actor=CASEWORKER,
+        occurred_at=T0 + timedelta(days=1),
+        person_ref=kit.complainant,
+        service=SupportService.VICTIM_SUPPORT,
+        organisation="Victim Support",
+        needs=kit.text("support offered"),
+        consent=ConsentStatus.REFUSED,
+    )
+    assert case.support_referrals[-1].consent is ConsentStatus.REFUSED
+
+
+# ----------------------------------------------------------------- 17. every broken rule at once
+
+
+def test_a_closure_missing_three_things_names_all_three(kit: CaseKit, case: Case) -> None:
+    with pytest.raises(RuleViolation) as raised:
+        close_as(
+            kit,
+            case,
+            reason=ClosureReason.NO_FURTHER_ACTION,
+            full_reasons=None,
+            feedback=None,
+        )()
+    assert [v.rule for v in raised.value.all] == [
+        Rule.CLOSURE_REASONS_REQUIRED,
+        Rule.CLOSURE_FEEDBACK_REQUIRED,
+        Rule.CLOSURE_EXPLANATION_REQUIRED,
+    ]
+    assert case.collect_events() == []
