@@ -11,9 +11,9 @@ import structlog
 from ledger.application import CaseLedger
 from projections.catalog import VIEW_TYPES
 from projections.directory.projection import CaseDirectory
-from projections.notary import Notary, NotarySettings
+from projections.notary import Notary, NotarySettings, SignedCheckpoint
 from projections.rebuild import Progress, RebuildReport, rebuild
-from projections.runner import ViewRunner
+from projections.runner import ViewRunner, ViewStatus
 from projections.store import ViewStore, open_view_store
 from projections.view import View
 
@@ -182,6 +182,18 @@ class ReadModels:
                 ticker.start()
         return models
 
+    def settle(self) -> list[ViewStatus]:
+        """Processes everything the log holds into every view (and the notary, if opened with
+        its settings) in this thread, then has the notary sign a checkpoint covering all it
+        logged; each view's position. Raises what a view raised (the notary's ``NotaryAlarm``).
+        """
+        if self.runner.running:
+            raise RuntimeError("the runner is running in the background: it settles by itself")
+        self.runner.catch_up()
+        if self.notary is not None and self.notary.settings is not None:
+            self.notary.tick(force=True)
+        return self.runner.status()
+
     def rebuild(
         self,
         name: str,
@@ -213,3 +225,16 @@ class ReadModels:
             self.ticker.stop()
         self.runner.stop()
         self.store.close()
+
+
+def notarise(ledger: CaseLedger, settings: NotarySettings) -> SignedCheckpoint | None:
+    """Logs everything the ledger holds in the notary alone (the other views are left to
+    their runner) and signs a checkpoint covering it; the latest checkpoint signed."""
+    store = open_view_store(ledger.store_config)
+    try:
+        notary = Notary(store, application_name=ledger.name, settings=settings)
+        ViewRunner(ledger, [notary]).catch_up()
+        notary.tick(force=True)
+        return notary.latest_checkpoint()
+    finally:
+        store.close()

@@ -35,16 +35,28 @@ def demo(
         bool, typer.Option("--if-empty", help="Load nothing if the store already holds cases.")
     ] = False,
 ) -> None:
-    """Open a small, clearly fictional set of cases and print their references."""
+    """Open a small, clearly fictional set of cases and print their references; the notary
+    then logs them and signs a checkpoint covering them, so that `verify --all` and
+    `export` have one to check against before any server has run."""
     from api.demo import load_demo
+    from projections.notary import NotaryKeyError, notary_settings
+    from projections.service import notarise
 
     ledger = open_ledger()
     try:
         if if_empty and next(ledger.case_ids(page=1), None) is not None:
             err.print("demo: the store already holds cases; nothing loaded")
             return
+        try:
+            notary = notary_settings(ledger.settings)
+        except NotaryKeyError as error:
+            err.print(f"demo: {error}", markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         for case in load_demo(ledger, datetime.now(UTC)):
             typer.echo(f"{case.reference}\t{case.id}")
+        latest = notarise(ledger, notary)
+        if latest is not None:
+            err.print(f"demo: checkpoint signed at tree size {latest.size:,}")
     finally:
         ledger.close()
 

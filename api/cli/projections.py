@@ -29,7 +29,7 @@ from api.cli.common import err, open_ledger
 from ledger.application import CaseLedger
 from projections import ReadModels, UnsupportedStore, open_view_store
 from projections.catalog import VIEW_TYPES
-from projections.notary import NotaryKeyError, notary_settings
+from projections.notary import NotaryAlarm, NotaryKeyError, notary_settings
 from projections.rebuild import RebuildRunning, leftovers, rebuild
 
 projections_app = typer.Typer(
@@ -40,11 +40,17 @@ log = structlog.get_logger("projections")
 
 
 def _models(
-    ledger: CaseLedger, *, run: bool, interval: float = 0.1, page_size: int = 500
+    ledger: CaseLedger,
+    *,
+    run: bool,
+    sign: bool | None = None,
+    interval: float = 0.1,
+    page_size: int = 500,
 ) -> ReadModels:
-    """The read models; a running process also runs the notary, with its key."""
+    """The read models; a process that runs or settles them also feeds the notary (``sign``,
+    by default when it runs), with its key."""
     try:
-        notary = notary_settings(ledger.settings) if run else None
+        notary = notary_settings(ledger.settings) if (run if sign is None else sign) else None
         return ReadModels.open(
             ledger, run=run, interval=interval, page_size=page_size, notary=notary
         )
@@ -67,11 +73,25 @@ def run(
     page_size: Annotated[
         int, typer.Option("--page-size", min=1, help="Notifications per transaction.")
     ] = 500,
+    until_caught_up: Annotated[
+        bool,
+        typer.Option(
+            "--until-caught-up",
+            help="Process everything the log holds into every view and the notary, sign a"
+            " checkpoint covering it, print each view's position and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Keep every view up to date in this process until SIGINT or SIGTERM.
 
     Run the service with ASB_RUN_PROJECTIONS=false so that it runs none itself (two
-    runners would be safe, only wasteful)."""
+    runners would be safe, only wasteful). With --until-caught-up, bring every view and
+    the notary to the head of the log once, have the notary sign a checkpoint covering
+    it (whatever ASB_CHECKPOINT_SECONDS says), print each view's name and position
+    (tab-separated, one a line) and exit 0; a view that fails, or a notary alarm, exits 1."""
+    if until_caught_up:
+        _settle(page_size)
+        return
     ledger = open_ledger(must_exist=False)
     models = _models(ledger, run=True, interval=interval, page_size=page_size)
     stop = threading.Event()
@@ -99,6 +119,43 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("projections.run_stopped")
+
+
+def _settle(page_size: int) -> None:
+    """``run --until-caught-up``: every view and the notary to the head, a checkpoint, exit."""
+    ledger = open_ledger(must_exist=True)
+    models = _models(ledger, run=False, sign=True, page_size=page_size)
+    failure: str | None = None
+    try:
+        statuses = models.settle()
+        latest = None if models.notary is None else models.notary.latest_checkpoint()
+    except NotaryAlarm as alarm:
+        failure = str(alarm)
+    except Exception as error:  # a view failed: named by type only (a message may quote data)
+        log.warning(
+            "projections.catch_up_failed",
+            error=type(error).__name__,
+            sqlstate=getattr(error, "sqlstate", None),
+        )
+        failure = (
+            f"catching up failed ({type(error).__name__});"
+            " `asb-ledger projections status` shows which view is behind"
+        )
+    finally:
+        models.close()
+        ledger.close()
+    if failure is not None:
+        err.print(f"projections: {failure}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    for state in statuses:
+        typer.echo(f"{state.name}\t{state.position}")
+    reached = min((state.position for state in statuses), default=0)
+    signed = (
+        "no checkpoint: the log is empty"
+        if latest is None
+        else (f"checkpoint signed at tree size {latest.size:,}")
+    )
+    err.print(f"caught up to position {reached:,}; {signed}", markup=False, soft_wrap=True)
 
 
 @projections_app.command("status")

@@ -94,3 +94,31 @@ def test_logs_are_json_lines_when_not_on_a_terminal() -> None:
     )
     line = json.loads(probe.stderr.strip().splitlines()[-1])
     assert (line["event"], line["case_id"], line["level"]) == ("probe", "c-1", "info")
+
+
+def test_demo_leaves_a_signed_checkpoint_so_an_auditor_can_export_and_verify_offline(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The README's auditor walk-through on a fresh clone, no server ever run: demo, verify
+    --all, export --all, and the bundle checked offline with the published key."""
+    env = {"ASB_DATA_DIR": str(tmp_path / "data")}
+    if store == "postgres":
+        from tests.conftest import PG_URL
+
+        env["ASB_DATABASE_URL"] = f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}"
+    demo = run(tmp_path, "demo", **env)
+    assert demo.returncode == 0, demo
+    assert "checkpoint signed at tree size" in demo.stderr
+
+    verify = run(tmp_path, "verify", "--all", **env)
+    assert (verify.returncode, verify.stdout) == (0, "intact\n"), verify
+    assert "not signed yet" not in verify.stderr, verify.stderr  # the checkpoint covers it all
+
+    export = run(tmp_path, "export", "--all", "-o", "all.json", **env)
+    assert export.returncode == 0, export
+    bundle = json.loads((tmp_path / "all.json").read_text())
+    assert len(bundle["cases"]) == 3
+
+    key = str(tmp_path / "data" / "notary.pub")
+    offline = run(tmp_path, "verify", "--bundle", "all.json", "--key", key)
+    assert (offline.returncode, offline.stdout) == (0, "intact\n"), offline

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from ledger.application import CaseLedger
+from ledger.settings import Settings
 from projections.catalog import VIEW_TYPES
 from projections.store import SQLiteViewStore
+from tests.builders import CaseKit
 from tests.cli.test_commands import ASB, run
 from tests.conftest import PG_URL
 
@@ -172,3 +175,41 @@ def test_run_keeps_the_views_up_to_date_until_a_signal(tmp_path: Path) -> None:
     assert "Demo Victim" not in stderr_path.read_text()
     with sqlite3.connect(data / "ledger.sqlite3") as db:  # the runner let go of the file
         assert db.execute("SELECT COUNT(*) FROM asb_view_case_directory").fetchone()[0] == 3
+
+
+def test_run_until_caught_up_brings_every_view_and_the_notary_to_the_head_signs_and_exits(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """One shot: every view and the notary reach the head, a checkpoint covers everything
+    logged (without waiting ASB_CHECKPOINT_SECONDS), each position is printed, exit 0."""
+    url = env.get("ASB_DATABASE_URL", f"sqlite:///{env['ASB_DATA_DIR']}/ledger.sqlite3")
+    ledger = CaseLedger(Settings(data_dir=Path(env["ASB_DATA_DIR"]), database_url=url))
+    try:
+        CaseKit(ledger).open()  # written after demo signed: no checkpoint covers it yet
+        head = ledger.recorder.max_notification_id()
+    finally:
+        ledger.close()
+
+    done = run(tmp_path, "projections", "run", "--until-caught-up", **env)
+    assert done.returncode == 0, done
+    positions = dict(line.split("\t") for line in done.stdout.splitlines())
+    assert positions == {name: str(head) for name in [*NAMES, "notary"]}, done.stdout
+    assert f"caught up to position {head:,}" in done.stderr
+
+    status = run(tmp_path, "projections", "status", **env)
+    assert all(row[3] == "0" for row in status_rows(status.stdout).values()), status.stdout
+    (notary,) = [line for line in status.stdout.splitlines() if line.startswith("notary:")]
+    size = re.search(r"tree size ([\d,]+);", notary)
+    assert size is not None, notary
+    assert f"(lag 0), tree size {size[1]}; last checkpoint: tree size {size[1]} " in notary
+    assert f"checkpoint signed at tree size {size[1]}" in done.stderr
+
+    again = run(tmp_path, "projections", "run", "--until-caught-up", **env)
+    assert (again.returncode, again.stdout) == (0, done.stdout), again  # nothing new: the same
+
+
+def test_run_until_caught_up_on_no_store_is_bad_usage(tmp_path: Path) -> None:
+    done = run(tmp_path, "projections", "run", "--until-caught-up")
+    assert done.returncode == 2, done
+    assert "no ledger" in done.stderr
+    assert not (tmp_path / "var").exists()
