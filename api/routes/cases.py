@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -23,7 +22,7 @@ from api.replaying import (
     read_as_of,
     read_diff,
 )
-from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, REFERENCE, CaseId
 from api.schemas.opening import OpenCaseIn
 from api.schemas.replay import CaseAsOfOut, DiffOut
 from api.schemas.views import (
@@ -79,6 +78,9 @@ def list_cases(
     team: Annotated[str | None, Query(max_length=200)] = None,
     officer: Annotated[str | None, Query(max_length=200)] = None,
     risk_level: Literal["standard", "medium", "high"] | None = None,
+    reference: Annotated[
+        str | None, Query(pattern=f"^{REFERENCE}$", description="Only the case of this reference.")
+    ] = None,
     min_position: Annotated[
         int | None,
         Query(ge=0, description="Wait (briefly) until the list includes this position."),
@@ -94,6 +96,7 @@ def list_cases(
         team=team,
         officer=officer,
         risk_level=risk_level,
+        reference=reference,
         min_position=min_position,
     )
     partner = guard.caller.role is Role.PARTNER
@@ -124,9 +127,6 @@ def _listed(e: DirectoryEntry, partner: bool) -> CaseSummaryOut:
         version=e.last_version,
         last_event_at=e.last_event_at,
     )
-
-
-CaseId = Annotated[UUID, Path(description="The case id (as returned when it was opened)")]
 
 
 @router.get(

@@ -1,12 +1,17 @@
-"""What the command routes share: their headers and documented responses."""
+"""What the case routes share: their headers, documented responses, and the case in the path."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import Depends
+from fastapi import Depends, Path
+from fastapi.concurrency import run_in_threadpool
 
+from api.deps import LedgerDep
+from api.errors import not_found
 from api.policy import Action, Guard, authorize
+from ledger.application import CaseLedger
 
 Staff = Annotated[Guard, Depends(authorize(Action.COMMAND))]
 Contributor = Annotated[Guard, Depends(authorize(Action.CONTRIBUTE))]
@@ -66,3 +71,46 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem("Invalid body (the field is named) or a broken rule (its code is given)"),
     503: _problem("The store is unavailable"),
 }
+
+
+REFERENCE = r"ASB-[0-9]{4}-[0-9]{6}"
+"""A case reference as the ledger issues it (``ASB-2026-000123``)."""
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+CASE_ID_OR_REFERENCE = rf"^({_UUID}|{REFERENCE})$"
+
+
+def case_id_named(ledger: CaseLedger, given: str) -> UUID | None:
+    """The case id ``given`` names: itself, or the case of a reference (None: no such case)."""
+    try:
+        return UUID(given)
+    except ValueError:
+        return ledger.find_case_id(given)
+
+
+async def resolve_case_id(ledger: CaseLedger, given: str) -> UUID | None:
+    """``case_id_named``, reading the store (for a reference) off the event loop."""
+    try:
+        return UUID(given)
+    except ValueError:
+        return await run_in_threadpool(ledger.find_case_id, given)
+
+
+async def case_id_of(
+    ledger: LedgerDep,
+    case_id: Annotated[
+        str,
+        Path(
+            pattern=CASE_ID_OR_REFERENCE,
+            description="The case id (as returned when it was opened), or its reference",
+            examples=["ASB-2026-000123"],
+        ),
+    ],
+) -> UUID:
+    found = await resolve_case_id(ledger, case_id)
+    if found is None:
+        raise not_found()
+    return found
+
+
+CaseId = Annotated[UUID, Depends(case_id_of)]
+"""A case named in the path by its id or by its reference."""

@@ -8,10 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
-from api.deps import AccessDep, DisclosuresDep
+from api.deps import AccessDep, DisclosuresDep, LedgerDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize
 from api.routes.cases import READ_RESPONSES
+from api.routes.common import CASE_ID_OR_REFERENCE, case_id_named
 from api.schemas.dpo import DisclosureOut, DisclosuresOut
 from projections.disclosures.model import DisclosureQuery
 
@@ -41,10 +42,17 @@ def list_disclosures(
     guard: DisclosureReader,
     log: DisclosuresDep,
     access: AccessDep,
+    ledger: LedgerDep,
     subject: Annotated[
         UUID | None, Query(description="A person reference: disclosures about them.")
     ] = None,
-    case: Annotated[UUID | None, Query(description="A case id: disclosures of it.")] = None,
+    case: Annotated[
+        str | None,
+        Query(
+            pattern=CASE_ID_OR_REFERENCE,
+            description="A case id or reference: disclosures of it.",
+        ),
+    ] = None,
     actor: Annotated[
         str | None,
         Query(max_length=200, description="A staff or partner user id: what they saw or sent."),
@@ -68,9 +76,12 @@ def list_disclosures(
     case's data (refusals too), every share and every police referral, newest first, a
     page at a time. Filters combine. Only the DPO and auditors may ask, and each query is
     itself recorded as an access (with the subject asked about)."""
+    case_id = None if case is None else case_id_named(ledger, case)
+    if case is not None and case_id is None:
+        raise _invalid("query.case", "no case has this reference")
     try:
         query = DisclosureQuery(
-            subject=subject, case_id=case, actor=actor, since=since, until=until
+            subject=subject, case_id=case_id, actor=actor, since=since, until=until
         )
     except ValueError:
         raise _invalid("query.from", "must not be after `to`") from None
@@ -78,7 +89,7 @@ def list_disclosures(
     access.record(
         request,
         guard.caller,
-        case_id=case,
+        case_id=case_id,
         case_version=None,
         view="dpo.disclosures",
         subjects=() if subject is None else (subject,),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-from uuid import UUID
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
-from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Staff, Supervisor
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, CaseId, Staff, Supervisor
 from api.schemas.closure import AssignIn, CloseIn, ReopenIn
 from api.schemas.views import ReceiptOut
 
@@ -18,7 +15,6 @@ router = APIRouter(
     tags=["case lifecycle"],
     responses=COMMAND_RESPONSES,
 )
-CaseId = Annotated[UUID, Path(description="The case id")]
 
 
 @router.post(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
 from api.policy import AuthorisedBy, authoriser
-from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, CaseId, Contributor, Staff
 from api.schemas.partnership import (
     AgencyIn,
     CaseReviewDecisionIn,
@@ -29,7 +29,6 @@ router = APIRouter(
     tags=["case partnership"],
     responses=COMMAND_RESPONSES,
 )
-CaseId = Annotated[UUID, Path(description="The case id")]
 
 
 @router.post(

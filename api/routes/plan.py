@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from api.commanding import CommandsDep
-from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, Contributor, Staff
+from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, CaseId, Contributor, Staff
 from api.schemas.plan import (
     ActionId,
     ActionIn,
@@ -26,7 +25,6 @@ router = APIRouter(
     tags=["case plan"],
     responses=COMMAND_RESPONSES,
 )
-CaseId = Annotated[UUID, Path(description="The case id")]
 
 
 @router.post(

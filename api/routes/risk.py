@@ -11,7 +11,8 @@ from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
 from api.reading import CaseReadsDep
 from api.routes.caseload import MinPosition, Text
-from api.routes.cases import READ_RESPONSES, CaseId
+from api.routes.cases import READ_RESPONSES
+from api.routes.common import CaseId
 from api.schemas.risk import CaseRiskOut, RiskListItemOut, RiskListOut
 
 router = APIRouter(tags=["risk"])

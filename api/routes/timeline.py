@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Response
 from api.deps import LedgerDep
 from api.policy import Action, Guard, authorize
 from api.reading import CaseReadsDep
-from api.routes.cases import READ_RESPONSES, CaseId
+from api.routes.cases import READ_RESPONSES
+from api.routes.common import CaseId
 from api.schemas.timeline import TimelineLineOut, TimelineOut
 from replay.timeline import timeline
 

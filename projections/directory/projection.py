@@ -193,6 +193,7 @@ class CaseDirectory(View):
         team: str | None = None,
         officer: str | None = None,
         risk_level: str | RiskLevel | None = None,
+        reference: str | None = None,
         min_position: int | None = None,
     ) -> DirectoryPage:
         """The cases ``visibility`` allows, newest first, filtered in the query itself.
@@ -215,6 +216,7 @@ class CaseDirectory(View):
             ("team", team),
             ("officer", officer),
             ("risk_level", level),
+            ("reference", reference),
         ):
             if value is not None:
                 conditions.append(f"{column} = ?")

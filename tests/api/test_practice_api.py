@@ -147,3 +147,34 @@ def test_a_closure_missing_several_things_names_every_rule(
     rules = [r["rule"] for r in body["rules"]]
     assert body["rule"] == rules[0]
     assert {"closure.feedback_required", "closure.explanation_and_advice_required"} <= set(rules)
+
+
+def test_a_case_is_found_by_its_reference_wherever_its_id_is_accepted(
+    client: TestClient, tokens: Tokens
+) -> None:
+    api = Api(client, tokens())
+    scene = api.open()
+    reference = api.view(scene.case_id)["reference"]
+    by_reference = client.get(f"/cases/{reference}", headers=api.headers)
+    assert by_reference.status_code == 200, by_reference.text
+    assert by_reference.json()["case_id"] == scene.case_id
+    receipt = api.ok(
+        f"/cases/{reference}/incidents", {"incident_type": "noise", "description": "Again."}
+    )
+    assert receipt["case_id"] == scene.case_id
+    listed = client.get(
+        "/cases",
+        params={"reference": reference, "min_position": receipt["position"]},
+        headers=api.headers,
+    )
+    assert [item["case_id"] for item in listed.json()["items"]] == [scene.case_id]
+    dpo = tokens("dpo", team=None)
+    log = client.get(
+        "/dpo/disclosures",
+        params={"case": reference, "min_position": receipt["position"]},
+        headers=dpo,
+    )
+    assert log.status_code == 200, log.text
+    assert {item["case_id"] for item in log.json()["items"]} == {scene.case_id}
+    problem(client.get("/cases/ASB-1999-000001", headers=api.headers), 404)
+    problem(client.get("/cases/not-a-case", headers=api.headers), 422)
