@@ -37,6 +37,7 @@ from ledger.enums import (
     PersonRole,
     ReviewOutcome,
     RiskLevel,
+    Role,
     SharePurpose,
     SpecialCategoryCondition,
     SupportService,
@@ -76,6 +77,12 @@ Contacted = tuple[UUID, ContactMethod, ContactDirection, datetime]
 BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG", years=range(2026, 2030))
 
 
+POLICE_PARTNER = Actor(
+    user_id="pc-1", display_name="PC One", role=Role.PARTNER, organisation="Staffordshire Police"
+)
+"""A partner of the organisation the machine's shares go to."""
+
+
 def model_risk(answers: dict[str, int]) -> tuple[int, RiskLevel]:
     """0/1/2 per answer, Q11 reversed; bands 0-8, 9-15, 16-24; Q3 or Q4 yes floors at medium."""
     score = sum(2 - a if key == "q11_support" else a for key, a in answers.items())
@@ -108,6 +115,8 @@ class Model:
     assigned: tuple[str | None, str | None] = (None, None)
     incident_times: dict[UUID, datetime] = field(default_factory=dict)
     vulnerable: set[UUID] = field(default_factory=set)
+    shared_with_police: set[str] = field(default_factory=set)
+    """The items shared with the police's organisation (person refs as text)."""
 
     def carries_special_data(self, item: str) -> bool:
         """Every incident here is hate-motivated; victims linked here are vulnerable."""
@@ -430,15 +439,18 @@ class CaseMachine(RuleBasedStateMachine):
         )  # fmt: skip
 
     def _contact(self, person: UUID, method: ContactMethod, direction: ContactDirection,
-                 summary: bool = True) -> None:  # fmt: skip
+                 summary: bool = True, partner: bool = False) -> None:  # fmt: skip
         m = self.model
         at = self.when()
         broken = m.closed_rule() | on({
             Rule.TEXT_REQUIRED: not summary,
             Rule.PERSON_NOT_LINKED: person not in m.persons,
+            Rule.PARTNER_NOT_SHARED: partner and person in m.persons
+            and str(person) not in m.shared_with_police,
         })  # fmt: skip
         if self.attempt(
-            broken, self.case.record_contact, actor=CASEWORKER, occurred_at=at, person_ref=person,
+            broken, self.case.record_contact, actor=POLICE_PARTNER if partner else CASEWORKER,
+            occurred_at=at, person_ref=person,
             method=method, direction=direction, outcome=ContactOutcome.NO_ANSWER,
             summary=self.text(summary, "contact.summary"),
         ):  # fmt: skip
@@ -450,14 +462,16 @@ class CaseMachine(RuleBasedStateMachine):
         method=st.sampled_from(ContactMethod),
         direction=st.sampled_from(ContactDirection),
         summary=st.booleans(),
+        partner=st.booleans(),
     )
     def record_contact(self, data: st.DataObject, whom: str, method: ContactMethod,
-                       direction: ContactDirection, summary: bool) -> None:  # fmt: skip
+                       direction: ContactDirection, summary: bool,
+                       partner: bool) -> None:  # fmt: skip
         m = self.model
         person = m.complainant if whom == "complainant" else self.choose(
             data, m.persons, whom == "unknown", "person"
         )  # fmt: skip
-        self._contact(person, method, direction, summary)
+        self._contact(person, method, direction, summary, partner)
 
     @rule()
     def chase_complainant(self) -> None:
@@ -542,11 +556,12 @@ class CaseMachine(RuleBasedStateMachine):
             Rule.SHARE_ITEMS_REQUIRED: not items or not all(m.item_ok(i) for i in items),
             Rule.TEXT_REQUIRED: not kw["protocol_reference"].strip(),
         })  # fmt: skip
-        self.attempt(
+        if self.attempt(
             broken, self.case.share_information, actor=CASEWORKER, occurred_at=self.when(),
             share_id=data.draw(st.uuids()), items=tuple(items),
             gateway=LegalGateway.CRIME_AND_DISORDER_ACT_S115, **kw,
-        )  # fmt: skip
+        ):  # fmt: skip
+            m.shared_with_police |= {i.removeprefix("person:") for i in items}
 
     @rule(data=st.data(), bad=faults("none", "unknown", "no_reference", "naive", "early"))
     def refer_to_police(self, data: st.DataObject, bad: frozenset[str]) -> None:
