@@ -19,6 +19,7 @@ from commands.link_person import LinkPerson
 from commands.plan_action import PlanAction
 from commands.record_incident import RecordIncident
 from ledger.enums import Agency, HarmIndicator, IncidentType, PersonRole, RiskLevel, Vulnerability
+from ledger.risk import INSTRUMENTS, Instrument
 
 ActionId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -78,13 +79,43 @@ class IncidentIn(Occurred):
         )
 
 
+def _instrument_text(instrument: Instrument) -> str:
+    """The questions of an instrument, its answers and its scoring, as OpenAPI text."""
+    lines = [
+        f"`{instrument.name}` version {instrument.version}: one answer for every question,"
+        " keyed by its key; each answer is 0 (no), 1 (partly or unsure) or 2 (yes).",
+        "",
+    ]
+    for q in instrument.questions:
+        notes = []
+        if q.reversed:
+            notes.append(
+                f"scored reversed: {instrument.max_answer} minus the answer, so a yes adds 0"
+                f" and a no adds {instrument.max_answer}"
+            )
+        if q.floor_if_yes is not None:
+            notes.append(f"a yes makes the level at least {q.floor_if_yes.value}")
+        lines.append(f"- `{q.key}`: {q.text}" + (f" ({'; '.join(notes)})" if notes else ""))
+    bands = ", ".join(f"{level.value} from {lowest}" for lowest, level in instrument.bands)
+    lines += ["", f"The score is the sum of the answers as scored; the level by score: {bands}."]
+    return "\n".join(lines)
+
+
+_INSTRUMENTS_TEXT = "\n\n".join(_instrument_text(i) for i in INSTRUMENTS.values())
+
+
 class RiskAssessmentIn(Occurred):
     """Answers to a named, versioned instrument (``asb-vra`` version 1: twelve questions,
-    each 0, 1 or 2). The level is computed; an override needs a rationale."""
+    each 0, 1 or 2; the questions and the scoring are under ``answers``). The level is
+    computed; an override needs a rationale."""
 
     instrument: ShortText = Field(default="asb-vra", examples=["asb-vra"])
     instrument_version: int = Field(default=1, ge=1, le=1000)
-    answers: dict[ShortText, int] = Field(max_length=100)
+    answers: dict[ShortText, int] = Field(
+        max_length=100,
+        description=_INSTRUMENTS_TEXT,
+        examples=[{q.key: 0 for q in next(iter(INSTRUMENTS.values())).questions}],
+    )
     victim_ref: UUID | None = None
     override_level: RiskLevel | None = None
     override_rationale: LongText | None = None

@@ -54,6 +54,7 @@ from api.app import create_app
 from api.auth import mint_token
 from api.settings import ApiSettings
 from ledger.enums import Role
+from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import complaint
 
 MAX_EXAMPLES = 25
@@ -338,3 +339,14 @@ def test_public_operations_answer_without_a_token(label: str, live: Live) -> Non
     """The behaviour the document describes."""
     client = TestClient(live.app)  # no ``with``: the fixture already started the app
     assert client.get(label.split(" ")[1]).status_code == 200
+
+
+def test_the_risk_instrument_is_described_where_its_answers_are_given() -> None:
+    answers = DOCUMENT["components"]["schemas"]["RiskAssessmentIn"]["properties"]["answers"]
+    text = answers["description"]
+    assert "0 (no), 1 (partly or unsure) or 2 (yes)" in text
+    for question in ASB_VRA_V1.questions:
+        assert f"- `{question.key}`: {question.text}" in text
+    (support,) = (line for line in text.splitlines() if "`q11_support`" in line)
+    assert "scored reversed" in support
+    assert "medium from 9, high from 16" in text
