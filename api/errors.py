@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -88,6 +89,20 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _not_json(error: Mapping[str, Any], body: Any) -> dict[str, str]:
+    """A body that does not parse: the field is ``body`` (FastAPI's location is
+    ``body.<character>``) and the message says where it breaks, quoting none of it."""
+    why = str(error.get("ctx", {}).get("error", "")) or "it does not parse"
+    loc = tuple(error.get("loc", ()))
+    where = ""
+    if len(loc) == 2 and isinstance(loc[1], int) and isinstance(body, str):
+        pos = loc[1]
+        line = body.count("\n", 0, pos) + 1
+        column = pos - body.rfind("\n", 0, pos)
+        where = f" at line {line}, column {column} (character {pos})"
+    return {"field": "body", "message": f"the body is not valid JSON: {why}{where}"}
+
+
 def install(app: FastAPI) -> None:
     """Registers the mapping: 401, 403, 404, 409, 412, 422, 503 and a logged 500."""
 
@@ -118,7 +133,9 @@ def install(app: FastAPI) -> None:
     def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         # Only where and why, never the value given: it may be personal data.
         errors = [
-            {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            _not_json(e, error.body)
+            if e.get("type") == "json_invalid"
+            else {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
             for e in error.errors()
         ]
         fields_named = ", ".join(e["field"] for e in errors) or "the request"

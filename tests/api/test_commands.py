@@ -309,3 +309,35 @@ def test_a_body_that_is_not_json_is_422(client: TestClient, tokens: Tokens) -> N
 
     problem(response, 422)
     unchanged(api, scene, before)
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        (b'{"description": "Loud music", "incident_type"', "line 1, column 46 (character 45)"),
+        (
+            b'{\n  "description": "Loud music",\n  "harms": [,]\n}',
+            "line 3, column 13 (character 45)",
+        ),
+    ],
+    ids=["truncated", "a stray comma"],
+)
+def test_a_body_that_is_not_json_names_the_body_and_where_it_breaks(
+    client: TestClient, tokens: Tokens, content: bytes, where: str
+) -> None:
+    api = Api(client, tokens())
+    scene = api.open()
+    command = COMMANDS["record_incident"]
+
+    response = client.post(
+        command.url(scene),
+        content=content,
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
+
+    body = problem(response, 422, detail="invalid: body")
+    (error,) = body["errors"]
+    assert error["field"] == "body"
+    assert error["message"].startswith("the body is not valid JSON: ")
+    assert error["message"].endswith(f" at {where}")
+    assert "Loud" not in response.text  # never the value given
