@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.case_view import render
 from api.commanding import CommandsDep
-from api.deps import DirectoryDep, LedgerDep
+from api.deps import DirectoryDep, LedgerDep, MinPositionDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
 from api.reading import CaseReadsDep
@@ -73,10 +73,7 @@ def list_cases(
     team: Annotated[str | None, Query(max_length=200)] = None,
     officer: Annotated[str | None, Query(max_length=200)] = None,
     risk_level: Literal["standard", "medium", "high"] | None = None,
-    min_position: Annotated[
-        int | None,
-        Query(ge=0, description="Wait (briefly) until the list includes this position."),
-    ] = None,
+    min_position: MinPositionDep = None,
 ) -> CaseListOut:
     """The cases you may see, newest first, a page at a time. Filtering happens in the
     query, so counts and pages reveal nothing you may not see. No personal data."""
