@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,6 +102,20 @@ def _not_json(error: Mapping[str, Any], body: Any) -> dict[str, str]:
         column = pos - body.rfind("\n", 0, pos)
         where = f" at line {line}, column {column} (character {pos})"
     return {"field": "body", "message": f"the body is not valid JSON: {why}{where}"}
+
+
+def _allowed(request: Request) -> str:
+    """Every method the request's path has, from the app's OpenAPI paths (every route is in
+    them): Starlette's 405 names only those of the first route whose path matched, so
+    ``OPTIONS /cases`` said ``POST`` though ``GET /cases`` is there too."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def install(app: FastAPI) -> None:
@@ -228,13 +243,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed(request)
         return problem_response(
             request,
             error.status_code,
             kind,
             str(error.detail) if error.status_code != 404 else "Not found",
             str(error.detail),
-            headers=dict(error.headers or {}),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)
