@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from api.commanding import Context
-from api.schemas.base import Body, LongText, Occurred, ShortText
+from api.schemas.base import Body, LongText, Occurred, RequiredShortText, RequiredText, ShortText
 from commands.add_agency import AddAgency
 from commands.decide_case_review import DecideCaseReview
 from commands.record_contact import RecordContact
@@ -45,7 +45,7 @@ class ContactIn(Occurred):
     method: ContactMethod = Field(examples=["phone"])
     direction: ContactDirection = Field(examples=["outbound"])
     outcome: ContactOutcome = Field(examples=["reached"])
-    summary: LongText = Field(examples=["Discussed the diary sheets; next call Friday."])
+    summary: RequiredText = Field(examples=["Discussed the diary sheets; next call Friday."])
 
     def to_command(self, case_id: UUID, ctx: Context) -> RecordContact:
         return RecordContact(
@@ -67,7 +67,7 @@ class SupportReferralIn(Occurred):
     person_ref: UUID
     service: SupportService = Field(examples=["victims_gateway"])
     organisation: ShortText = Field(examples=["Staffordshire Victims Gateway"])
-    needs: LongText = Field(examples=["Emotional support; help with a safety plan."])
+    needs: RequiredText = Field(examples=["Emotional support; help with a safety plan."])
     consent: ConsentStatus = Field(examples=["given"])
     consent_note: LongText | None = None
 
@@ -88,7 +88,7 @@ class SupportReferralIn(Occurred):
 
 class RecipientIn(Body):
     agency: Agency = Field(examples=["housing_provider"])
-    organisation: ShortText = Field(examples=["Example Homes"])
+    organisation: RequiredShortText = Field(examples=["Example Homes"])
     person: ShortText | None = Field(default=None, examples=["Tenancy officer J. Smith"])
 
 
@@ -166,8 +166,8 @@ class AgencyIn(Occurred):
     """A partner agency joining the multi-agency response."""
 
     agency: Agency = Field(examples=["police"])
-    organisation: ShortText = Field(examples=["Staffordshire Police"])
-    role: LongText = Field(examples=["Neighbourhood policing team lead"])
+    organisation: RequiredShortText = Field(examples=["Staffordshire Police"])
+    role: RequiredText = Field(examples=["Neighbourhood policing team lead"])
     contact: LongText | None = None
 
     def to_command(self, case_id: UUID, ctx: Context) -> AddAgency:
@@ -189,7 +189,7 @@ class EnforcementIn(Occurred):
     tool: EnforcementTool = Field(examples=["warning_letter"])
     subject_ref: UUID
     legislation: ShortText = Field(examples=["ASB, Crime and Policing Act 2014, s43"])
-    outcome: LongText = Field(examples=["Warning letter hand-delivered."])
+    outcome: RequiredText = Field(examples=["Warning letter hand-delivered."])
 
     def to_command(self, case_id: UUID, ctx: Context) -> TakeEnforcementAction:
         return TakeEnforcementAction(
@@ -208,7 +208,7 @@ class ReviewIn(Occurred):
     """A routine case review and when the next is due."""
 
     outcome: ReviewOutcome = Field(examples=["continue"])
-    notes: LongText = Field(examples=["Incidents reducing; keep the plan."])
+    notes: RequiredText = Field(examples=["Incidents reducing; keep the plan."])
     next_review_due: date
 
     def to_command(self, case_id: UUID, ctx: Context) -> ReviewCase:
@@ -246,7 +246,7 @@ class CaseReviewDecisionIn(Occurred):
     """The threshold decision and outcome of an ASB Case Review request."""
 
     decision: CaseReviewDecision = Field(examples=["threshold_met"])
-    outcome: LongText = Field(examples=["Threshold met; review panel on 3 December."])
+    outcome: RequiredText = Field(examples=["Threshold met; review panel on 3 December."])
 
     def to_command(self, case_id: UUID, request_id: UUID, ctx: Context) -> DecideCaseReview:
         return DecideCaseReview(

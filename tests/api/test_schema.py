@@ -350,3 +350,26 @@ def test_the_risk_instrument_is_described_where_its_answers_are_given() -> None:
     (support,) = (line for line in text.splitlines() if "`q11_support`" in line)
     assert "scored reversed" in support
     assert "medium from 9, high from 16" in text
+
+
+LEFT_TO_OTHER_POINTS = {
+    ("EnforcementIn", "legislation"),  # issue 11 point 12: an enumerated list of provisions
+    ("PoliceReferralIn", "police_reference"),  # point 12: the force's format
+    ("SupportReferralIn", "organisation"),  # point 12: sealed
+    ("ShareIn", "authorised_by"),  # point 7: the authenticated principal, not the body
+}
+
+
+def test_every_required_text_field_of_a_request_has_a_minimum_length() -> None:
+    required_text = {
+        (name, field): spec
+        for name, model in DOCUMENT["components"]["schemas"].items()
+        if not name.endswith("Out")
+        for field, spec in model.get("properties", {}).items()
+        if field in model.get("required", ())
+        and spec.get("type") == "string"
+        and not {"enum", "format", "const"} & spec.keys()
+    }
+    assert len(required_text) >= 20  # descriptions, summaries, names, organisations, ...
+    unbounded = {where for where, spec in required_text.items() if spec.get("minLength", 0) < 1}
+    assert unbounded <= LEFT_TO_OTHER_POINTS
