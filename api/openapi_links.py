@@ -13,6 +13,11 @@ CREATED = {
     "request_id": "/cases/{case_id}/case-review-requests",
 }
 """Ids a command creates (in its receipt's ``created``), by the path that creates them."""
+COMPLAINANT = {
+    "/cases/{case_id}/case-review-requests": "applicant_ref",
+    "/cases/{case_id}/contacts": "person_ref",
+}
+"""Bodies that name a person of the case: an opening's link gives them its complainant."""
 
 
 def _path_parameters(path: str) -> set[str]:
@@ -21,7 +26,8 @@ def _path_parameters(path: str) -> set[str]:
 
 def add_links(document: dict[str, Any]) -> dict[str, Any]:
     """Adds ``links`` to every command's 201: from an opening, its ``case_id`` to every
-    operation on ``/cases/{case_id}...`` that needs nothing else in its path; from a command
+    operation on ``/cases/{case_id}...`` that needs nothing else in its path (and its
+    complainant to the bodies that name a person, ``COMPLAINANT``); from a command
     on a case, the same case to the same operations; the version to the event it recorded;
     and from a command that creates an action or a case review request, that id (with the
     case) to the operations on it."""
@@ -69,6 +75,13 @@ def add_links(document: dict[str, Any]) -> dict[str, Any]:
                     },
                     "description": f"The {name.removesuffix('_id')} this command created.",
                 }
+        if path == "/cases":
+            for target_path, target in targets({"case_id"}):
+                if target_path in COMPLAINANT:
+                    complainant = "$response.body#/created/complainant_ref"
+                    links[target["operationId"]]["requestBody"] = {
+                        COMPLAINANT[target_path]: complainant
+                    }
         created["links"] = links
     return document
 
