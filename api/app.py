@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, openapi_links
 from api.access import AccessLog
 from api.auth import TokenVerifier
 from api.checkpoint_header import CheckpointHeader
@@ -86,6 +86,7 @@ def create_app(
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    openapi_links.install(app)
     app.add_middleware(CheckpointHeader)  # inside RequestLog, which times the whole request
     app.add_middleware(RequestLog, metrics=metrics)
     return app

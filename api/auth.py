@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import os
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,8 @@ PublicKey = Ed25519PublicKey | RSAPublicKey | EllipticCurvePublicKey
 
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub", "role", "org")
 """Claims every token must carry; ``name``, ``team`` and ``teams`` are optional."""
+TIME_CLAIMS = ("exp", "iat", "nbf")
+"""Claims that are times: each, where present, must be a number of seconds since the epoch."""
 
 JWKS_CACHE_SECONDS = 300
 JWKS_TIMEOUT_SECONDS = 5
@@ -186,7 +190,18 @@ class TokenVerifier:
         except jwt.PyJWTError as error:
             reason = next((r for kind, r in _REASONS if isinstance(error, kind)), "invalid token")
             raise Unauthenticated(reason) from None
+        self._check_lifetime(claims)
         return principal_from_claims(claims)
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        """Times are JSON numbers (PyJWT also takes a numeric string), and the token lives no
+        longer than the setting allows: ``exp - iat``, or ``exp - now`` without ``iat``."""
+        for name in TIME_CLAIMS:
+            if name in claims and not _numeric_date(claims[name]):
+                raise Unauthenticated(f"invalid claim {name}")
+        start = claims.get("iat", time.time())
+        if claims["exp"] - start > self.settings.jwt_max_token_lifetime_minutes * 60:
+            raise Unauthenticated("token lifetime too long")
 
     def _key_for(self, kid: str) -> Any:
         if self._local is not None:
@@ -240,6 +255,11 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     )
 
 
+def _numeric_date(value: object) -> bool:
+    """An RFC 7519 NumericDate: a finite JSON number (not a string, nor a boolean)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _text(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())
 
@@ -275,9 +295,15 @@ def mint_token(
         raise ValueError("role system is the ledger's own and is never given to a token")
     if not user.strip() or not org.strip():
         raise ValueError("user and org must not be empty")
-    lifetime = settings.jwt_dev_token_minutes if minutes is None else minutes
+    longest = settings.jwt_max_token_lifetime_minutes
+    lifetime = min(settings.jwt_dev_token_minutes, longest) if minutes is None else minutes
     if lifetime < 1:
         raise ValueError("minutes must be at least 1")
+    if lifetime > longest:
+        raise ValueError(
+            f"minutes must be at most {longest}, the longest"
+            " lifetime a token may have (ASB_JWT_MAX_TOKEN_LIFETIME_MINUTES)"
+        )
     key = ensure_dev_signing_key(settings)
     issued = now or datetime.now(UTC)
     claims: dict[str, Any] = {

@@ -4,6 +4,7 @@ case as loaded, If-Match, the handler) and the 201 with the receipt."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -201,28 +202,35 @@ async def get_commands(request: Request, services: ServicesDep) -> Commands:
 CommandsDep = Annotated[Commands, Depends(get_commands)]
 
 
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$'
+"""``If-Match`` as a case's ETag gives it (``"7"``), weak (``W/"7"``), bare (``7``), or ``*``."""
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,198}[!-~])?$"
+"""1 to 200 printable ASCII characters (an sf-string's, as the IETF Idempotency-Key draft
+has it, unquoted), not starting or ending with a space, which HTTP would strip."""
+
+
 def if_match(request: Request) -> int | None:
-    """The version named by ``If-Match`` ("7", W/"7" or 7), if any."""
+    """The version named by ``If-Match`` (``IF_MATCH_PATTERN``), if any."""
     raw = request.headers.get("if-match")
-    if raw is None or raw.strip() == "*":
+    if raw is None:
         return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 12:
+    value = raw.strip()
+    if not re.fullmatch(IF_MATCH_PATTERN, value):
         raise Problem(
             400,
             "bad-precondition",
             "Bad If-Match",
-            'If-Match must be a case version as its ETag gives it, e.g. "7"',
+            'If-Match must be a case version as its ETag gives it, e.g. "7", or *',
         )
-    return int(value)
+    return None if value == "*" else int(value.removeprefix("W/").strip('"'))
 
 
 def _check_key(key: str) -> None:
-    if not 1 <= len(key) <= 200 or not key.isprintable():
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
         raise Problem(
             422,
             "invalid-request",
             "Invalid request",
-            "Idempotency-Key must be 1 to 200 printable characters",
+            "Idempotency-Key must be 1 to 200 printable ASCII characters",
             errors=[{"field": "header.Idempotency-Key", "message": "invalid"}],
         )

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.access import AccessLog
+from api.errors import Problem
 from api.metrics import Metrics
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
@@ -29,6 +30,9 @@ from projections.risk.projection import CumulativeRisk
 from projections.stats.projection import AnalystStats
 
 V = TypeVar("V", bound=View)
+
+MAX_POSITION = 2**63 - 1
+"""The largest position either store can hold (a signed 64-bit integer)."""
 
 Clock = Callable[[], datetime]
 
@@ -113,3 +117,37 @@ CaseloadDep = Annotated[Caseload, Depends(view_of(Caseload))]
 StatsDep = Annotated[AnalystStats, Depends(view_of(AnalystStats))]
 DisclosuresDep = Annotated[DisclosureLog, Depends(view_of(DisclosureLog))]
 NotaryDep = Annotated[Notary | None, Depends(get_notary)]
+
+
+def checked_min_position(
+    ledger: LedgerDep,
+    min_position: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_POSITION,
+            description="A ledger position (a command receipt's `position`): wait briefly"
+            " until this answer includes it (503 `view-behind`, with `Retry-After`, if it"
+            " does not yet). A position the ledger has not issued is a 422"
+            " (`read.position_not_issued`), answered at once.",
+        ),
+    ] = None,
+) -> int | None:
+    """A query's ``min_position``, refused at once when the ledger has not issued it: no view
+    will ever reach it by waiting, and waiting would hold a worker for nothing. (A plain
+    ``def``: it asks the store, so it runs in the thread pool.)"""
+    if min_position and min_position > (ledger.recorder.max_notification_id() or 0):
+        raise Problem(
+            422,
+            "rule-broken",
+            "Rule broken",
+            f"the ledger has not issued position {min_position} yet; give a position a"
+            " command answered with",
+            rule="read.position_not_issued",
+            errors=[{"field": "query.min_position", "message": "a position not yet issued"}],
+        )
+    return min_position
+
+
+MinPositionDep = Annotated[int | None, Depends(checked_min_position)]
+"""``min_position`` for every query that waits for a read model (or the notary)."""

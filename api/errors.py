@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -59,14 +61,17 @@ def forbidden(detail: str) -> Problem:
     return Problem(403, "forbidden", "Forbidden", detail)
 
 
-def invalid_field(field: str, message: str) -> Problem:
-    """A 422 naming one field, in the shape of the validation errors."""
+def invalid_field(field: str, message: str, *, rule: str | None = None) -> Problem:
+    """A 422 naming one field, in the shape of the validation errors; with ``rule``, a
+    policy the value breaks though the schema allows it (the rule's code is given)."""
+    extra: dict[str, Any] = {} if rule is None else {"rule": rule}
     return Problem(
         422,
         "invalid-request",
         "Invalid request",
         f"invalid: {field}",
         errors=[{"field": field, "message": message}],
+        **extra,
     )
 
 
@@ -99,6 +104,34 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _not_json(error: Mapping[str, Any], body: Any) -> dict[str, str]:
+    """A body that does not parse: the field is ``body`` (FastAPI's location is
+    ``body.<character>``) and the message says where it breaks, quoting none of it."""
+    why = str(error.get("ctx", {}).get("error", "")) or "it does not parse"
+    loc = tuple(error.get("loc", ()))
+    where = ""
+    if len(loc) == 2 and isinstance(loc[1], int) and isinstance(body, str):
+        pos = loc[1]
+        line = body.count("\n", 0, pos) + 1
+        column = pos - body.rfind("\n", 0, pos)
+        where = f" at line {line}, column {column} (character {pos})"
+    return {"field": "body", "message": f"the body is not valid JSON: {why}{where}"}
+
+
+def _allowed(request: Request) -> str:
+    """Every method the request's path has, from the app's OpenAPI paths (every route is in
+    them): Starlette's 405 names only those of the first route whose path matched, so
+    ``OPTIONS /cases`` said ``POST`` though ``GET /cases`` is there too."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Registers the mapping: 401, 403, 404, 409, 412, 422, 503 and a logged 500."""
 
@@ -129,7 +162,9 @@ def install(app: FastAPI) -> None:
     def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         # Only where and why, never the value given: it may be personal data.
         errors = [
-            {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            _not_json(e, error.body)
+            if e.get("type") == "json_invalid"
+            else {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
             for e in error.errors()
         ]
         fields_named = ", ".join(e["field"] for e in errors) or "the request"
@@ -230,13 +265,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed(request)
         return problem_response(
             request,
             error.status_code,
             kind,
             str(error.detail) if error.status_code != 404 else "Not found",
             str(error.detail),
-            headers=dict(error.headers or {}),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -35,8 +35,17 @@ class ApiSettings(Settings):
     jwt_leeway_seconds: int = Field(
         default=30, ge=0, description="Clock skew allowed on exp and iat"
     )
+    jwt_max_token_lifetime_minutes: int = Field(
+        default=12 * 60,
+        ge=1,
+        description="Longest lifetime a token may have: `exp` minus `iat` (or minus now,"
+        " without `iat`); a token that would live longer is refused",
+    )
     jwt_dev_token_minutes: int = Field(
-        default=8 * 60, ge=1, description="Lifetime of tokens minted by `asb-ledger token`"
+        default=8 * 60,
+        ge=1,
+        description="Lifetime of tokens minted by `asb-ledger token` (never longer than"
+        " ASB_JWT_MAX_TOKEN_LIFETIME_MINUTES)",
     )
     serve_host: str = Field(default="127.0.0.1", description="Address `asb-ledger serve` binds")
     serve_port: int = Field(

@@ -338,10 +338,13 @@ class PartnershipSteps(CaseSteps):
         request = self.case_reviews.get(request_id)
         if request is None:
             raise RuleViolation(Rule.CASE_REVIEW_UNKNOWN, f"no case review request {request_id}")
-        if (
-            request.decision is not CaseReviewDecision.PENDING
-            or decision is CaseReviewDecision.PENDING
-        ):
+        if decision is CaseReviewDecision.PENDING:
+            raise RuleViolation(
+                Rule.CASE_REVIEW_DECIDED,
+                "pending is not a decision: decide a case review as threshold_met or"
+                " threshold_not_met",
+            )
+        if request.decision is not CaseReviewDecision.PENDING:
             raise RuleViolation(Rule.CASE_REVIEW_DECIDED, "a case review is decided once")
         self.trigger_event(
             events.CaseReviewDecided,

@@ -32,8 +32,8 @@ def _ids(incidents: Iterable[IncidentFact]) -> tuple[UUID, ...]:
     return tuple(i.incident_id for i in incidents)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {plural or word + 's'}"
 
 
 def cumulative_harm(
@@ -98,15 +98,20 @@ def cumulative_harm(
                 incident_ids=_ids(targeted),
             )
         )
-    for name, found, words in (
-        (FlagName.HATE_MOTIVATED, hate, "hate-motivated incident"),
-        (FlagName.VIOLENCE_OR_THREAT, violence, "incident with violence or threat"),
+    for name, found, one, many in (
+        (FlagName.HATE_MOTIVATED, hate, "hate-motivated incident", None),
+        (
+            FlagName.VIOLENCE_OR_THREAT,
+            violence,
+            "incident with violence or threat",
+            "incidents with violence or threat",
+        ),
     ):
         if found:
             flags.append(
                 Flag(
                     name=name,
-                    detail=f"{_plural(len(found), words)} in {rules.flag_window_days} days",
+                    detail=f"{_plural(len(found), one, many)} in {rules.flag_window_days} days",
                     incident_ids=_ids(found),
                 )
             )

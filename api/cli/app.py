@@ -148,7 +148,9 @@ def token(
     minutes: Annotated[
         int | None,
         typer.Option(
-            "--minutes", help="Lifetime in minutes (default: ASB_JWT_DEV_TOKEN_MINUTES, 480)."
+            "--minutes",
+            help="Lifetime in minutes (default: ASB_JWT_DEV_TOKEN_MINUTES, 480; at most"
+            " ASB_JWT_MAX_TOKEN_LIFETIME_MINUTES, 720).",
         ),
     ] = None,
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CaseloadDep, ClockDep
+from api.deps import CaseloadDep, ClockDep, MinPositionDep
 from api.policy import Action, Guard, authorize, visibility
 from api.routes.cases import READ_RESPONSES
 from api.schemas.caseload import (
@@ -24,10 +24,6 @@ Overdue = Literal[
 ]
 Level = Literal["standard", "medium", "high", "unassessed"]
 Text = Annotated[str | None, Query(max_length=200)]
-MinPosition = Annotated[
-    int | None,
-    Query(ge=0, description="Wait (briefly) until the caseload includes this position."),
-]
 
 
 @router.get("/caseload", name="caseload.list", response_model=CaseloadOut, responses=READ_RESPONSES)
@@ -44,7 +40,7 @@ def list_caseload(
     overdue: Annotated[
         Overdue | None, Query(description="Only cases with this kind of item overdue (or any)")
     ] = None,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> CaseloadOut:
     """The open cases you may see, oldest first, with their age, assessed risk level and
     everything outstanding: first contact, the next review, the target resolution, each
@@ -83,7 +79,7 @@ def caseload_summary(
     team: Text = None,
     officer: Text = None,
     lead_department: Text = None,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> CaseloadSummaryOut:
     """Open cases you may see, counted by lead department, team and officer: by assessed
     risk level, overdue by kind, and the oldest case's age."""

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.case_view import render
 from api.commanding import CommandsDep
-from api.deps import DirectoryDep, LedgerDep
+from api.deps import DirectoryDep, LedgerDep, MinPositionDep
 from api.errors import Problem, invalid_field
 from api.policy import Action, Guard, authorize, visibility
 from api.reading import CaseReadsDep
@@ -63,7 +63,9 @@ def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> JSONR
     teams = guard.caller.all_teams
     if body.team is not None and body.team.strip() not in teams:
         raise invalid_field(
-            "body.team", f"must be one of your own teams ({', '.join(sorted(teams)) or 'none'})"
+            "body.team",
+            f"must be one of your own teams ({', '.join(sorted(teams)) or 'none'})",
+            rule="case.team_not_yours",
         )
     return commands.run(guard, body, body.to_command)
 
@@ -81,10 +83,7 @@ def list_cases(
     reference: Annotated[
         str | None, Query(pattern=f"^{REFERENCE}$", description="Only the case of this reference.")
     ] = None,
-    min_position: Annotated[
-        int | None,
-        Query(ge=0, description="Wait (briefly) until the list includes this position."),
-    ] = None,
+    min_position: MinPositionDep = None,
 ) -> CaseListOut:
     """The cases you may see, newest first, a page at a time. Filtering happens in the
     query, so counts and pages reveal nothing you may not see. No personal data."""

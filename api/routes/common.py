@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import Depends, Path
 from fastapi.concurrency import run_in_threadpool
 
+from api.commanding import IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN
 from api.deps import LedgerDep
 from api.errors import not_found
 from api.policy import Action, Guard, authorize
@@ -24,16 +25,24 @@ COMMAND_HEADERS: dict[str, Any] = {
             "name": "If-Match",
             "in": "header",
             "required": False,
-            "description": 'The version you read (the ETag, e.g. "7"): a stale one gives 412.',
-            "schema": {"type": "string"},
+            "description": 'The version you read, as its ETag gives it ("7"), weak (W/"7")'
+            " or bare (7); or * for any. A stale one gives 412; any other form, 400.",
+            "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
         },
         {
             "name": "Idempotency-Key",
             "in": "header",
             "required": False,
             "description": "Retrying with the same key and body returns the first response"
-            " and appends nothing; the same key with another body gives 422.",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            " and appends nothing; the same key with another body gives 422. 1 to 200"
+            " printable ASCII characters (a UUID will do), not starting or ending with a"
+            " space; any other key gives 422.",
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "pattern": IDEMPOTENCY_KEY_PATTERN,
+            },
         },
     ]
 }

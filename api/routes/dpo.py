@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
-from api.deps import AccessDep, DisclosuresDep, LedgerDep
+from api.deps import AccessDep, DisclosuresDep, LedgerDep, MinPositionDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize
 from api.routes.cases import READ_RESPONSES
@@ -67,10 +67,7 @@ def list_disclosures(
     ] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    min_position: Annotated[
-        int | None,
-        Query(ge=0, description="Wait (briefly) until the log includes this position."),
-    ] = None,
+    min_position: MinPositionDep = None,
 ) -> DisclosuresOut:
     """Who saw or received what about a person or a case, when and why: every read of a
     case's data (refusals too), every share and every police referral, newest first, a

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from api import proving
 from api.checkpoint_header import ALARM_HEADER, ALARM_VALUE
+from api.deps import MinPositionDep
 from api.policy import Action, Guard, authorize
 from api.proving import ProofsDep
 from api.schemas.ledger import (
@@ -26,10 +27,6 @@ LedgerReader = Annotated[Guard, Depends(authorize(Action.READ_LEDGER))]
 MAX_SIZE = 2**63 - 1  # a bigint: anything larger would fail in the store, not be refused
 SignedSize = Annotated[
     int | None, Query(ge=1, le=MAX_SIZE, description="The checkpoint signed at this tree size")
-]
-MinPosition = Annotated[
-    int | None,
-    Query(ge=0, le=MAX_SIZE, description="Wait (briefly) until the notary has logged this"),
 ]
 
 
@@ -81,7 +78,7 @@ def read_checkpoint(
     proofs: ProofsDep,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
     size: SignedSize = None,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> Response:
     """The notary's latest signed checkpoint (or the one signed at `size`): origin, tree size
     and root, and the C2SP signed note itself, which is all a verifier should trust. With
@@ -104,7 +101,7 @@ def read_checkpoint_text(
     guard: LedgerReader,
     proofs: ProofsDep,
     size: SignedSize = None,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> Response:
     """The latest signed checkpoint (or the one at `size`) as its C2SP signed note,
     `text/plain`: what `GET /ledger/checkpoint` gives with `Accept: text/plain`."""
@@ -134,7 +131,7 @@ def prove_inclusion(
         int | None,
         Query(ge=1, le=MAX_SIZE, description="A signed checkpoint's size (default: the latest)"),
     ] = None,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> InclusionProofOut:
     """The audit path proving that an event is in the log under a signed checkpoint, with
     that checkpoint's note. Asked by `event_hash` or `leaf_index` (any authenticated role:

@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import ClockDep, RiskDep
+from api.deps import ClockDep, MinPositionDep, RiskDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize, visibility
 from api.reading import CaseReadsDep
-from api.routes.caseload import MinPosition, Text
+from api.routes.caseload import Text
 from api.routes.cases import READ_RESPONSES
 from api.routes.common import CaseId
 from api.schemas.risk import CaseRiskOut, RiskListItemOut, RiskListOut
@@ -32,7 +32,7 @@ def read_case_risk(
     cases: CaseReadsDep,
     view: RiskDep,
     clock: ClockDep,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> CaseRiskOut:
     """The case's cumulative harm now: incidents in rolling windows, repeat-victim,
     targeted-campaign, hate and violence flags (each naming the incidents that raised it),
@@ -73,7 +73,7 @@ def list_risk(
     derived_level: Literal["standard", "medium", "high"] | None = None,
     team: Text = None,
     officer: Text = None,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> RiskListOut:
     """Open cases you may see, oldest first, with their assessed and derived risk levels
     and whether a reassessment is due (and why). No person references."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import LedgerDep, StatsDep
+from api.deps import LedgerDep, MinPositionDep, StatsDep
 from api.errors import Problem
 from api.policy import Action, Guard, authorize
 from api.routes.common import COMMAND_RESPONSES
@@ -48,10 +48,6 @@ Suppress = Annotated[
         " needed). Keep it on for anything that leaves the analysts' team."
     ),
 ]
-MinPosition = Annotated[
-    int | None,
-    Query(ge=0, description="Wait (briefly) until the statistics include this position."),
-]
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ async def stats_query(
     start: From = None,
     to: To = None,
     suppress: Suppress = True,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> StatsQuery:
     try:
         low, high = month_range(start, to)
@@ -157,7 +153,7 @@ def repeat_victims(
     cursor: Annotated[str | None, Query(pattern=r"^[0-9a-f]{24}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     suppress: Suppress = True,
-    min_position: MinPosition = None,
+    min_position: MinPositionDep = None,
 ) -> RepeatVictimsOut:
     """Repeat victims, one row each under a pseudonym keyed to the dataset, in pseudonym
     order; and every victim counted by how many incidents name them. Analysts only."""

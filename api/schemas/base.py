@@ -14,6 +14,14 @@ ShortText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 """Descriptions, summaries and notes (sealed before they are stored)."""
 
+RequiredShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+"""A ``ShortText`` that must be given: not empty (blank is a rule, ``field.text_required``)."""
+
+RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+"""A ``LongText`` that must be given: not empty (blank is a rule, ``field.text_required``)."""
+
 
 class Body(BaseModel):
     """Unknown fields are refused, so a misspelt field is named, not silently dropped."""
@@ -34,7 +42,7 @@ class Occurred(Body):
 class PersonIn(Body):
     """A person's identifying details; sealed under that person's own key."""
 
-    name: ShortText = Field(examples=["Alex Example"])
+    name: RequiredShortText = Field(examples=["Alex Example"])
     contact: ShortText | None = Field(default=None, examples=["07700 900123"])
     address: LongText | None = Field(default=None, examples=["1 Example Street, Stafford"])
     date_of_birth: ShortText | None = Field(default=None, examples=["1970-01-01"])

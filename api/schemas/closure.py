@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.commanding import Context
-from api.schemas.base import Body, LongText, Occurred, ShortText
+from api.schemas.base import Body, LongText, Occurred, RequiredShortText, RequiredText, ShortText
 from commands.assign_case import AssignCase
 from commands.close_case import CloseCase
 from commands.reopen_case import ReopenCase
@@ -28,7 +28,7 @@ class CloseIn(Occurred):
     explanation and the self-help or alternative advice given."""
 
     reason: ClosureReason = Field(examples=["no_further_action"])
-    full_reasons: LongText = Field(examples=["Noise assessed as normal living noise."])
+    full_reasons: RequiredText = Field(examples=["Noise assessed as normal living noise."])
     feedback: FeedbackIn | None
     explanation: LongText | None = Field(
         default=None, examples=["Explained why the noise is not a statutory nuisance."]
@@ -57,7 +57,7 @@ class CloseIn(Occurred):
 class ReopenIn(Occurred):
     """Why a closed case is reopened."""
 
-    reason: LongText = Field(examples=["A further incident was reported."])
+    reason: RequiredText = Field(examples=["A further incident was reported."])
 
     def to_command(self, case_id: UUID, ctx: Context) -> ReopenCase:
         return ReopenCase(
@@ -72,7 +72,7 @@ class ReopenIn(Occurred):
 class AssignIn(Occurred):
     """The team (and optionally officer) to assign the case to."""
 
-    team: ShortText = Field(examples=["asb-north"])
+    team: RequiredShortText = Field(examples=["asb-north"])
     officer: ShortText | None = Field(default=None, examples=["officer-17"])
 
     def to_command(self, case_id: UUID, ctx: Context) -> AssignCase:

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.commanding import Context
-from api.schemas.base import LongText, Occurred, PersonIn, ShortText
+from api.schemas.base import Occurred, PersonIn, RequiredText, ShortText
 from commands.common import PersonText
 from commands.open_case import OpenCase
 from ledger.enums import Category, Channel, ContactMethod, Department
@@ -30,8 +30,8 @@ class OpenCaseIn(Occurred):
         default=None, description="When the complaint was received; default: now."
     )
     category: Category = Field(examples=["personal"])
-    description: LongText = Field(examples=["Loud music most nights after midnight."])
-    location: LongText = Field(examples=["Flat 2, 10 Example Road, Stafford"])
+    description: RequiredText = Field(examples=["Loud music most nights after midnight."])
+    location: RequiredText = Field(examples=["Flat 2, 10 Example Road, Stafford"])
     lead_department: Department = Field(examples=["community_safety"])
     complainant: PersonIn
     complainant_ref: UUID | None = Field(

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from api.commanding import Context
 from api.errors import invalid_field
-from api.schemas.base import Body, LongText, Occurred, ShortText
+from api.schemas.base import Body, LongText, Occurred, RequiredShortText, RequiredText, ShortText
 from commands.add_agency import AddAgency
 from commands.decide_case_review import DecideCaseReview
 from commands.record_contact import RecordContact
@@ -47,7 +47,7 @@ class ContactIn(Occurred):
     method: ContactMethod = Field(examples=["phone"])
     direction: ContactDirection = Field(examples=["outbound"])
     outcome: ContactOutcome = Field(examples=["reached"])
-    summary: LongText = Field(examples=["Discussed the diary sheets; next call Friday."])
+    summary: RequiredText = Field(examples=["Discussed the diary sheets; next call Friday."])
 
     def to_command(self, case_id: UUID, ctx: Context) -> RecordContact:
         return RecordContact(
@@ -69,7 +69,7 @@ class SupportReferralIn(Occurred):
     person_ref: UUID
     service: SupportService = Field(examples=["victims_gateway"])
     organisation: ShortText = Field(examples=["Staffordshire Victims Gateway"])
-    needs: LongText = Field(examples=["Emotional support; help with a safety plan."])
+    needs: RequiredText = Field(examples=["Emotional support; help with a safety plan."])
     consent: ConsentStatus = Field(examples=["given"])
     consent_note: LongText | None = None
 
@@ -90,7 +90,7 @@ class SupportReferralIn(Occurred):
 
 class RecipientIn(Body):
     agency: Agency = Field(examples=["housing_provider"])
-    organisation: ShortText = Field(examples=["Example Homes"])
+    organisation: RequiredShortText = Field(examples=["Example Homes"])
     person: ShortText | None = Field(default=None, examples=["Tenancy officer J. Smith"])
 
 
@@ -131,7 +131,9 @@ class ShareIn(Occurred):
             authoriser is None or self.authorised_by != authoriser.user_id
         ):
             raise invalid_field(
-                "body.authorised_by", "must name the authenticated supervisor who authorised it"
+                "body.authorised_by",
+                "must name the authenticated supervisor who authorised it",
+                rule="share.authoriser_mismatch",
             )
         return ShareInformation(
             case_id=case_id,
@@ -180,8 +182,8 @@ class AgencyIn(Occurred):
     """A partner agency joining the multi-agency response."""
 
     agency: Agency = Field(examples=["police"])
-    organisation: ShortText = Field(examples=["Staffordshire Police"])
-    role: LongText = Field(examples=["Neighbourhood policing team lead"])
+    organisation: RequiredShortText = Field(examples=["Staffordshire Police"])
+    role: RequiredText = Field(examples=["Neighbourhood policing team lead"])
     contact: LongText | None = None
 
     def to_command(self, case_id: UUID, ctx: Context) -> AddAgency:
@@ -203,7 +205,7 @@ class EnforcementIn(Occurred):
     tool: EnforcementTool = Field(examples=["warning_letter"])
     subject_ref: UUID
     legislation: ShortText = Field(examples=["ASB, Crime and Policing Act 2014, s43"])
-    outcome: LongText = Field(examples=["Warning letter hand-delivered."])
+    outcome: RequiredText = Field(examples=["Warning letter hand-delivered."])
 
     def to_command(self, case_id: UUID, ctx: Context) -> TakeEnforcementAction:
         return TakeEnforcementAction(
@@ -222,7 +224,7 @@ class ReviewIn(Occurred):
     """A routine case review and when the next is due."""
 
     outcome: ReviewOutcome = Field(examples=["continue"])
-    notes: LongText = Field(examples=["Incidents reducing; keep the plan."])
+    notes: RequiredText = Field(examples=["Incidents reducing; keep the plan."])
     next_review_due: date
 
     def to_command(self, case_id: UUID, ctx: Context) -> ReviewCase:
@@ -260,7 +262,7 @@ class CaseReviewDecisionIn(Occurred):
     """The threshold decision and outcome of an ASB Case Review request."""
 
     decision: CaseReviewDecision = Field(examples=["threshold_met"])
-    outcome: LongText = Field(examples=["Threshold met; review panel on 3 December."])
+    outcome: RequiredText = Field(examples=["Threshold met; review panel on 3 December."])
 
     def to_command(self, case_id: UUID, request_id: UUID, ctx: Context) -> DecideCaseReview:
         return DecideCaseReview(

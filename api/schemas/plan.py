@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
 from api.commanding import Context
-from api.schemas.base import LongText, Occurred, PersonIn, ShortText
+from api.schemas.base import LongText, Occurred, PersonIn, RequiredText, ShortText
 from api.schemas.opening import person_text
 from commands.agree_timescales import AgreeTimescales
 from commands.assess_risk import AssessRisk
@@ -19,6 +19,7 @@ from commands.link_person import LinkPerson
 from commands.plan_action import PlanAction
 from commands.record_incident import RecordIncident
 from ledger.enums import Agency, HarmIndicator, IncidentType, PersonRole, RiskLevel, Vulnerability
+from ledger.risk import INSTRUMENTS, Instrument
 
 ActionId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -55,7 +56,7 @@ class IncidentIn(Occurred):
     """An incident: when it happened (``occurred_at``), what, and the harm it did."""
 
     incident_type: IncidentType = Field(examples=["noise"])
-    description: LongText = Field(examples=["Music and shouting from 23:00 to 02:00."])
+    description: RequiredText = Field(examples=["Music and shouting from 23:00 to 02:00."])
     harms: list[HarmIndicator] = Field(default_factory=list, max_length=10)
     criminal: bool = False
     victim_refs: list[UUID] = Field(default_factory=list, max_length=50)
@@ -78,13 +79,53 @@ class IncidentIn(Occurred):
         )
 
 
+def _instrument_text(instrument: Instrument) -> str:
+    """The questions of an instrument, its answers and its scoring, as OpenAPI text."""
+    lines = [
+        f"`{instrument.name}` version {instrument.version}: one answer for every question,"
+        " keyed by its key; each answer is 0 (no), 1 (partly or unsure) or 2 (yes).",
+        "",
+    ]
+    for q in instrument.questions:
+        notes = []
+        if q.reversed:
+            notes.append(
+                f"scored reversed: {instrument.max_answer} minus the answer, so a yes adds 0"
+                f" and a no adds {instrument.max_answer}"
+            )
+        if q.floor_if_yes is not None:
+            notes.append(f"a yes makes the level at least {q.floor_if_yes.value}")
+        lines.append(f"- `{q.key}`: {q.text}" + (f" ({'; '.join(notes)})" if notes else ""))
+    bands = ", ".join(f"{level.value} from {lowest}" for lowest, level in instrument.bands)
+    lines += ["", f"The score is the sum of the answers as scored; the level by score: {bands}."]
+    return "\n".join(lines)
+
+
+_INSTRUMENTS_TEXT = "\n\n".join(_instrument_text(i) for i in INSTRUMENTS.values())
+
+
+def _keys_are_short_text(schema: dict[str, Any]) -> None:
+    """Pydantic documents ``dict[ShortText, int]``'s key pattern as ``patternProperties``,
+    which lets any other key through as far as JSON Schema goes; the keys are validated,
+    so the pattern belongs to ``propertyNames``."""
+    for pattern, values in schema.pop("patternProperties", {}).items():
+        schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+        schema["additionalProperties"] = values
+
+
 class RiskAssessmentIn(Occurred):
     """Answers to a named, versioned instrument (``asb-vra`` version 1: twelve questions,
-    each 0, 1 or 2). The level is computed; an override needs a rationale."""
+    each 0, 1 or 2; the questions and the scoring are under ``answers``). The level is
+    computed; an override needs a rationale."""
 
     instrument: ShortText = Field(default="asb-vra", examples=["asb-vra"])
     instrument_version: int = Field(default=1, ge=1, le=1000)
-    answers: dict[ShortText, int] = Field(max_length=100)
+    answers: dict[ShortText, int] = Field(
+        max_length=100,
+        description=_INSTRUMENTS_TEXT,
+        json_schema_extra=_keys_are_short_text,
+        examples=[{q.key: 0 for q in next(iter(INSTRUMENTS.values())).questions}],
+    )
     victim_ref: UUID | None = None
     override_level: RiskLevel | None = None
     override_rationale: LongText | None = None
@@ -110,7 +151,7 @@ class ActionIn(Occurred):
     """An action for the plan: what, who owns it, and when it is due."""
 
     action_id: ActionId | None = Field(default=None, description="Default: a new id.")
-    description: LongText = Field(examples=["Visit the alleged perpetrator with a warning."])
+    description: RequiredText = Field(examples=["Visit the alleged perpetrator with a warning."])
     owner_agency: Agency | None = Field(examples=["council"])
     owner_officer: ShortText | None = Field(examples=["officer-17"])
     due: date | None = Field(examples=["2026-12-01"])
@@ -132,7 +173,7 @@ class ActionIn(Occurred):
 class ActionOutcomeIn(Occurred):
     """The outcome of a planned action (or why it was cancelled)."""
 
-    outcome: LongText = Field(examples=["Warning delivered in person."])
+    outcome: RequiredText = Field(examples=["Warning delivered in person."])
 
     def completing(self, case_id: UUID, action_id: str, ctx: Context) -> CompleteAction:
         return CompleteAction(

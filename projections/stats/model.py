@@ -50,8 +50,10 @@ DAY = 86_400
 
 
 def month_of(moment: datetime) -> str:
-    """``YYYY-MM`` of a moment, in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m")
+    """``YYYY-MM`` of a moment, in UTC; the year always four digits (``strftime("%Y")``
+    gives ``188`` for the year 188 on glibc)."""
+    at = moment.astimezone(UTC)
+    return f"{at.year:04d}-{at.month:02d}"
 
 
 def epoch(moment: datetime) -> int:

@@ -117,6 +117,15 @@ def problem(response: Response, status: int, **expected: Any) -> JSON:
     return body
 
 
+def stall_read_models(client: TestClient) -> None:
+    """Stops the app's projection runner and makes its read models wait 50 ms at most: from
+    here on, a position the ledger issues is one no view reaches (a 503 ``view-behind``)."""
+    models: Any = client.app.state.read_models  # type: ignore[attr-defined]
+    models.runner.stop()
+    for view in [*models.views.values(), models.notary]:
+        view.read_timeout = 0.05
+
+
 def named_fields(response: Response) -> list[str]:
     """The fields a 422 validation problem names."""
     body = problem(response, 422)

@@ -20,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from jwt.algorithms import get_default_algorithms
 from structlog.testing import capture_logs
 
@@ -161,6 +162,92 @@ def test_bad_claims_are_refused(
     settings: ApiSettings, verifier: TokenVerifier, changes: dict[str, Any], reason: str
 ) -> None:
     assert refusal(verifier, signed(settings, claims(**changes))) == reason
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": str(epoch(NOW + timedelta(minutes=10)))},
+        {"iat": str(epoch(NOW))},
+        {"nbf": str(epoch(NOW))},
+        {"iat": True},
+    ],
+    ids=["exp", "iat", "nbf", "iat-boolean"],
+)
+def test_times_given_as_anything_but_numbers_are_refused(
+    settings: ApiSettings, verifier: TokenVerifier, changes: dict[str, Any]
+) -> None:
+    """RFC 7519 NumericDate is a JSON number; PyJWT reads a numeric string as one."""
+    (name,) = changes
+    assert refusal(verifier, signed(settings, claims(**changes))) == f"invalid claim {name}"
+
+
+def test_numeric_times_may_be_fractional(settings: ApiSettings, verifier: TokenVerifier) -> None:
+    token = signed(
+        settings,
+        claims(iat=NOW.timestamp() + 0.5, nbf=NOW.timestamp(), exp=NOW.timestamp() + 600.25),
+    )
+    assert verifier.verify(token).user_id == "cw-1"
+
+
+@pytest.mark.parametrize(
+    ("issued", "lifetime", "accepted"),
+    [
+        (NOW, timedelta(hours=12), True),
+        (NOW, timedelta(hours=12, seconds=1), False),
+        (NOW - timedelta(hours=11), timedelta(hours=12), True),
+        (NOW - timedelta(days=300), timedelta(days=365), False),
+    ],
+)
+def test_a_token_may_live_at_most_12_hours_by_default(
+    settings: ApiSettings,
+    verifier: TokenVerifier,
+    issued: datetime,
+    lifetime: timedelta,
+    accepted: bool,
+) -> None:
+    token = signed(settings, claims(iat=issued, exp=issued + lifetime))
+    if accepted:
+        assert verifier.verify(token).user_id == "cw-1"
+    else:
+        assert refusal(verifier, token) == "token lifetime too long"
+
+
+def test_the_longest_token_lifetime_is_a_setting(tmp_path: Path) -> None:
+    settings = ApiSettings(
+        data_dir=tmp_path / "data", jwt_max_token_lifetime_minutes=60, jwt_dev_token_minutes=30
+    )
+    verifier = TokenVerifier(settings)
+    hour = signed(settings, claims(exp=NOW + timedelta(minutes=60)))
+    longer = signed(settings, claims(exp=NOW + timedelta(minutes=61)))
+    assert verifier.verify(hour).user_id == "cw-1"
+    assert refusal(verifier, longer) == "token lifetime too long"
+    with pytest.raises(ValueError, match="at most 60"):
+        mint_token(settings, user="u", role=Role.DPO, org="Council", team=None, minutes=61)
+    by_default = mint_token(  # ASB_JWT_DEV_TOKEN_MINUTES is 480: minted within the 60
+        ApiSettings(data_dir=tmp_path / "data", jwt_max_token_lifetime_minutes=60),
+        user="u", role=Role.DPO, org="Council", team=None,
+    )  # fmt: skip
+    body = jwt.decode(by_default, options={"verify_signature": False})
+    assert body["exp"] - body["iat"] == 60 * 60
+
+
+@pytest.mark.parametrize("store", ["sqlite"])
+def test_a_token_that_lives_too_long_is_a_401_problem(
+    client: TestClient, api_settings: ApiSettings
+) -> None:
+    year = signed(api_settings, claims(exp=NOW + timedelta(days=365)))
+    text = signed(api_settings, claims(exp=str(epoch(NOW + timedelta(minutes=10)))))
+    for token, reason in ((year, "token lifetime too long"), (text, "invalid claim exp")):
+        answer = client.get("/cases", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 401, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+        assert answer.json()["detail"] == reason
 
 
 @pytest.mark.parametrize("missing", REQUIRED_CLAIMS)

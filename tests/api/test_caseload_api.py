@@ -14,7 +14,7 @@ from httpx import Response
 from ledger.enums import AccessOutcome
 from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import Clock, Tokens, complaint
-from tests.api.helpers import problem
+from tests.api.helpers import problem, stall_read_models
 from tests.api.test_access_records import accesses
 
 JSON = dict[str, Any]
@@ -244,9 +244,11 @@ def test_filters_narrow_and_bad_ones_are_named(
 def test_a_view_behind_min_position_answers_503(
     client: TestClient, tokens: Tokens, desk: Desk, teams: dict[str, str]
 ) -> None:
-    state = client.app.state  # type: ignore[attr-defined]
-    state.settings = state.settings.model_copy(update={"read_wait_seconds": 0.05})
-    beyond = desk.position + 1000
+    """A position the ledger has issued and the views have not reached (their runner is
+    stopped); one not issued at all is a 422 (``tests/api/test_min_position.py``)."""
+    stall_read_models(client)
+    desk.open(tokens())
+    beyond = desk.position
     for path in ("/caseload", "/caseload/summary", "/risk", f"/cases/{teams['mine']}/risk"):
         response = get(client, tokens(), path, min_position=beyond)
         body = problem(response, 503)

@@ -3,11 +3,14 @@ refuses (401, 403, 404, 412, 422) or replays (Idempotency-Key) without appending
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.routes.common import COMMAND_HEADERS
 from tests.api.conftest import Tokens
 from tests.api.helpers import (
     ALL_COMMANDS,
@@ -309,3 +312,114 @@ def test_a_body_that_is_not_json_is_422(client: TestClient, tokens: Tokens) -> N
 
     problem(response, 422)
     unchanged(api, scene, before)
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        (b'{"description": "Loud music", "incident_type"', "line 1, column 46 (character 45)"),
+        (
+            b'{\n  "description": "Loud music",\n  "harms": [,]\n}',
+            "line 3, column 13 (character 45)",
+        ),
+    ],
+    ids=["truncated", "a stray comma"],
+)
+def test_a_body_that_is_not_json_names_the_body_and_where_it_breaks(
+    client: TestClient, tokens: Tokens, content: bytes, where: str
+) -> None:
+    api = Api(client, tokens())
+    scene = api.open()
+    command = COMMANDS["record_incident"]
+
+    response = client.post(
+        command.url(scene),
+        content=content,
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
+
+    body = problem(response, 422, detail="invalid: body")
+    (error,) = body["errors"]
+    assert error["field"] == "body"
+    assert error["message"].startswith("the body is not valid JSON: ")
+    assert error["message"].endswith(f" at {where}")
+    assert "Loud" not in response.text  # never the value given
+
+
+def _header(name: str) -> dict[str, Any]:
+    (found,) = (p for p in COMMAND_HEADERS["parameters"] if p["name"] == name)
+    schema: dict[str, Any] = found["schema"]
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("value", "documented"),
+    [
+        ('"7"', True),
+        ('W/"7"', True),
+        ("7", True),
+        ("*", True),
+        ('"seven"', False),
+        ("W/7", False),
+        ('"7', False),
+        ("\u00b2", False),  # a digit to str.isdigit, not to int()
+        ('"1234567890123"', False),
+    ],
+)
+def test_if_match_is_refused_exactly_when_its_documented_pattern_refuses_it(
+    client: TestClient, tokens: Tokens, value: str, documented: bool
+) -> None:
+    schema = _header("If-Match")
+    assert bool(re.search(schema["pattern"], value)) is documented
+    api = Api(client, tokens())
+    scene = api.open()
+    command = COMMANDS["record_incident"]
+
+    response = api.post(
+        command.url(scene),
+        command.body(scene),
+        {"If-Match": value.encode("latin-1")},  # type: ignore[dict-item]
+    )
+
+    assert (response.status_code != 400) is documented, response.text
+
+
+@pytest.mark.parametrize(
+    ("key", "documented"),
+    [
+        ("a", True),
+        ("retry 1: order #12 (cafe-free)", True),
+        ("x" * 200, True),
+        ("x" * 201, False),
+        ("tab\there", False),
+        ("caf\u00e9", False),
+    ],
+)
+def test_an_idempotency_key_is_refused_exactly_when_its_documented_pattern_refuses_it(
+    client: TestClient, tokens: Tokens, key: str, documented: bool
+) -> None:
+    schema = _header("Idempotency-Key")
+    assert bool(re.search(schema["pattern"], key)) is documented
+    assert schema["maxLength"] == 200
+    api = Api(client, tokens())
+    scene = api.open()
+    command = COMMANDS["record_incident"]
+
+    response = api.post(
+        command.url(scene),
+        command.body(scene),
+        {"Idempotency-Key": key.encode("latin-1")},  # type: ignore[dict-item]
+    )
+
+    assert (response.status_code == 201) is documented, response.text
+
+
+def test_a_method_a_path_lacks_is_405_naming_every_method_it_has(client: TestClient) -> None:
+    for path, methods in (
+        ("/cases", {"GET", "HEAD", "POST"}),
+        ("/cases/00000000-0000-4000-8000-000000000000", {"GET", "HEAD"}),
+    ):
+        for method in ("OPTIONS", "DELETE", "PUT"):
+            response = client.request(method, path)
+            assert response.status_code == 405, (method, path)
+            assert set(response.headers["Allow"].split(", ")) == methods, (method, path)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from ledger.access import Accessed
 from ledger.enums import AccessOutcome, AccessPurpose
 from tests.api.conftest import Tokens
-from tests.api.helpers import Api, Scene, problem
+from tests.api.helpers import Api, Scene, problem, stall_read_models
 from tests.api.test_access_records import accesses
 from tests.api.test_canaries import Story, write
 
@@ -212,10 +212,12 @@ def test_bad_queries_are_422_name_the_parameter_and_record_nothing(
 
 
 def test_a_log_behind_min_position_answers_503(client: TestClient, tokens: Tokens) -> None:
+    """A position the ledger has issued and the log has not reached (its runner is
+    stopped); one not issued at all is a 422 (``tests/api/test_min_position.py``)."""
     told = Told(client, tokens)
-    state = client.app.state  # type: ignore[attr-defined]
-    state.settings = state.settings.model_copy(update={"read_wait_seconds": 0.05})
-    response = ask(client, tokens("dpo", team=None), min_position=told.head + 1000)
+    stall_read_models(client)
+    issued = told.api.do("record_incident", told.scene)["position"]
+    response = ask(client, tokens("dpo", team=None), min_position=issued)
     problem(response, 503)
     assert response.headers["Retry-After"] == "1"
 

@@ -3,15 +3,20 @@ and that no name, reference or free text ever appears in them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, get_args
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
+from api.deps import StatsDep
+from projections import open_view_store
 from projections.stats.model import subject_token
+from projections.stats.projection import AnalystStats
 from tests.api.conftest import Clock, Tokens, complaint
 
 AGGREGATES = (
@@ -286,3 +291,43 @@ def test_bad_queries_are_refused_as_problems(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert json.loads(response.text)["status"] == 422
+
+
+# ------------------------------------------------------------------ old dates
+
+
+def test_cases_received_before_the_year_1000_are_counted_by_month(
+    client: TestClient, tokens: Tokens, request: pytest.FixtureRequest
+) -> None:
+    """A complaint received in the year 188 or 999 (the ledger may refuse such a date at
+    intake; the statistics must not fail on one in the view): its opening event is fed to
+    a statistics view of its own, which the app then reads."""
+    Built(client, tokens, Clock()).open()
+    app: Any = client.app
+    ledger = app.state.ledger
+    (note,) = ledger.recorder.select_notifications(1, 1)
+    opened = ledger.mapper.to_domain_event(note)
+    store = open_view_store(ledger.store_config)
+    request.addfinalizer(store.close)
+    stats = AnalystStats(store, suffix="_long_ago")
+    projection = stats.projection()
+    with stats.page():
+        for position, year in enumerate((188, 999), start=1):
+            event = dataclasses.replace(
+                opened, originator_id=uuid4(), received_at=datetime(year, 5, 3, 12, tzinfo=UTC)
+            )
+            projection.process_event(event, Tracking(ledger.name, position))
+    app.dependency_overrides[get_args(StatsDep)[1].dependency] = lambda: stats
+    headers = tokens("analyst", team=None)
+
+    every = client.get("/stats/cases-by-month?suppress=false", headers=headers)
+    assert every.status_code == 200, every.text
+    months = {row["month"]: row["opened"] for row in every.json()["items"]}
+    assert (months["0188-05"], months["0999-05"], months["0188-06"]) == (1, 1, 0)
+    year_188 = client.get(
+        "/stats/cases-by-month?suppress=false&from=0188-01&to=0188-12", headers=headers
+    )
+    assert year_188.status_code == 200, year_188.text
+    assert year_188.json()["items"] == [
+        {"month": "0188-05", "opened": 1, "closed": 0, "incidents": 0}
+    ]

@@ -121,3 +121,20 @@ def test_the_command_in_process_honours_minutes(
     assert principal.role is Role.AUDITOR
     body = jwt.decode(token, options={"verify_signature": False})
     assert body["exp"] - body["iat"] == 5 * 60
+
+
+def test_the_command_mints_no_token_longer_than_the_longest_lifetime(tmp_path: Path) -> None:
+    args = ("token", "--user", "u", "--role", "dpo", "--org", "Council")
+    data = {"ASB_DATA_DIR": str(tmp_path / "data")}
+    done = run(tmp_path, *args, "--minutes", "721", **data)
+    assert (done.returncode, done.stdout) == (2, ""), done
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "at most 720" in done.stderr
+    longest = run(tmp_path, *args, "--minutes", "720", **data)
+    assert longest.returncode == 0, longest
+    body = jwt.decode(longest.stdout.strip(), options={"verify_signature": False})
+    assert body["exp"] - body["iat"] == 720 * 60
+    shorter = run(tmp_path, *args, ASB_JWT_MAX_TOKEN_LIFETIME_MINUTES="30", **data)
+    assert shorter.returncode == 0, shorter
+    body = jwt.decode(shorter.stdout.strip(), options={"verify_signature": False})
+    assert body["exp"] - body["iat"] == 30 * 60  # not the default 480: within the longest

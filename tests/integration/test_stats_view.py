@@ -3,9 +3,11 @@ pages, and no personal data (nor any reference) in its tables."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -275,6 +277,40 @@ def test_cases_incidents_and_closures_by_month(population: Story, stats: Analyst
         MonthRow(month="2026-04", opened=3, closed=0, incidents=2)
     ]
     assert stats.cases_by_month("2027-01", "2027-12") == []
+
+
+def opened_long_ago(
+    story: Story, ledger: CaseLedger, stats: AnalystStats, *years: int
+) -> list[UUID]:
+    """Cases whose complaint was received in ``years``, fed to the projection directly: an
+    opening at T0, saved, then its event again under a new case id and an old receipt date
+    (the ledger may refuse such a date; the projection must still key it)."""
+    story.open()
+    (note,) = ledger.recorder.select_notifications(1, 1)
+    opened: Any = ledger.mapper.to_domain_event(note)  # a CaseOpened
+    projection, head, ids = stats.projection(), stats.position(), []
+    with stats.page():
+        for offset, year in enumerate(years, start=1):
+            ids.append(uuid4())
+            event = dataclasses.replace(
+                opened, originator_id=ids[-1], received_at=datetime(year, 5, 3, 12, tzinfo=UTC)
+            )
+            projection.process_event(event, Tracking(ledger.name, head + offset))
+    return ids
+
+
+def test_cases_received_before_the_year_1000_are_counted_under_four_digit_months(
+    story: Story, ledger: CaseLedger, stats: AnalystStats
+) -> None:
+    opened_long_ago(story, ledger, stats, 188, 999)
+    rows = stats.cases_by_month("0001-01", "0999-12")
+    assert [r for r in rows if r.opened] == [
+        MonthRow(month="0188-05", opened=1, closed=0, incidents=0),
+        MonthRow(month="0999-05", opened=1, closed=0, incidents=0),
+    ]
+    assert stats.cases_by_month("0188-05", "0188-05") == [
+        MonthRow(month="0188-05", opened=1, closed=0, incidents=0)
+    ]
 
 
 def test_cases_by_each_dimension(population: Story, stats: AnalystStats) -> None:

@@ -619,6 +619,32 @@ def test_case_reviews_are_known_and_decided_once(kit: CaseKit, case: Case) -> No
     refused(case, Rule.CASE_REVIEW_DECIDED, decide(CaseReviewDecision.THRESHOLD_MET))
 
 
+def test_deciding_a_case_review_as_pending_says_pending_is_no_decision(
+    kit: CaseKit, case: Case
+) -> None:
+    request = uuid4()
+    case.request_case_review(
+        actor=CASEWORKER,
+        occurred_at=T0,
+        request_id=request,
+        applicant_ref=kit.complainant,
+        received_at=T0,
+    )
+    case.collect_events()
+    with pytest.raises(RuleViolation) as raised:
+        case.decide_case_review(
+            actor=SUPERVISOR,
+            occurred_at=T0,
+            request_id=request,
+            decision=CaseReviewDecision.PENDING,
+            outcome=kit.text(),
+        )
+    assert raised.value.rule is Rule.CASE_REVIEW_DECIDED
+    assert raised.value.detail == (
+        "pending is not a decision: decide a case review as threshold_met or threshold_not_met"
+    )
+
+
 def test_each_sealed_field_is_under_the_key_it_belongs_to(kit: CaseKit, case: Case) -> None:
     victim, other = uuid4(), uuid4()
     refused(

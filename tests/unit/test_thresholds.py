@@ -306,6 +306,33 @@ def test_hate_and_violence_flags_name_their_incidents_in_90_days(
         assert flags(harm)[flag] == tuple(i.incident_id for i in named)
 
 
+@pytest.mark.parametrize(
+    ("harm_indicator", "flag", "one", "two"),
+    [
+        (
+            H,
+            FlagName.HATE_MOTIVATED,
+            "1 hate-motivated incident in 90 days",
+            "2 hate-motivated incidents in 90 days",
+        ),
+        (
+            V,
+            FlagName.VIOLENCE_OR_THREAT,
+            "1 incident with violence or threat in 90 days",
+            "2 incidents with violence or threat in 90 days",
+        ),
+    ],
+)
+def test_hate_and_violence_flags_count_their_incidents_in_plain_english(
+    harm_indicator: HarmIndicator, flag: FlagName, one: str, two: str
+) -> None:
+    def detail(count: int) -> str:
+        harm = harm_of([inc(10 + i, harm_indicator) for i in range(count)])
+        return {f.name: f.detail for f in harm.flags}[flag]
+
+    assert (detail(1), detail(2)) == (one, two)
+
+
 def test_vulnerability_is_a_flag_naming_the_codes() -> None:
     harm = cumulative_harm(
         [],
