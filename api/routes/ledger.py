@@ -4,7 +4,6 @@ proofs that always end at a signed checkpoint (``docs/integrity.md``, "HTTP").""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import PlainTextResponse
@@ -12,8 +11,10 @@ from fastapi.responses import PlainTextResponse
 from api import proving
 from api.checkpoint_header import ALARM_HEADER, ALARM_VALUE
 from api.deps import MinPositionDep
+from api.errors import not_found
 from api.policy import Action, Guard, authorize
 from api.proving import ProofsDep
+from api.routes.common import CASE_ID_OR_REFERENCE, case_id_named
 from api.schemas.ledger import (
     NOTE,
     CheckpointReadOut,
@@ -125,7 +126,13 @@ def prove_inclusion(
     leaf_index: Annotated[
         int | None, Query(ge=0, le=MAX_SIZE, description="The leaf's place in the log, from 0")
     ] = None,
-    case_id: Annotated[UUID | None, Query(description="A case whose events you may read")] = None,
+    case_id: Annotated[
+        str | None,
+        Query(
+            pattern=CASE_ID_OR_REFERENCE,
+            description="A case (id or reference) whose events you may read",
+        ),
+    ] = None,
     version: Annotated[int | None, Query(ge=1, le=10**9, description="With case_id")] = None,
     tree_size: Annotated[
         int | None,
@@ -140,12 +147,15 @@ def prove_inclusion(
     exist). Against the latest checkpoint, or the one signed at `tree_size`; never against a
     size nobody signed. An event logged after that checkpoint is a 409 `not-in-checkpoint`:
     ask again once a later one is signed."""
+    named = None if case_id is None else case_id_named(proofs.ledger, case_id)
+    if case_id is not None and named is None:
+        raise not_found()
     return proofs.inclusion(
         guard,
         response,
         event_hash=event_hash,
         leaf_index=leaf_index,
-        case_id=case_id,
+        case_id=named,
         version=version,
         tree_size=tree_size,
         position=min_position,

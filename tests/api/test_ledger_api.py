@@ -428,6 +428,25 @@ def test_an_unknown_hash_or_index_is_404(client: TestClient, tokens: Tokens) -> 
         problem(response, 404, type="https://asb-ledger.example/problems/unknown-leaf")
 
 
+def test_a_case_is_proved_by_its_reference_as_by_its_id(
+    client: TestClient, tokens: Tokens, auditor: Auditor
+) -> None:
+    api, case_id = a_case(client, tokens)
+    reference = api.view(case_id)["reference"]
+    settle(client, api.head())
+    by_id = ok(client, "/ledger/proofs/inclusion", api.headers, case_id=case_id, version=1)
+    by_reference = ok(client, "/ledger/proofs/inclusion", api.headers, case_id=reference, version=1)
+    auditor.inclusion(by_reference)
+    assert by_reference["leaf_index"] == by_id["leaf_index"]
+    assert by_reference["case_id"] == case_id
+    unknown = client.get(
+        "/ledger/proofs/inclusion",
+        params={"case_id": "ASB-1999-000001", "version": 1},
+        headers=api.headers,
+    )
+    assert unknown.status_code == 404, unknown.text
+
+
 def test_by_case_a_hidden_case_is_the_same_404_as_an_unknown_one(
     client: TestClient, tokens: Tokens
 ) -> None:
