@@ -122,10 +122,6 @@ class ReadModels:
         assert isinstance(view, CaseDirectory)
         return view
 
-    def view(self, name: str) -> View:
-        """A view by its name (``KeyError`` if there is none)."""
-        return self.views[name]
-
     def get(self, kind: type[V]) -> V:
         """The view of type ``kind``."""
         view = self.views[kind.name]

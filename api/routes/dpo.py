@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
 from api.deps import AccessDep, DisclosuresDep, LedgerDep, MinPositionDep
-from api.errors import Problem
+from api.errors import invalid_field
 from api.policy import Action, Guard, authorize
 from api.routes.cases import READ_RESPONSES
 from api.routes.common import CASE_ID_OR_REFERENCE, case_id_named
@@ -19,16 +19,6 @@ from projections.disclosures.model import DisclosureQuery
 router = APIRouter(tags=["data protection"])
 
 DisclosureReader = Annotated[Guard, Depends(authorize(Action.READ_DISCLOSURES))]
-
-
-def _invalid(field: str, message: str) -> Problem:
-    return Problem(
-        422,
-        "invalid-request",
-        "Invalid request",
-        f"invalid: {field}",
-        errors=[{"field": field, "message": message}],
-    )
 
 
 @router.get(
@@ -75,13 +65,13 @@ def list_disclosures(
     itself recorded as an access (with the subject asked about)."""
     case_id = None if case is None else case_id_named(ledger, case)
     if case is not None and case_id is None:
-        raise _invalid("query.case", "no case has this reference")
+        raise invalid_field("query.case", "no case has this reference")
     try:
         query = DisclosureQuery(
             subject=subject, case_id=case_id, actor=actor, since=since, until=until
         )
     except ValueError:
-        raise _invalid("query.from", "must not be after `to`") from None
+        raise invalid_field("query.from", "must not be after `to`") from None
     page = log.list_disclosures(query, limit=limit, cursor=cursor, min_position=min_position)
     access.record(
         request,

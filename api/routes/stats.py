@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import LedgerDep, MinPositionDep, StatsDep
-from api.errors import Problem
+from api.errors import invalid_field
 from api.policy import Action, Guard, authorize
 from api.routes.common import COMMAND_RESPONSES
 from api.schemas.stats import (
@@ -80,13 +80,7 @@ async def stats_query(
     try:
         low, high = month_range(start, to)
     except ValueError:
-        raise Problem(
-            422,
-            "invalid-request",
-            "Invalid request",
-            "invalid: query.to",
-            errors=[{"field": "query.to", "message": "the range ends before it starts"}],
-        ) from None
+        raise invalid_field("query.to", "the range ends before it starts") from None
     return StatsQuery(view, low, high, _threshold(suppress), min_position)
 
 
