@@ -140,7 +140,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
                 name="Demo Victim A", contact="07700 900001", address="1 Example Close"
             ),
             preferred_contact=ContactMethod.PHONE,
-            ward="Demo Ward North",
+            ward="Forebridge",
         ),
         UnitOfWork(ledger=ledger),
     )
@@ -254,7 +254,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             **on,
             occurred_at=later,
             incident_ids=(incidents[1], incidents[2]),
-            police_reference="DEMO-SP-0001",
+            police_reference="SP/0001/26",
             disseminated_at=later,
         ),
         UnitOfWork(ledger=ledger),
@@ -297,7 +297,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             action_id="A1",
             description="FICTIONAL: joint visit with the neighbourhood officer",
             owner_agency=Agency.POLICE,
-            owner_officer="PC Demo",
+            owner_officer="pc-demo",
             due=(now + timedelta(days=5)).date(),
         ),
         UnitOfWork(ledger=ledger),
@@ -325,7 +325,7 @@ def noise_nuisance(ledger: CaseLedger, now: datetime) -> Case:
                 name="Demo Resident C", contact="c@example.invalid", address="22 Sample Road"
             ),
             preferred_contact=ContactMethod.EMAIL,
-            ward="Demo Ward South",
+            ward="Coton",
         ),
         UnitOfWork(ledger=ledger),
     )
@@ -397,7 +397,7 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
                 name="Demo Tenant D", contact="d@example.invalid", address="Flat 4, Demo House"
             ),
             preferred_contact=ContactMethod.EMAIL,
-            ward="Demo Ward East",
+            ward="Baswich",
         ),
         UnitOfWork(ledger=ledger),
     )

@@ -39,6 +39,7 @@ class Action(Enum):
     READ_CASELOAD = "caseload.read"  # open cases, what is due and overdue
     READ_RISK = "case.risk"  # cumulative-harm risk of a case and its victims
     READ_LEDGER = "ledger.read"  # the Merkle log's checkpoints and proofs: no personal data
+    READ_REFERENCE = "reference.read"  # the council's lists: wards, legislation, formats
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -60,6 +61,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_CASELOAD: STAFF | {Role.AUDITOR},
     Action.READ_RISK: STAFF | {Role.AUDITOR},
     Action.READ_LEDGER: STAFF | READERS | {Role.PARTNER, Role.ANALYST, Role.ADMIN},
+    Action.READ_REFERENCE: frozenset(Role),
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the

@@ -66,9 +66,10 @@ from ledger.values import (
     case_scope,
     person_scope,
 )
+from ledger.vocabulary import DEFAULT_WARDS
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
-WARDS = tuple(f"Ward {n:02d}" for n in range(1, 24))
+WARDS = DEFAULT_WARDS
 TEAMS = ("north", "south", "east", "west")
 CLOSURES = (
     ClosureReason.RESOLVED,

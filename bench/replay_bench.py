@@ -147,7 +147,7 @@ def build_case(ledger: CaseLedger, events: int) -> UUID:
             address=kit.personal(kit.complainant, "1 Test Street", F.PERSON_ADDRESS),
         ),
         preferred_contact=ContactMethod.PHONE,
-        ward="Test Ward",
+        ward="Coton",
     )
     ledger.save_new_case(case)
     people = [kit.complainant]

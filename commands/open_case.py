@@ -43,6 +43,7 @@ def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
     rules.text(cmd.description, "description")
     rules.text(cmd.location, "location")
     rules.text(cmd.complainant.name, "complainant.name")
+    ward = uow.ledger.vocabulary.ward(cmd.ward)
     officer = cmd.officer
     if officer is None and cmd.actor.role is Role.CASEWORKER:
         officer = cmd.actor.user_id
@@ -64,7 +65,7 @@ def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
         complainant_ref=cmd.complainant_ref,
         complainant=complainant,
         preferred_contact=cmd.preferred_contact,
-        ward=(cmd.ward or "").strip() or None,
+        ward=ward,
     )
     case.assign(actor=cmd.actor, occurred_at=cmd.occurred_at, team=team, officer=officer)
     return uow.open(case)

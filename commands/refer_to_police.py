@@ -25,12 +25,14 @@ class ReferToPolice(CaseCommand):
 def handle(cmd: ReferToPolice, uow: UnitOfWork) -> Receipt:
     """Record that criminal incidents were disseminated to the police."""
 
+    police_reference = uow.ledger.vocabulary.police_reference(cmd.police_reference)
+
     def decide(case: Case) -> None:
         case.refer_to_police(
             actor=cmd.actor,
             occurred_at=cmd.occurred_at,
             incident_ids=cmd.incident_ids,
-            police_reference=cmd.police_reference,
+            police_reference=police_reference,
             disseminated_at=cmd.disseminated_at,
         )
 

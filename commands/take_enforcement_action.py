@@ -10,7 +10,7 @@ from commands.common import CaseCommand
 from commands.unit_of_work import UnitOfWork
 from ledger import fields
 from ledger.case import Case
-from ledger.enums import EnforcementTool
+from ledger.enums import EnforcementTool, Provision
 from ledger.values import Receipt
 
 
@@ -20,7 +20,7 @@ class TakeEnforcementAction(CaseCommand):
 
     tool: EnforcementTool
     subject_ref: UUID
-    legislation: str
+    legislation: Provision
     outcome: str
 
 

@@ -94,6 +94,8 @@ class CaseLedger(Application[UUID]):
             master = open_master_key(self.settings.master_key_path, table)
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         Case.clock_skew = timedelta(seconds=self.settings.clock_skew_seconds)
+        self.vocabulary = self.settings.vocabulary()
+        """The council's wards and the force's reference format (``ASB_WARDS``, ...)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)

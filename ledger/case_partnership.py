@@ -20,6 +20,7 @@ from ledger.enums import (
     LawfulBasis,
     LegalGateway,
     PersonRole,
+    Provision,
     Role,
     SharePurpose,
     SpecialCategoryCondition,
@@ -278,7 +279,7 @@ class PartnershipSteps(CaseSteps):
         occurred_at: datetime,
         tool: EnforcementTool,
         subject_ref: UUID,
-        legislation: str,
+        legislation: Provision,
         outcome: Sealed | None,
     ) -> None:
         """Records a formal tool used against a linked alleged perpetrator."""
@@ -296,7 +297,7 @@ class PartnershipSteps(CaseSteps):
             occurred_at=occurred_at,
             tool=tool,
             subject_ref=subject_ref,
-            legislation=rules.text(legislation, "legislation"),
+            legislation=legislation.value,
             outcome=outcome,
         )
 

@@ -236,6 +236,37 @@ class EnforcementTool(Enum):
     CRIMINAL_BEHAVIOUR_ORDER = "criminal_behaviour_order"
 
 
+class Provision(Enum):
+    """The legislation an enforcement action is taken under: an enumerated list, so that the
+    citation can be kept in the clear (``ledger/vocabulary.py``). ``NON_STATUTORY`` is for
+    tools no Act provides (a warning letter, an acceptable behaviour contract, mediation).
+    A provision missing here is added to this list, never typed in."""
+
+    NON_STATUTORY = "Non-statutory"
+    ASBCPA_2014_S1 = "Anti-social Behaviour, Crime and Policing Act 2014, s.1"
+    ASBCPA_2014_S22 = "Anti-social Behaviour, Crime and Policing Act 2014, s.22"
+    ASBCPA_2014_S35 = "Anti-social Behaviour, Crime and Policing Act 2014, s.35"
+    ASBCPA_2014_S43 = "Anti-social Behaviour, Crime and Policing Act 2014, s.43"
+    ASBCPA_2014_S52 = "Anti-social Behaviour, Crime and Policing Act 2014, s.52"
+    ASBCPA_2014_S59 = "Anti-social Behaviour, Crime and Policing Act 2014, s.59"
+    ASBCPA_2014_S68 = "Anti-social Behaviour, Crime and Policing Act 2014, s.68"
+    ASBCPA_2014_S76 = "Anti-social Behaviour, Crime and Policing Act 2014, s.76"
+    ASBCPA_2014_S80 = "Anti-social Behaviour, Crime and Policing Act 2014, s.80"
+    ASBCPA_2014_S101 = "Anti-social Behaviour, Crime and Policing Act 2014, s.101"
+    HOUSING_ACT_1985_S82A = "Housing Act 1985, s.82A"
+    HOUSING_ACT_1985_S84A = "Housing Act 1985, s.84A"
+    HOUSING_ACT_1985_SCH2_GROUND2 = "Housing Act 1985, Sch. 2, Ground 2"
+    HOUSING_ACT_1988_SCH2_GROUND7A = "Housing Act 1988, Sch. 2, Ground 7A"
+    HOUSING_ACT_1988_SCH2_GROUND14 = "Housing Act 1988, Sch. 2, Ground 14"
+    ENVIRONMENTAL_PROTECTION_ACT_1990_S80 = "Environmental Protection Act 1990, s.80"
+    ENVIRONMENTAL_PROTECTION_ACT_1990_S88 = "Environmental Protection Act 1990, s.88"
+    NOISE_ACT_1996_S3 = "Noise Act 1996, s.3"
+    NOISE_ACT_1996_S8 = "Noise Act 1996, s.8"
+    PROTECTION_FROM_HARASSMENT_ACT_1997_S3 = "Protection from Harassment Act 1997, s.3"
+    POLICE_REFORM_ACT_2002_S59 = "Police Reform Act 2002, s.59"
+    ANTI_SOCIAL_BEHAVIOUR_ACT_2003_S43 = "Anti-social Behaviour Act 2003, s.43"
+
+
 class ReviewOutcome(Enum):
     """Outcome of a routine case review."""
 

@@ -60,6 +60,8 @@ class Rule(Enum):
     DATE_TOO_EARLY = "date.too_early"
     DATE_BEFORE_CASE = "date.before_complaint_received"
     DATE_BEFORE_INCIDENT = "date.before_incident"
+    WARD_UNKNOWN = "ward.unknown"
+    POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
 
 
 class LedgerError(Exception):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.vocabulary import DEFAULT_POLICE_REFERENCE_FORMAT, DEFAULT_WARDS, Vocabulary
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,18 @@ class Settings(BaseSettings):
         description="How far in the future a recorded moment may be (a client's clock ahead"
         " of the ledger's); a later one is refused as date.in_future",
     )
+    wards: tuple[str, ...] = Field(
+        default=DEFAULT_WARDS,
+        min_length=1,
+        description="The council's wards (a JSON list): a case's ward is one of them, matched"
+        " regardless of case, accents and punctuation (default: Stafford Borough's)",
+    )
+    police_reference_format: str = Field(
+        default=DEFAULT_POLICE_REFERENCE_FORMAT,
+        min_length=1,
+        description="A regular expression a police referral's crime reference must match"
+        " in full (the force's format)",
+    )
     case_cache_size: int = Field(
         default=0,
         ge=0,
@@ -84,6 +99,19 @@ class Settings(BaseSettings):
         ge=0,
         description="... or once this many seconds have passed, if any event was logged",
     )
+
+    @field_validator("police_reference_format")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return pattern
+
+    def vocabulary(self) -> Vocabulary:
+        """The closed lists and formats that let a field be recorded in the clear."""
+        return Vocabulary(wards=self.wards, police_reference_format=self.police_reference_format)
 
     @property
     def master_key_path(self) -> Path:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, hash_event
+from ledger.enums import Provision
 from ledger.errors import IntegrityFailure
 from ledger.events import (
     ActionCancelled,
@@ -248,10 +249,9 @@ def _(event: AgencyJoined) -> Line:
 
 @describe.register
 def _(event: EnforcementActionTaken) -> Line:
-    return (
-        f"Enforcement action: {_v(event.tool)} under {event.legislation}",
-        _people(event.subject_ref),
-    )
+    statutory = event.legislation != Provision.NON_STATUTORY.value
+    under = f" under {event.legislation}" if statutory else " (non-statutory)"
+    return f"Enforcement action: {_v(event.tool)}{under}", _people(event.subject_ref)
 
 
 @describe.register

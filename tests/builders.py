@@ -86,7 +86,7 @@ class CaseKit:
             complainant_ref=self.complainant,
             complainant=self.details(self.complainant, "Cathy Complainant"),
             preferred_contact=self.preferred,
-            ward="Test Ward",
+            ward="Coton",
         )
 
     def incident(

@@ -13,6 +13,7 @@ from api.routes import (
     ops,
     partnership,
     plan,
+    reference,
     risk,
     stats,
     timeline,
@@ -29,6 +30,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     caseload.router,
     risk.router,
     ledger.router,
+    reference.router,
     ops.router,
 )
 """Every router the app includes, in order."""

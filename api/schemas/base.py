@@ -19,6 +19,15 @@ RequiredShortText = Annotated[
 ]
 """A ``ShortText`` that must be given: not empty (blank is a rule, ``field.text_required``)."""
 
+StaffId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
+    ),
+]
+"""A member of staff's or a team's identifier (``cw-17``, ``asb-north``), as tokens carry
+them: kept in the clear as the audit trail is, so an identifier's format, never free text."""
+
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 """A ``LongText`` that must be given: not empty (blank is a rule, ``field.text_required``)."""
 

@@ -7,7 +7,13 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.commanding import Context
-from api.schemas.base import Body, LongText, Occurred, RequiredShortText, RequiredText, ShortText
+from api.schemas.base import (
+    Body,
+    LongText,
+    Occurred,
+    RequiredText,
+    StaffId,
+)
 from commands.assign_case import AssignCase
 from commands.close_case import CloseCase
 from commands.reopen_case import ReopenCase
@@ -72,8 +78,8 @@ class ReopenIn(Occurred):
 class AssignIn(Occurred):
     """The team (and optionally officer) to assign the case to."""
 
-    team: RequiredShortText = Field(examples=["asb-north"])
-    officer: ShortText | None = Field(default=None, examples=["officer-17"])
+    team: StaffId = Field(examples=["asb-north"])
+    officer: StaffId | None = Field(default=None, examples=["officer-17"])
 
     def to_command(self, case_id: UUID, ctx: Context) -> AssignCase:
         return AssignCase(

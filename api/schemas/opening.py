@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.commanding import Context
-from api.schemas.base import Occurred, PersonIn, RequiredText, ShortText
+from api.schemas.base import Occurred, PersonIn, RequiredText, ShortText, StaffId
 from commands.common import PersonText
 from commands.open_case import OpenCase
 from ledger.enums import Category, Channel, ContactMethod, Department
@@ -40,11 +40,16 @@ class OpenCaseIn(Occurred):
         " council (so repeats across cases can be seen); default: a new person.",
     )
     preferred_contact: ContactMethod = Field(examples=["phone"])
-    ward: ShortText | None = Field(default=None, examples=["Forebridge"])
-    team: ShortText | None = Field(
+    ward: ShortText | None = Field(
+        default=None,
+        examples=["Forebridge"],
+        description="One of the council's wards (``GET /reference-data``; ``ASB_WARDS``),"
+        " matched regardless of case and punctuation; another is refused as ``ward.unknown``.",
+    )
+    team: StaffId | None = Field(
         default=None, description="Team to assign the case to; default: the opener's team."
     )
-    officer: ShortText | None = Field(
+    officer: StaffId | None = Field(
         default=None, description="Officer to assign; default: the opener, if a caseworker."
     )
 

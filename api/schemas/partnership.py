@@ -30,6 +30,7 @@ from ledger.enums import (
     EnforcementTool,
     LawfulBasis,
     LegalGateway,
+    Provision,
     ReviewOutcome,
     SharePurpose,
     SpecialCategoryCondition,
@@ -163,7 +164,12 @@ class PoliceReferralIn(Occurred):
     """Incidents disseminated to the police, with the police reference."""
 
     incident_ids: list[UUID] = Field(max_length=100)
-    police_reference: ShortText = Field(examples=["SP-2026-0001234"])
+    police_reference: RequiredShortText = Field(
+        examples=["SP-2026-0001234"],
+        description="The police's crime or incident reference in the force's format"
+        " (``GET /reference-data``; ``ASB_POLICE_REFERENCE_FORMAT``); another is refused as"
+        " ``police_referral.reference_format``.",
+    )
     disseminated_at: AwareDatetime | None = Field(default=None, description="Default: now.")
 
     def to_command(self, case_id: UUID, ctx: Context) -> ReferToPolice:
@@ -204,7 +210,12 @@ class EnforcementIn(Occurred):
 
     tool: EnforcementTool = Field(examples=["warning_letter"])
     subject_ref: UUID
-    legislation: ShortText = Field(examples=["ASB, Crime and Policing Act 2014, s43"])
+    legislation: Provision = Field(
+        examples=["Anti-social Behaviour, Crime and Policing Act 2014, s.43"],
+        description="The provision the tool is used under, from the enumerated list"
+        " (``Non-statutory`` for a warning letter, an acceptable behaviour contract or"
+        " mediation): kept in the clear, so it is never typed in.",
+    )
     outcome: RequiredText = Field(examples=["Warning letter hand-delivered."])
 
     def to_command(self, case_id: UUID, ctx: Context) -> TakeEnforcementAction:

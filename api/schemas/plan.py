@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from api.commanding import Context
-from api.schemas.base import LongText, Occurred, PersonIn, RequiredText, ShortText
+from api.schemas.base import LongText, Occurred, PersonIn, RequiredText, ShortText, StaffId
 from api.schemas.opening import person_text
 from commands.agree_timescales import AgreeTimescales
 from commands.assess_risk import AssessRisk
@@ -153,7 +153,7 @@ class ActionIn(Occurred):
     action_id: ActionId | None = Field(default=None, description="Default: a new id.")
     description: RequiredText = Field(examples=["Visit the alleged perpetrator with a warning."])
     owner_agency: Agency | None = Field(examples=["council"])
-    owner_officer: ShortText | None = Field(examples=["officer-17"])
+    owner_officer: StaffId | None = Field(examples=["officer-17"])
     due: date | None = Field(examples=["2026-12-01"])
 
     def to_command(self, case_id: UUID, ctx: Context) -> PlanAction:

@@ -522,7 +522,7 @@ ALL_COMMANDS = [
         body=lambda s: {
             "tool": "warning_letter",
             "subject_ref": s.ids["perpetrator"],
-            "legislation": "ASB, Crime and Policing Act 2014, s43",
+            "legislation": "Non-statutory",
             "outcome": "Warning letter hand-delivered.",
         },
         broken=("tool", "stern_look", "body.tool"),

@@ -423,11 +423,15 @@ class Stranger(Enum):
 
 STATS_ACTIONS = frozenset({Action.READ_STATS, Action.READ_STATS_SUBJECTS})
 CASE_ACTIONS = [
-    a for a in Action if a is not Action.PUBLIC and a not in STATS_ACTIONS | {Action.READ_LEDGER}
+    a
+    for a in Action
+    if a is not Action.PUBLIC
+    and a not in STATS_ACTIONS | {Action.READ_LEDGER, Action.READ_REFERENCE}
 ]
 """Every action on case data; the statistics (which analysts may read) are tested in
 ``tests/api/test_stats_api.py``, the Merkle log (which every person may read) in
-``tests/api/test_ledger_api.py``."""
+``tests/api/test_ledger_api.py``, the reference data (which every role may read) in
+``tests/api/test_reference_data.py``."""
 
 
 @pytest.mark.parametrize("action", CASE_ACTIONS)

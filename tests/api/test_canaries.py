@@ -15,9 +15,9 @@ canary string. The canaries must not appear:
   fields only as digests), error bodies for rejected requests, and ``/metrics``.
 
 Controls, so the test can fail: the entitled caseworker sees every canary the case view
-renders; a partner sees exactly what was shared with it; a non-personal marker (the ward)
-is found in plaintext in the store by the same scan; the request log lines are found in the
-same logs.
+renders; a partner sees exactly what was shared with it; a non-personal marker (the
+ward) is found in plaintext in the store by the same scan; the request
+log lines are found in the same logs.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ class Story:
 
     canaries: dict[str, str] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
-    ward: str = field(default_factory=lambda: f"WardMarker{uuid.uuid4().hex[:12]}")
+    ward: str = "Highfields and Western Downs"
+    """One of the council's wards: in the clear by design, so the store scan's control."""
     case_id: str = ""
     incident_id: str = ""
     victim: str = ""
@@ -290,7 +291,7 @@ def write(client: TestClient, tokens: Tokens, story: Story) -> None:
         {
             "tool": "warning_letter",
             "subject_ref": perpetrator,
-            "legislation": "ASB, Crime and Policing Act 2014",
+            "legislation": "Non-statutory",
             "outcome": story.c("enforcement.outcome"),
         },
     )

@@ -166,6 +166,18 @@ PROVOCATIONS = [
         prepared("refer_to_police"),
     ),
     Provocation(
+        Rule.POLICE_REFERENCE_FORMAT,
+        "refer_to_police",
+        valid("refer_to_police", police_reference="Jane Doe, 1 High St"),
+        prepared("refer_to_police"),
+    ),
+    Provocation(
+        Rule.WARD_UNKNOWN,
+        "open_case",
+        lambda s: complaint(ward="Jane Doe, 1 High St"),
+        how="open-in-no-ward-of-the-council",
+    ),
+    Provocation(
         Rule.PERSON_NOT_LINKED,
         "record_contact",
         valid("record_contact", person_ref=str(uuid4())),
@@ -217,7 +229,7 @@ PROVOCATIONS = [
     Provocation(
         Rule.ACTION_OWNER_REQUIRED,
         "plan_action",
-        valid("plan_action", owner_officer=" "),
+        valid("plan_action", owner_officer=None),
         how="blank-officer",
     ),
     Provocation(Rule.ACTION_DUE_REQUIRED, "plan_action", valid("plan_action", due=None)),

@@ -120,7 +120,7 @@ def test_one_log_line_per_request_and_no_personal_data(client: TestClient, token
                 description=f"{CANARY} description",
                 location=f"{CANARY} location",
                 complainant=person,
-                ward=f"{CANARY} ward",
+                ward="Forebridge",
             ),
             headers={**headers, "X-Request-ID": "open-1"},
         )

@@ -44,8 +44,7 @@ EXPECTED: dict[str, str] = {
     "refer_to_police": f"Referred to the police (reference SP-2026-0001234): 1 incident,"
     f" disseminated {NOON}",
     "add_agency": "Staffordshire Police (police) joined the case",
-    "take_enforcement_action": "Enforcement action: warning_letter under ASB, Crime and"
-    " Policing Act 2014, s43",
+    "take_enforcement_action": "Enforcement action: warning_letter (non-statutory)",
     "review_case": "Case reviewed: continue; next review by 2026-03-30",
     "request_case_review": f"ASB Case Review requested (received {NOON})",
     "decide_case_review": "ASB Case Review decided: threshold_met",

@@ -27,6 +27,7 @@ from ledger.enums import (
     EnforcementTool,
     IncidentType,
     PersonRole,
+    Provision,
     Role,
 )
 from ledger.risk import ASB_VRA_V1
@@ -177,7 +178,7 @@ def tell(ledger: CaseLedger) -> Story:
         occurred_at=T0,
         tool=EnforcementTool.WARNING_LETTER,
         subject_ref=story.perpetrator,
-        legislation="ASB, Crime and Policing Act 2014",
+        legislation=Provision.NON_STATUTORY,
         outcome=kit.text(story.text("enforcement"), "outcome"),
     )
     case.assess_risk(

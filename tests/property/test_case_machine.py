@@ -35,6 +35,7 @@ from ledger.enums import (
     LawfulBasis,
     LegalGateway,
     PersonRole,
+    Provision,
     ReviewOutcome,
     RiskLevel,
     Role,
@@ -626,7 +627,7 @@ class CaseMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         tool=st.sampled_from([CPN, CPW]) | st.sampled_from(EnforcementTool),
-        bad=faults("no_outcome", "not_perpetrator", "no_legislation"),
+        bad=faults("no_outcome", "not_perpetrator"),
     )
     def take_enforcement(
         self, data: st.DataObject, tool: EnforcementTool, bad: frozenset[str]
@@ -635,14 +636,14 @@ class CaseMachine(RuleBasedStateMachine):
         perps = {p for p, roles in m.persons.items() if PersonRole.ALLEGED_PERPETRATOR in roles}
         subject = self.choose(data, perps, "not_perpetrator" in bad, "subject")
         broken = m.closed_rule() | on({
-            Rule.TEXT_REQUIRED: bool(bad & {"no_outcome", "no_legislation"}),
+            Rule.TEXT_REQUIRED: "no_outcome" in bad,
             Rule.ENFORCEMENT_SUBJECT: subject not in perps,
             Rule.ENFORCEMENT_CPN_NEEDS_CPW: tool is CPN and subject not in m.warned,
         })  # fmt: skip
         if self.attempt(
             broken, self.case.take_enforcement_action, actor=CASEWORKER, occurred_at=self.when(),
             tool=tool, subject_ref=subject,
-            legislation=" " if "no_legislation" in bad else "ASB, Crime and Policing Act 2014",
+            legislation=Provision.ASBCPA_2014_S43,
             outcome=self.text("no_outcome" not in bad, "enforcement.outcome"),
         ) and tool is CPW:  # fmt: skip
             m.warned.add(subject)
@@ -661,7 +662,7 @@ class CaseMachine(RuleBasedStateMachine):
             if self.attempt(
                 broken,
                 self.case.take_enforcement_action, actor=CASEWORKER, occurred_at=self.when(),
-                tool=tool, subject_ref=subject, legislation="ASB, Crime and Policing Act 2014",
+                tool=tool, subject_ref=subject, legislation=Provision.ASBCPA_2014_S43,
                 outcome=self.text(True, "enforcement.outcome"),
             ) and tool is CPW:  # fmt: skip
                 m.warned.add(subject)

@@ -121,7 +121,7 @@ class Scenario:
                     complainant_ref=uuid.uuid4(),
                     complainant=PersonText(name="Fictional Complainant"),
                     preferred_contact=ContactMethod.PHONE,
-                    ward=("North Ward", "South Ward", None)[which % 3],
+                    ward=("Coton", "Manor", None)[which % 3],
                 ),
                 UnitOfWork(ledger=self.ledger),
             )

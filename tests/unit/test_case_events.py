@@ -21,6 +21,7 @@ from ledger.enums import (
     EnforcementTool,
     HarmIndicator,
     PersonRole,
+    Provision,
     ReviewOutcome,
     RiskLevel,
     SupportService,
@@ -261,7 +262,7 @@ def test_enforcement_warning_then_notice(kit: CaseKit, case: Case) -> None:
             occurred_at=T0,
             tool=tool,
             subject_ref=perpetrator,
-            legislation="ASB, Crime and Policing Act 2014 s43",
+            legislation=Provision.ASBCPA_2014_S43,
             outcome=kit.text("served"),
         )
         assert isinstance(recorded(case), events.EnforcementActionTaken)

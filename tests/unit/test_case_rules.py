@@ -22,6 +22,7 @@ from ledger.enums import (
     EnforcementTool,
     LawfulBasis,
     PersonRole,
+    Provision,
     ReviewOutcome,
     RiskLevel,
     SupportService,
@@ -556,7 +557,7 @@ def test_enforcement_is_against_a_linked_alleged_perpetrator(kit: CaseKit, case:
             occurred_at=T0,
             tool=tool,
             subject_ref=subject,  # type: ignore[arg-type]
-            legislation="ASB, Crime and Policing Act 2014",
+            legislation=Provision.NON_STATUTORY,
             outcome=kit.text(),
         )
 

@@ -32,6 +32,7 @@ from ledger.errors import Rule, RuleViolation
 from ledger.events import CaseClosed, ContactRecorded, InformationShared
 from ledger.risk import ASB_VRA_V1
 from ledger.values import Actor, Recipient
+from ledger.vocabulary import Vocabulary
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit
 from tests.unit.test_case_rules import close_as, refused
 
@@ -384,3 +385,62 @@ def test_a_closure_missing_three_things_names_all_three(kit: CaseKit, case: Case
         Rule.CLOSURE_EXPLANATION_REQUIRED,
     ]
     assert case.collect_events() == []
+
+
+# ------------------------------------------------- fields kept in the clear (point 12)
+
+
+def test_a_ward_is_one_of_the_councils_in_the_councils_spelling() -> None:
+    wards = Vocabulary(wards=("St Michael's and Stonefield", "Forebridge"))
+    assert wards.ward("st michaels and  STONEFIELD") == "St Michael's and Stonefield"
+    assert wards.ward(" Forebridge ") == "Forebridge"
+    assert wards.ward(None) is None
+    assert wards.ward("  ") is None
+    with pytest.raises(RuleViolation) as refusal:
+        wards.ward("Jane Doe, 1 High Street")
+    assert refusal.value.rule is Rule.WARD_UNKNOWN
+    assert "Jane" not in str(refusal.value), "a refused value may be personal: never echoed"
+
+
+def test_a_ward_list_names_each_ward_once() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        Vocabulary(wards=("Coton", "COTON"))
+    with pytest.raises(ValueError, match="blank"):
+        Vocabulary(wards=("Coton", " - "))
+
+
+@pytest.mark.parametrize("reference", ["SP-1", "SP/123/26", "SP-2026-0001234", " SP-42 "])
+def test_a_police_reference_in_the_forces_format_is_kept(reference: str) -> None:
+    assert Vocabulary().police_reference(reference) == reference.strip()
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "Jane Doe",
+        "SP-1 Jane Doe",
+        "SP-12345678901",
+        "sp-1",
+        "SPX-1",
+        "SP",
+        "1 High St",
+        "SP-1/2/3/4",
+    ],
+)
+def test_a_police_reference_in_another_format_is_refused(reference: str) -> None:
+    with pytest.raises(RuleViolation) as refusal:
+        Vocabulary().police_reference(reference)
+    assert refusal.value.rule is Rule.POLICE_REFERENCE_FORMAT
+
+
+def test_a_blank_police_reference_is_required_text() -> None:
+    with pytest.raises(RuleViolation) as refusal:
+        Vocabulary().police_reference("  ")
+    assert refusal.value.rule is Rule.TEXT_REQUIRED
+
+
+def test_a_force_sets_its_own_reference_format() -> None:
+    west_mercia = Vocabulary(police_reference_format=r"[0-9]{2}-[0-9]{6}-[0-9]{2}")
+    assert west_mercia.police_reference("22-123456-26") == "22-123456-26"
+    with pytest.raises(RuleViolation):
+        west_mercia.police_reference("SP-2026-0001234")
