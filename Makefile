@@ -24,7 +24,7 @@ run: $(STAMP)
 	@echo "supervisor (team asb-north):"
 	@$(BIN)/asb-ledger token --user demo-supervisor --name "Demo Supervisor" --role supervisor --org council --team asb-north
 	@echo "police partner (sees only what was shared with Staffordshire Police):"
-	@$(BIN)/asb-ledger token --user demo-police-officer --role partner --org "Staffordshire Police"
+	@$(BIN)/asb-ledger token --user demo-police-officer --role partner --org staffordshire-police
 	@echo "auditor:"
 	@$(BIN)/asb-ledger token --user demo-auditor --role auditor --org council
 	@echo

@@ -50,6 +50,7 @@ from ledger.enums import (
     SupportService,
     Vulnerability,
 )
+from ledger.organisations import DEFAULT_PROTOCOL
 from ledger.risk import ASB_VRA_V1
 from ledger.values import Actor
 
@@ -68,8 +69,18 @@ SUPERVISOR = Actor(
     organisation="council",
     team=TEAM,
 )
-POLICE = "Staffordshire Police"
-HOUSING = "Demo Homes Housing Association"
+POLICE = "staffordshire-police"
+HOUSING = "demo-homes"
+VICTIMS_GATEWAY = "victims-gateway"
+ADMIN = Actor(
+    user_id="demo-admin", display_name="Demo Admin", role=Role.ADMIN, organisation="council"
+)
+ORGANISATIONS = (
+    (POLICE, "Staffordshire Police", Agency.POLICE),
+    (HOUSING, "Demo Homes Housing Association", Agency.HOUSING_PROVIDER),
+    (VICTIMS_GATEWAY, "Staffordshire Victims Gateway", Agency.VICTIM_SUPPORT),
+)
+"""The protocol's signatories the demo registers (``GET /organisations``)."""
 PARTNER = Actor(
     user_id="demo-police-officer",
     display_name="Demo Police Officer",
@@ -265,7 +276,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             occurred_at=later,
             person_ref=victim,
             service=SupportService.VICTIMS_GATEWAY,
-            organisation="Victims Gateway",
+            organisation=VICTIMS_GATEWAY,
             needs="FICTIONAL: emotional support, target hardening",
             consent=ConsentStatus.GIVEN,
         ),
@@ -469,7 +480,23 @@ def shared_environmental(ledger: CaseLedger, now: datetime) -> Case:
     return case
 
 
+def register_organisations(ledger: CaseLedger, now: datetime) -> None:
+    """Registers the demo's signatories of the protocol, unless they already are."""
+    for org_id, name, agency in ORGANISATIONS:
+        if ledger.organisations.get(org_id) is None:
+            ledger.organisations.register(
+                actor=ADMIN,
+                occurred_at=now,
+                org_id=org_id,
+                name=name,
+                agency=agency,
+                protocol_reference=DEFAULT_PROTOCOL,
+                joined=(now - timedelta(days=400)).date(),
+            )
+
+
 def load_demo(ledger: CaseLedger, now: datetime) -> list[Case]:
+    register_organisations(ledger, now - timedelta(days=60))
     return [
         targeted_campaign(ledger, now),
         noise_nuisance(ledger, now),

@@ -19,6 +19,7 @@ from ledger.errors import (
     ConcurrentWrite,
     IntegrityFailure,
     NothingToSave,
+    Rule,
     RuleViolation,
     SealBroken,
     StaleVersion,
@@ -55,6 +56,10 @@ class Problem(Exception):
 def not_found() -> Problem:
     """The same answer whether the case does not exist or the caller may not see it."""
     return Problem(404, "not-found", "Not found", "no such case")
+
+
+CONFLICTS = frozenset({Rule.ORGANISATION_ALREADY_REGISTERED})
+"""Rules broken by what already exists rather than by the request: 409, not 422."""
 
 
 def forbidden(detail: str) -> Problem:
@@ -183,7 +188,7 @@ def install(app: FastAPI) -> None:
         broken = error.all
         return problem_response(
             request,
-            422,
+            409 if error.rule in CONFLICTS else 422,
             "rule-broken",
             "Rule broken",
             "; ".join(v.detail for v in broken),

@@ -16,6 +16,7 @@ from api.errors import forbidden
 from api.principal import Principal
 from ledger.case import Case
 from ledger.enums import AccessPurpose, Role
+from ledger.errors import RuleViolation
 from ledger.rules import AUTHORISERS
 from ledger.values import Actor
 from projections import Visibility
@@ -40,6 +41,8 @@ class Action(Enum):
     READ_RISK = "case.risk"  # cumulative-harm risk of a case and its victims
     READ_LEDGER = "ledger.read"  # the Merkle log's checkpoints and proofs: no personal data
     READ_REFERENCE = "reference.read"  # the council's lists: wards, legislation, formats
+    READ_ORGANISATIONS = "organisations.read"  # the protocol's signatories: public
+    MANAGE_ORGANISATIONS = "organisations.manage"  # register and retire signatories
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -62,6 +65,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_RISK: STAFF | {Role.AUDITOR},
     Action.READ_LEDGER: STAFF | READERS | {Role.PARTNER, Role.ANALYST, Role.ADMIN},
     Action.READ_REFERENCE: frozenset(Role),
+    Action.READ_ORGANISATIONS: frozenset(Role),
+    Action.MANAGE_ORGANISATIONS: frozenset({Role.ADMIN}),
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the
@@ -81,6 +86,7 @@ class Decision:
     allowed: bool
     reason: str
     hide: bool = False  # refuse as "not found": the caller may not know the case exists
+    rule: str | None = None  # the rule code a refusal carries, where one applies
 
 
 ALLOW = Decision(True, "allowed")
@@ -173,6 +179,8 @@ def authorize(action: Action) -> Callable[..., Awaitable[Guard]]:
         request.state.actor = principal.user_id
         request.state.role = principal.role.value  # for the partners' checkpoint header
         decision = decide(principal, action)
+        if decision.allowed and principal.role is Role.PARTNER:
+            decision = await run_in_threadpool(_signatory, request, principal)
         if not decision.allowed:
             await run_in_threadpool(
                 request.app.state.access.denied,
@@ -181,11 +189,26 @@ def authorize(action: Action) -> Callable[..., Awaitable[Guard]]:
                 case_id=request.path_params.get("case_id"),
                 reason=decision,
             )
-            raise forbidden(decision.reason)
+            problem = forbidden(decision.reason)
+            if decision.rule is not None:
+                problem.extra["rule"] = decision.rule
+            raise problem
         return Guard(principal, action)
 
     dependency.__policy__ = action  # type: ignore[attr-defined]
     return dependency
+
+
+def _signatory(request: Request, principal: Principal) -> Decision:
+    """A partner acts for a registered organisation that is a signatory of the protocol
+    today: their token's ``org`` is its id. Anything else (a name, an unknown id, a retired
+    organisation) is refused, whatever the token says."""
+    today = request.app.state.clock().date()
+    try:
+        request.app.state.ledger.organisations.require(principal.organisation, today, "org")
+    except RuleViolation as refusal:
+        return Decision(False, refusal.detail, rule=refusal.rule.value)
+    return ALLOW
 
 
 AuthorisedBy = Annotated[

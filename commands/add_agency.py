@@ -17,7 +17,8 @@ from ledger.values import Receipt
 class AddAgency(CaseCommand):
     name: ClassVar[str] = "add_agency"
 
-    agency: Agency
+    agency: Agency | None
+    """If given, it must be the organisation's registered agency type."""
     organisation: str
     role: str
     contact: str | None = None
@@ -26,13 +27,14 @@ class AddAgency(CaseCommand):
 def handle(cmd: AddAgency, uow: UnitOfWork) -> Receipt:
     """Add a partner agency to a case's multi-agency response."""
     seal = uow.seal(cmd.case_id)
+    registered = uow.organisation(cmd.organisation, cmd, "organisation", cmd.agency)
 
     def decide(case: Case) -> None:
         case.add_agency(
             actor=cmd.actor,
             occurred_at=cmd.occurred_at,
-            agency=cmd.agency,
-            organisation=cmd.organisation,
+            agency=registered.agency,
+            organisation=registered.org_id,
             role=seal.text(cmd.role, fields.AGENCY_ROLE),
             contact=seal.text(cmd.contact, fields.AGENCY_CONTACT),
         )

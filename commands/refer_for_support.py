@@ -29,6 +29,7 @@ class ReferForSupport(CaseCommand):
 def handle(cmd: ReferForSupport, uow: UnitOfWork) -> Receipt:
     """Refer a person to a support service, recording consent or why it was not needed."""
     seal = uow.seal(cmd.case_id)
+    organisation = uow.organisation(cmd.organisation, cmd, "organisation").org_id
 
     def decide(case: Case) -> None:
         case.refer_for_support(
@@ -36,7 +37,7 @@ def handle(cmd: ReferForSupport, uow: UnitOfWork) -> Receipt:
             occurred_at=cmd.occurred_at,
             person_ref=cmd.person_ref,
             service=cmd.service,
-            organisation=cmd.organisation,
+            organisation=organisation,
             needs=seal.text(cmd.needs, fields.SUPPORT_NEEDS),
             consent=cmd.consent,
             consent_note=seal.text(cmd.consent_note, fields.SUPPORT_CONSENT_NOTE),

@@ -18,6 +18,8 @@ from ledger.enums import (
     SharePurpose,
     SpecialCategoryCondition,
 )
+from ledger.errors import Rule, RuleViolation
+from ledger.organisations import DEFAULT_PROTOCOL
 from ledger.values import Actor, Receipt, Recipient
 
 
@@ -40,22 +42,36 @@ class ShareInformation(CaseCommand):
     consent_note: str | None = None
     authoriser: Actor | None
     """The authenticated supervisor who authorised the share (the actor, if one)."""
-    protocol_reference: str = "One Staffordshire ISP"
+    protocol_reference: str | None = None
+    """The protocol the share is made under: the recipient's, from the register (if given,
+    it must be that one)."""
     onward_use_permitted: bool = False
 
 
 def handle(cmd: ShareInformation, uow: UnitOfWork) -> Receipt:
     """Share named items with a relevant organisation, for a purpose, on a lawful basis."""
     seal = uow.seal(cmd.case_id)
+    recipient = None
+    protocol = (cmd.protocol_reference or "").strip()
+    if (cmd.recipient_organisation or "").strip():
+        field = "recipient.organisation"
+        registered = uow.organisation(
+            cmd.recipient_organisation or "", cmd, field, cmd.recipient_agency
+        )
+        if protocol and protocol != registered.protocol_reference:
+            raise RuleViolation(
+                Rule.SHARE_PROTOCOL_MISMATCH,
+                f"protocol_reference: {registered.org_id} signed"
+                f" {registered.protocol_reference!r}, not another protocol",
+            )
+        protocol = registered.protocol_reference
+        recipient = Recipient(
+            agency=registered.agency,
+            organisation=registered.org_id,
+            person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
+        )
 
     def decide(case: Case) -> None:
-        recipient = None
-        if cmd.recipient_agency is not None and (cmd.recipient_organisation or "").strip():
-            recipient = Recipient(
-                agency=cmd.recipient_agency,
-                organisation=(cmd.recipient_organisation or "").strip(),
-                person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
-            )
         case.share_information(
             actor=cmd.actor,
             occurred_at=cmd.occurred_at,
@@ -71,7 +87,7 @@ def handle(cmd: ShareInformation, uow: UnitOfWork) -> Receipt:
             consent=cmd.consent,
             consent_note=seal.text(cmd.consent_note, fields.SHARE_CONSENT_NOTE),
             authoriser=cmd.authoriser,
-            protocol_reference=cmd.protocol_reference,
+            protocol_reference=protocol or DEFAULT_PROTOCOL,
             onward_use_permitted=cmd.onward_use_permitted,
         )
 

@@ -9,7 +9,10 @@ from uuid import UUID
 from commands.common import CaseCommand, Seal
 from ledger.application import CaseLedger
 from ledger.case import Case
+from ledger.enums import Agency
+from ledger.errors import Rule, RuleViolation
 from ledger.idempotency import IdempotencyClaim
+from ledger.organisations import OrganisationRecord
 from ledger.values import Receipt
 
 Admit = Callable[[Case], None]
@@ -30,6 +33,21 @@ class UnitOfWork:
     def seal(self, case_id: UUID) -> Seal:
         """A sealer for one case's text and its people's details."""
         return Seal(self.ledger, case_id)
+
+    def organisation(
+        self, org_id: str, cmd: CaseCommand, field: str, agency: Agency | None = None
+    ) -> OrganisationRecord:
+        """The registered organisation ``org_id``, a signatory of the protocol when the
+        command happened; ``agency``, if the caller named one, must be the registered one."""
+        if not org_id.strip():
+            raise RuleViolation(Rule.TEXT_REQUIRED, f"{field} is required")
+        found = self.ledger.organisations.require(org_id.strip(), cmd.occurred_at.date(), field)
+        if agency is not None and agency is not found.agency:
+            raise RuleViolation(
+                Rule.ORGANISATION_AGENCY_MISMATCH,
+                f"{field}: {org_id} is registered as {found.agency.value}, not {agency.value}",
+            )
+        return found
 
     def update(self, cmd: CaseCommand, decide: Callable[[Case], None]) -> Receipt:
         """Load the case, admit it, check ``cmd.expected_version``, let ``decide`` call the

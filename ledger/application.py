@@ -46,6 +46,7 @@ from ledger.errors import (
 from ledger.events import CASE_EVENT_TYPES
 from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
+from ledger.organisation_register import OrganisationRegister
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.positions import position_of
 from ledger.sealing import Sealer, case_scope, person_scope
@@ -95,6 +96,8 @@ class CaseLedger(Application[UUID]):
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         Case.clock_skew = timedelta(seconds=self.settings.clock_skew_seconds)
         self.vocabulary = self.settings.vocabulary()
+        self.organisations = OrganisationRegister(self)
+        """The information sharing protocol's signatories (``ledger/organisations.py``)."""
         """The council's wards and the force's reference format (``ASB_WARDS``, ...)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""

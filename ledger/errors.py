@@ -61,6 +61,11 @@ class Rule(Enum):
     DATE_BEFORE_CASE = "date.before_complaint_received"
     DATE_BEFORE_INCIDENT = "date.before_incident"
     WARD_UNKNOWN = "ward.unknown"
+    ORGANISATION_UNKNOWN = "organisation.unknown"
+    ORGANISATION_RETIRED = "organisation.not_a_signatory"
+    ORGANISATION_ALREADY_REGISTERED = "organisation.already_registered"
+    ORGANISATION_AGENCY_MISMATCH = "organisation.agency_mismatch"
+    SHARE_PROTOCOL_MISMATCH = "share.protocol_not_the_recipients"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
 
 

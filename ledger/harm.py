@@ -56,7 +56,10 @@ def cumulative_harm(
     )
 
     def within(days: int, items: Sequence[IncidentFact] = past) -> list[IncidentFact]:
-        start = now - timedelta(days=days)
+        try:
+            start = now - timedelta(days=days)
+        except OverflowError:  # a window reaching back before the year 1 holds them all
+            return list(items)
         return [i for i in items if i.occurred_at > start]
 
     def having(harm: HarmIndicator, items: Sequence[IncidentFact]) -> list[IncidentFact]:

@@ -38,13 +38,14 @@ def demo(
     """Open a small, clearly fictional set of cases and print their references; the notary
     then logs them and signs a checkpoint covering them, so that `verify --all` and
     `export` have one to check against before any server has run."""
-    from api.demo import load_demo
+    from api.demo import load_demo, register_organisations
     from projections.notary import NotaryKeyError, notary_settings
     from projections.service import notarise
 
     ledger = open_ledger()
     try:
         if if_empty and next(ledger.case_ids(page=1), None) is not None:
+            register_organisations(ledger, datetime.now(UTC))  # a store from before them
             err.print("demo: the store already holds cases; nothing loaded")
             return
         try:
@@ -131,6 +132,21 @@ def _verify_bundle(
     raise typer.Exit(run(bundle, key, since))
 
 
+def _check_partner_org(settings: Settings, org: str) -> None:
+    """A partner's token carries a registered signatory's id: refuse any other."""
+    from ledger.application import CaseLedger
+    from ledger.errors import RuleViolation
+
+    ledger = CaseLedger(settings)
+    try:
+        ledger.organisations.require(org, datetime.now(UTC).date(), "--org")
+    except RuleViolation as refusal:
+        err.print(f"token: {refusal.detail}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        ledger.close()
+
+
 @app.command()
 def token(
     user: Annotated[str, typer.Option("--user", help="User id (the `sub` claim).")],
@@ -140,7 +156,14 @@ def token(
             "--role", help="caseworker, supervisor, partner, auditor, dpo, analyst or admin."
         ),
     ],
-    org: Annotated[str, typer.Option("--org", help="Organisation (the `org` claim).")],
+    org: Annotated[
+        str,
+        typer.Option(
+            "--org",
+            help="Organisation id (the `org` claim): `council` for the council's staff; for a"
+            " partner, a registered organisation's id (GET /organisations).",
+        ),
+    ],
     team: Annotated[str | None, typer.Option("--team", help="The user's own team.")] = None,
     name: Annotated[
         str | None, typer.Option("--name", help="Display name (default: user).")
@@ -167,6 +190,8 @@ def token(
         raise typer.Exit(2)
     try:
         settings = ApiSettings()
+        if role == Role.PARTNER.value:
+            _check_partner_org(settings, org)
         minted = mint_token(
             settings, user=user, role=Role(role), org=org, team=team, name=name, minutes=minutes
         )

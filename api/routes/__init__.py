@@ -11,6 +11,7 @@ from api.routes import (
     ledger,
     lifecycle,
     ops,
+    organisations,
     partnership,
     plan,
     reference,
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     risk.router,
     ledger.router,
     reference.router,
+    organisations.router,
     ops.router,
 )
 """Every router the app includes, in order."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import LedgerDep
 from api.policy import Action, Guard, authorize
+from api.routes.common import COMMAND_RESPONSES
 from api.schemas.reference import ReferenceDataOut
 
 router = APIRouter(tags=["reference"])
@@ -15,7 +16,12 @@ router = APIRouter(tags=["reference"])
 ReferenceReader = Annotated[Guard, Depends(authorize(Action.READ_REFERENCE))]
 
 
-@router.get("/reference-data", name="reference.data", response_model=ReferenceDataOut)
+@router.get(
+    "/reference-data",
+    name="reference.data",
+    response_model=ReferenceDataOut,
+    responses={status: COMMAND_RESPONSES[status] for status in (401, 403, 503)},
+)
 def reference_data(guard: ReferenceReader, ledger: LedgerDep) -> ReferenceDataOut:
     """The values a field kept in the clear must take: the council's wards (a case's
     ``ward``), the enumerated legislation (an enforcement action's ``legislation``) and

@@ -69,7 +69,11 @@ class SupportReferralIn(Occurred):
 
     person_ref: UUID
     service: SupportService = Field(examples=["victims_gateway"])
-    organisation: ShortText = Field(examples=["Staffordshire Victims Gateway"])
+    organisation: RequiredShortText = Field(
+        examples=["victims-gateway"],
+        description="A registered organisation's id (``GET /organisations``); an unknown one,"
+        " or one not a signatory of the protocol on the day, is refused with a rule code.",
+    )
     needs: RequiredText = Field(examples=["Emotional support; help with a safety plan."])
     consent: ConsentStatus = Field(examples=["given"])
     consent_note: LongText | None = None
@@ -90,8 +94,17 @@ class SupportReferralIn(Occurred):
 
 
 class RecipientIn(Body):
-    agency: Agency = Field(examples=["housing_provider"])
-    organisation: RequiredShortText = Field(examples=["Example Homes"])
+    agency: Agency | None = Field(
+        default=None,
+        examples=["housing_provider"],
+        description="Default: the organisation's registered agency type; a value here must"
+        " be that one (``organisation.agency_mismatch``).",
+    )
+    organisation: RequiredShortText = Field(
+        examples=["example-homes"],
+        description="A registered organisation's id (``GET /organisations``); an unknown one,"
+        " or one not a signatory of the protocol on the day, is refused with a rule code.",
+    )
     person: ShortText | None = Field(default=None, examples=["Tenancy officer J. Smith"])
 
 
@@ -123,7 +136,12 @@ class ShareIn(Occurred):
         " supervisor (the caller, or the one whose token is in `X-Authorised-By`); a value"
         " here must name them.",
     )
-    protocol_reference: ShortText = "One Staffordshire ISP"
+    protocol_reference: ShortText | None = Field(
+        default=None,
+        examples=["One Staffordshire ISP"],
+        description="Default: the protocol the recipient signed (the register's); a value"
+        " here must be that one.",
+    )
     onward_use_permitted: bool = False
 
     def to_command(self, case_id: UUID, ctx: Context, authoriser: Actor | None) -> ShareInformation:
@@ -187,8 +205,17 @@ class PoliceReferralIn(Occurred):
 class AgencyIn(Occurred):
     """A partner agency joining the multi-agency response."""
 
-    agency: Agency = Field(examples=["police"])
-    organisation: RequiredShortText = Field(examples=["Staffordshire Police"])
+    agency: Agency | None = Field(
+        default=None,
+        examples=["police"],
+        description="Default: the organisation's registered agency type; a value here must"
+        " be that one (``organisation.agency_mismatch``).",
+    )
+    organisation: RequiredShortText = Field(
+        examples=["staffordshire-police"],
+        description="A registered organisation's id (``GET /organisations``); an unknown one,"
+        " or one not a signatory of the protocol on the day, is refused with a rule code.",
+    )
     role: RequiredText = Field(examples=["Neighbourhood policing team lead"])
     contact: LongText | None = None
 

@@ -287,7 +287,7 @@ def _support(view: JSON, scene: Scene, receipt: JSON) -> None:
 def _shared(view: JSON, scene: Scene, receipt: JSON) -> None:
     (share,) = view["shares"]
     assert share["share_id"] == receipt["created"]["share_id"]
-    assert (share["organisation"], share["items"]) == ("Example Homes", ["case_summary"])
+    assert (share["organisation"], share["items"]) == ("example-homes", ["case_summary"])
     assert share["recipient_person"] == "Tenancy officer J. Smith"
     assert share["justification"] == "The landlord needs the incident dates."
     assert (share["lawful_basis"], share["authorised_by"]) == ("public_task", "supervisor-3")
@@ -303,7 +303,7 @@ def _referred(view: JSON, scene: Scene, receipt: JSON) -> None:
 
 def _agency(view: JSON, scene: Scene, receipt: JSON) -> None:
     (agency,) = view["agencies"]
-    assert (agency["agency"], agency["organisation"]) == ("police", "Staffordshire Police")
+    assert (agency["agency"], agency["organisation"]) == ("police", "staffordshire-police")
     assert (agency["role"], agency["contact"]) == ("Neighbourhood policing lead", "PC 1234")
 
 
@@ -462,7 +462,7 @@ ALL_COMMANDS = [
         body=lambda s: {
             "person_ref": s.complainant,
             "service": "victims_gateway",
-            "organisation": "Staffordshire Victims Gateway",
+            "organisation": "victims-gateway",
             "needs": "Emotional support; help with a safety plan.",
             "consent": "given",
         },
@@ -476,7 +476,7 @@ ALL_COMMANDS = [
         body=lambda s: {
             "recipient": {
                 "agency": "housing_provider",
-                "organisation": "Example Homes",
+                "organisation": "example-homes",
                 "person": "Tenancy officer J. Smith",
             },
             "items": ["case_summary"],
@@ -508,7 +508,7 @@ ALL_COMMANDS = [
         events=("AgencyJoined",),
         body=lambda s: {
             "agency": "police",
-            "organisation": "Staffordshire Police",
+            "organisation": "staffordshire-police",
             "role": "Neighbourhood policing lead",
             "contact": "PC 1234",
         },

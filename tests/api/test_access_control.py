@@ -26,8 +26,8 @@ from ledger.risk import instrument
 from tests.api.conftest import Tokens, complaint
 from tests.api.helpers import authorised_by
 
-ORG = "Example Homes"
-OTHER_ORG = "Other Housing Ltd"
+ORG = "example-homes"
+OTHER_ORG = "other-housing"
 ANSWERS = {q.key: 0 for q in instrument("asb-vra", 1).questions}
 
 
@@ -426,12 +426,20 @@ CASE_ACTIONS = [
     a
     for a in Action
     if a is not Action.PUBLIC
-    and a not in STATS_ACTIONS | {Action.READ_LEDGER, Action.READ_REFERENCE}
+    and a
+    not in STATS_ACTIONS
+    | {
+        Action.READ_LEDGER,
+        Action.READ_REFERENCE,
+        Action.READ_ORGANISATIONS,
+        Action.MANAGE_ORGANISATIONS,
+    }
 ]
 """Every action on case data; the statistics (which analysts may read) are tested in
 ``tests/api/test_stats_api.py``, the Merkle log (which every person may read) in
 ``tests/api/test_ledger_api.py``, the reference data (which every role may read) in
-``tests/api/test_reference_data.py``."""
+``tests/api/test_reference_data.py``, the organisation register (which every role may read
+and admins keep) in ``tests/api/test_organisations.py``."""
 
 
 @pytest.mark.parametrize("action", CASE_ACTIONS)

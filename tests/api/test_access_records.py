@@ -17,7 +17,7 @@ from ledger.enums import AccessOutcome, AccessPurpose
 from tests.api.conftest import Tokens, complaint
 
 ACCESSED = "asb.access.Accessed.v1"
-ORG = "Example Homes"
+ORG = "example-homes"
 SECRETS = ("Cathy Complainant", "Vera Victim", "Walter Witness", "Loud music", "Example Road")
 
 
@@ -178,7 +178,7 @@ def callers(tokens: Tokens) -> dict[str, dict[str, str]]:
     return {
         "cw-north": tokens("caseworker", user="cw-north", team="north"),
         "cw-south": tokens("caseworker", user="cw-south", team="south"),
-        "elsewhere": tokens("partner", user="elsewhere", org="Elsewhere Homes"),
+        "elsewhere": tokens("partner", user="elsewhere", org="other-housing"),
         "landlord": tokens("partner", user="landlord", org=ORG),
         "auditor": tokens("auditor", user="auditor"),
         "analyst": tokens("analyst", user="analyst"),

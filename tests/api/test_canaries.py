@@ -44,8 +44,8 @@ from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import Tokens
 from tests.api.helpers import authorised_by
 
-SUMMARY_ORG = "Example Homes"
-POLICE_ORG = "Staffordshire Police"
+SUMMARY_ORG = "example-homes"
+POLICE_ORG = "staffordshire-police"
 
 
 @contextmanager
@@ -262,7 +262,7 @@ def write(client: TestClient, tokens: Tokens, story: Story) -> None:
         {
             "person_ref": story.victim,
             "service": "victims_gateway",
-            "organisation": "Staffordshire Victims Gateway",
+            "organisation": "victims-gateway",
             "needs": story.c("support.needs"),
             "consent": "given",
             "consent_note": story.c("support.consent_note"),
@@ -394,7 +394,7 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
         "another team's caseworker": (tokens("caseworker", user="cw-south", team="south"), 404),
         "an analyst": (tokens("analyst", team=None), 403),
         "an admin": (tokens("admin", team=None), 403),
-        "a partner with no share": (tokens("partner", org="Unshared Trust", team=None), 404),
+        "a partner with no share": (tokens("partner", org="unshared-trust", team=None), 404),
     }
     for who, (headers, status) in outsiders.items():
         for path in (at, f"{at}/events", f"{at}/events/1"):

@@ -202,7 +202,7 @@ def test_each_caller_sees_the_caseload_they_may(
 def test_other_roles_may_not_read_the_caseload_or_risk(
     client: TestClient, tokens: Tokens, role: str, path: str
 ) -> None:
-    body = problem(get(client, tokens(role, org="Example Homes"), path), 403)
+    body = problem(get(client, tokens(role, org="example-homes"), path), 403)
     assert role in body["detail"]
 
 
@@ -331,7 +331,7 @@ def test_reading_a_cases_risk_is_recorded_with_its_victims(
         ({"role": "auditor", "team": None}, 200),
         ({"role": "caseworker", "user": "caseworker-9", "team": "south"}, 404),  # hidden
         ({"role": "supervisor", "team": "south"}, 404),
-        ({"role": "partner", "org": "Example Homes", "team": None}, 403),
+        ({"role": "partner", "org": "example-homes", "team": None}, 403),
         ({"role": "dpo", "team": None}, 403),
         ({"role": "analyst", "team": None}, 403),
     ],

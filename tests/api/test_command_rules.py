@@ -172,6 +172,33 @@ PROVOCATIONS = [
         prepared("refer_to_police"),
     ),
     Provocation(
+        Rule.ORGANISATION_UNKNOWN,
+        "share_information",
+        valid("share_information", recipient={"organisation": "Example Homes"}),
+        how="a-name-not-an-id",
+    ),
+    Provocation(
+        Rule.ORGANISATION_UNKNOWN,
+        "refer_for_support",
+        valid("refer_for_support", organisation="no-such-service"),
+        how="an-unregistered-id",
+    ),
+    Provocation(
+        Rule.ORGANISATION_RETIRED,
+        "share_information",
+        valid("share_information", recipient={"organisation": "former-partner"}),
+    ),
+    Provocation(
+        Rule.ORGANISATION_AGENCY_MISMATCH,
+        "add_agency",
+        valid("add_agency", agency="police", organisation="example-homes"),
+    ),
+    Provocation(
+        Rule.SHARE_PROTOCOL_MISMATCH,
+        "share_information",
+        valid("share_information", protocol_reference="Another County ISP"),
+    ),
+    Provocation(
         Rule.WARD_UNKNOWN,
         "open_case",
         lambda s: complaint(ward="Jane Doe, 1 High St"),
@@ -360,7 +387,7 @@ PROVOCATIONS = [
         given(
             done(
                 "share_information",
-                recipient={"agency": "housing_provider", "organisation": "council"},
+                recipient={"agency": "housing_provider", "organisation": "example-homes"},
             )
         ),
         role="partner",
@@ -506,11 +533,15 @@ NOT_REACHABLE_OVER_HTTP: dict[Rule, str] = {
     Rule.SEAL_SCOPE: "commands always seal under the right scope",
 }
 
+NOT_A_CASE_COMMAND: dict[Rule, str] = {
+    Rule.ORGANISATION_ALREADY_REGISTERED: "POST /organisations: tests/api/test_organisations.py",
+}
+
 
 def test_every_rule_is_provoked_here_or_said_to_be_unreachable() -> None:
     provoked = {p.rule for p in PROVOCATIONS}
     assert provoked.isdisjoint(NOT_REACHABLE_OVER_HTTP)
-    assert set(Rule) - provoked - set(NOT_REACHABLE_OVER_HTTP) == set()
+    assert set(Rule) - provoked - set(NOT_REACHABLE_OVER_HTTP) - set(NOT_A_CASE_COMMAND) == set()
 
 
 @pytest.mark.parametrize("case", PROVOCATIONS, ids=lambda p: p.id)

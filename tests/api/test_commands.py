@@ -43,7 +43,9 @@ def history(api: Api, scene: Scene) -> tuple[int, list[str]]:
 def test_every_command_route_is_in_the_table(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     posted = {path for path, operations in paths.items() if "post" in operations}
-    assert posted == {command.path for command in ALL_COMMANDS}
+    on_cases = {path for path in posted if path.startswith("/cases")}
+    assert on_cases == {command.path for command in ALL_COMMANDS}
+    assert posted - on_cases == {"/organisations", "/organisations/{org_id}/retire"}
 
 
 @every_command
@@ -174,7 +176,7 @@ def test_if_match_star_or_the_current_version_is_accepted(
     api.ok(command.url(scene), command.body(scene), {"If-Match": "*"})
     api.ok(
         command.url(scene),
-        {**command.body(scene), "organisation": "Example Homes"},
+        {**command.body(scene), "organisation": "test-police"},
         {"If-Match": 'W/"3"'},
     )
 

@@ -17,7 +17,7 @@ from tests.api.test_access_records import accesses
 from tests.api.test_canaries import Story, write
 
 JSON = dict[str, Any]
-POLICE = "Staffordshire Police"
+POLICE = "staffordshire-police"
 
 
 class Told:
@@ -229,7 +229,7 @@ def test_the_log_holds_and_shows_no_personal_data(client: TestClient, tokens: To
     head = Api(client, dpo).head()
     body = ok(client, dpo, case=story.case_id, min_position=head)
     shares = [item for item in body["items"] if item["kind"] == "share"]
-    assert {item["recipient_organisation"] for item in shares} == {"Example Homes", POLICE}
+    assert {item["recipient_organisation"] for item in shares} == {"example-homes", POLICE}
     police = next(item for item in shares if item["recipient_organisation"] == POLICE)
     assert story.victim in police["subjects"]
     lowered = str(body).lower()

@@ -157,7 +157,7 @@ def test_every_role_reads_checkpoints_and_proofs_by_hash_and_index(
     events = case_events(api, case_id)
     settle(client, api.head())  # that read was recorded, and logged: now nothing moves
     for role in PEOPLE:
-        headers = tokens(role, org="Example Homes" if role == "partner" else "council")
+        headers = tokens(role, org="example-homes" if role == "partner" else "council")
         latest = ok(client, "/ledger/checkpoint", headers)
         assert latest["alarm"] is False
         signed = auditor.checkpoint(latest)
@@ -215,8 +215,10 @@ def test_the_latest_checkpoint_as_json_and_as_the_bare_note(
     assert ok(client, "/ledger/checkpoint", headers)["tree_size"] > first.size
 
 
-def test_before_anything_is_signed_the_latest_is_a_503(client: TestClient, tokens: Tokens) -> None:
-    headers = tokens("analyst")
+def test_before_anything_is_signed_the_latest_is_a_503(
+    bare_client: TestClient, tokens: Tokens
+) -> None:
+    client, headers = bare_client, tokens("analyst")
     for url in (
         "/ledger/checkpoint",
         "/ledger/checkpoint.txt",
@@ -289,7 +291,7 @@ def test_proofs_against_an_earlier_checkpoint_and_consistency_between_two(
     newer = notary_of(client).latest_checkpoint()
     assert newer is not None
     assert newer.size > older.size
-    headers = tokens("partner", org="Example Homes")
+    headers = tokens("partner", org="example-homes")
 
     body = ok(
         client, "/ledger/proofs/consistency", headers, **{"from": older.size, "to": newer.size}
@@ -498,7 +500,7 @@ def test_responses_to_partners_carry_the_latest_checkpoint(
     client: TestClient, tokens: Tokens, auditor: Auditor
 ) -> None:
     api, case_id = a_case(client, tokens, incidents=0)
-    partner = tokens("partner", org="Example Homes")
+    partner = tokens("partner", org="example-homes")
     notes = {c.note for c in notary_of(client).checkpoints()}
     for url, status in (("/cases", 200), ("/caseload", 403), ("/ledger/checkpoint", 200)):
         response = client.get(url, headers=partner)
@@ -568,7 +570,7 @@ def test_an_alarm_is_shown_and_the_latest_checkpoint_is_a_503(
         assert response.json()["alarm"] is True
     auditor.inclusion(flagged[1].json())
 
-    partner = tokens("partner", org="Example Homes")
+    partner = tokens("partner", org="example-homes")
     deadline = time.monotonic() + 5
     while "X-Ledger-Alarm" not in (seen := client.get("/cases", headers=partner)).headers:
         assert time.monotonic() < deadline, "partners were never told of the alarm"

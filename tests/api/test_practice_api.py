@@ -72,7 +72,7 @@ def test_a_case_is_opened_only_into_the_openers_own_teams(
 
 def share_body() -> dict[str, Any]:
     return {
-        "recipient": {"agency": "housing_provider", "organisation": "Example Homes"},
+        "recipient": {"agency": "housing_provider", "organisation": "example-homes"},
         "items": ["case_summary"],
         "purpose": "prevent_crime_and_disorder",
         "justification": "The landlord needs the dates.",
@@ -113,9 +113,9 @@ def test_a_crime_the_police_recorded_is_not_flagged_for_referral(
     scene = staff.open()
     staff.ok(
         f"/cases/{scene.case_id}/shares",
-        {**share_body(), "recipient": {"agency": "police", "organisation": "Test Police"}},
+        {**share_body(), "recipient": {"agency": "police", "organisation": "test-police"}},
     )
-    police = tokens("partner", user="pc-1", org="Test Police", team=None)
+    police = tokens("partner", user="pc-1", org="test-police", team=None)
     receipt = client.post(
         f"/cases/{scene.case_id}/incidents",
         json={

@@ -23,7 +23,7 @@ from tests.api.helpers import JSON, Api, Scene, named_fields, problem
 from tests.api.test_access_records import accesses
 from tests.builders import SUPERVISOR
 
-ORG = "Example Homes"
+ORG = "example-homes"
 HIDDEN_FROM_PARTNER = (
     "Cathy Complainant",  # the complainant was not shared
     "Music and shouting from 23:00 to 02:00.",  # nor the incidents

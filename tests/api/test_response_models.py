@@ -29,6 +29,8 @@ HAND_BUILT = {
     "ledger.checkpoint_text": "the bare signed note, text/plain",
     "readyz": "no model: a status and a position",
     "metrics": "no model: the Prometheus text format",
+    "organisations.register": "a 201 with a Location header, its receipt built once",
+    "organisations.retire": "a 201, its receipt built once",
 }
 """The routes that answer with a ``Response`` they build, and why."""
 

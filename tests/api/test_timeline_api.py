@@ -35,15 +35,14 @@ EXPECTED: dict[str, str] = {
     "agree_timescales": "Timescales agreed: first contact by 2026-03-03, next review by"
     " 2026-03-16, target resolution by 2026-04-30, with police",
     "record_contact": "Contact outbound by phone: reached",
-    "refer_for_support": "Referred for support to Staffordshire Victims Gateway"
-    " (victims_gateway), consent given",
-    "share_information": "Information shared with Example Homes (housing_provider) for"
+    "refer_for_support": "Referred for support to victims-gateway (victims_gateway), consent given",
+    "share_information": "Information shared with example-homes (housing_provider) for"
     " prevent_crime_and_disorder under public_task: items case_summary; gateway"
     " crime_and_disorder_act_1998_s115; consent not_sought; authorised by supervisor-3;"
     " protocol One Staffordshire ISP; no onward use",
     "refer_to_police": f"Referred to the police (reference SP-2026-0001234): 1 incident,"
     f" disseminated {NOON}",
-    "add_agency": "Staffordshire Police (police) joined the case",
+    "add_agency": "staffordshire-police (police) joined the case",
     "take_enforcement_action": "Enforcement action: warning_letter (non-statutory)",
     "review_case": "Case reviewed: continue; next review by 2026-03-30",
     "request_case_review": f"ASB Case Review requested (received {NOON})",
@@ -153,7 +152,7 @@ def test_the_same_callers_as_the_events_and_every_read_is_recorded(
     callers = {
         "caseworker": tokens(),
         "other_team": tokens(user="cw-south", team="south"),
-        "partner": tokens("partner", org="Example Homes", team=None),
+        "partner": tokens("partner", org="example-homes", team=None),
     }
     for role, status in CALLERS:
         headers = callers.get(role) or tokens(role, team=None)
@@ -202,7 +201,7 @@ def test_the_timeline_holds_no_personal_data(client: TestClient, tokens: Tokens)
         assert not found, f"personal data in the timeline: {found}"
         # Control: the ward (not personal) and the shares' organisations are in the clear.
         assert story.ward in response.text
-        assert "Staffordshire Police (police)" in response.text
+        assert "staffordshire-police (police)" in response.text
     own = client.get(f"/cases/{story.case_id}", headers=tokens("caseworker", user="cw-north"))
     assert story.c("case.description") in own.text  # the canaries were there to be found
 
@@ -217,13 +216,13 @@ def test_a_tampered_event_is_not_shown_with_its_old_hash(
     case_id = UUID(scene.case_id)
     raw = RawEvents(ledger)
     _topic, state = raw.row(case_id, 3)
-    assert b"Staffordshire Police" in state
-    raw.set_state(case_id, 3, state.replace(b"Staffordshire Police", b"Staffordshire Pelice"))
+    assert b"staffordshire-police" in state
+    raw.set_state(case_id, 3, state.replace(b"staffordshire-police", b"staffordshire-pelice"))
     with pytest.raises(IntegrityFailure) as failure:
         timeline(ledger, case_id)
     assert failure.value.version == 3
     assert [line.version for line in timeline(ledger, case_id, upto=2)] == [1, 2]
     response = client.get(f"/cases/{scene.case_id}/timeline", headers=api.headers)
     assert response.status_code == 500, response.text
-    assert "Pelice" not in response.text
+    assert "pelice" not in response.text
     assert complaint()["ward"] == "Forebridge"

@@ -138,3 +138,30 @@ def test_the_command_mints_no_token_longer_than_the_longest_lifetime(tmp_path: P
     assert shorter.returncode == 0, shorter
     body = jwt.decode(shorter.stdout.strip(), options={"verify_signature": False})
     assert body["exp"] - body["iat"] == 30 * 60  # not the default 480: within the longest
+
+
+def test_a_partners_token_names_a_registered_signatory(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    refused = run(
+        tmp_path, "token", "--user", "pc-1", "--role", "partner",
+        "--org", "staffordshire-police", ASB_DATA_DIR=data,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused
+    assert (refused.stdout, refused.stderr.count("\n")) == ("", 1)
+    assert "no organisation staffordshire-police is registered" in refused.stderr
+    assert run(tmp_path, "demo", ASB_DATA_DIR=data).returncode == 0
+    minted = run(
+        tmp_path, "token", "--user", "pc-1", "--role", "partner",
+        "--org", "staffordshire-police", ASB_DATA_DIR=data,
+    )  # fmt: skip
+    assert minted.returncode == 0, minted
+    principal = TokenVerifier(ApiSettings(data_dir=Path(data), _env_file=None)).verify(
+        minted.stdout.strip()
+    )
+    assert (principal.role, principal.organisation) == (Role.PARTNER, "staffordshire-police")
+    by_name = run(
+        tmp_path, "token", "--user", "pc-1", "--role", "partner",
+        "--org", "Staffordshire Police", ASB_DATA_DIR=data,
+    )  # fmt: skip
+    assert by_name.returncode == 2
+    assert "not an organisation id" in by_name.stderr

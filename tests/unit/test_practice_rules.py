@@ -6,11 +6,14 @@ recorded (``refused``); else the event says what the rule decided."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
+from commands import share_information
+from commands.unit_of_work import UnitOfWork
+from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     Agency,
@@ -21,9 +24,12 @@ from ledger.enums import (
     ContactOutcome,
     HarmIndicator,
     IncidentType,
+    LawfulBasis,
+    LegalGateway,
     PersonRole,
     RiskLevel,
     Role,
+    SharePurpose,
     SpecialCategoryCondition,
     SupportService,
     Vulnerability,
@@ -31,6 +37,7 @@ from ledger.enums import (
 from ledger.errors import Rule, RuleViolation
 from ledger.events import CaseClosed, ContactRecorded, InformationShared
 from ledger.risk import ASB_VRA_V1
+from ledger.settings import Settings
 from ledger.values import Actor, Recipient
 from ledger.vocabulary import Vocabulary
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit
@@ -444,3 +451,93 @@ def test_a_force_sets_its_own_reference_format() -> None:
     assert west_mercia.police_reference("22-123456-26") == "22-123456-26"
     with pytest.raises(RuleViolation):
         west_mercia.police_reference("SP-2026-0001234")
+
+
+# ------------------------------------------------- the organisation register (issue 12)
+
+
+def test_the_register_knows_each_signatory_by_its_id_from_joining_to_leaving() -> None:
+    ledger = CaseLedger(Settings(database_url="memory://"))
+    admin = Actor(user_id="ad-1", display_name="Ad", role=Role.ADMIN, organisation="council")
+    register = ledger.organisations
+    made, _ = register.register(
+        actor=admin, occurred_at=T0, org_id="test-homes", name=" Test Homes ",
+        agency=Agency.HOUSING_PROVIDER, protocol_reference="One Staffordshire ISP",
+        joined=date(2025, 1, 1),
+    )  # fmt: skip
+    assert (made.name, made.version) == ("Test Homes", 1)
+    with pytest.raises(RuleViolation) as again:
+        register.register(
+            actor=admin, occurred_at=T0, org_id="test-homes", name="Other",
+            agency=Agency.POLICE, protocol_reference="P", joined=date(2025, 1, 1),
+        )  # fmt: skip
+    assert again.value.rule is Rule.ORGANISATION_ALREADY_REGISTERED
+    for unknown in ("Test Homes", "test-homez", "TEST-HOMES"):
+        with pytest.raises(RuleViolation) as refusal:
+            register.require(unknown, date(2025, 6, 1), "org")
+        assert refusal.value.rule is Rule.ORGANISATION_UNKNOWN
+    assert register.require("test-homes", date(2025, 6, 1), "org").agency is Agency.HOUSING_PROVIDER
+    with pytest.raises(RuleViolation) as early:
+        register.require("test-homes", date(2024, 12, 31), "org")
+    assert early.value.rule is Rule.ORGANISATION_RETIRED
+    register.retire(actor=admin, occurred_at=T0, org_id="test-homes", left=date(2026, 1, 1))
+    assert register.require("test-homes", date(2025, 12, 31), "org").left == date(2026, 1, 1)
+    with pytest.raises(RuleViolation) as left:
+        register.require("test-homes", date(2026, 1, 1), "org")
+    assert left.value.rule is Rule.ORGANISATION_RETIRED
+    assert [o.org_id for o in register.all()] == ["test-homes"]
+    ledger.close()
+
+
+def test_a_command_takes_the_recipients_agency_and_protocol_from_the_register() -> None:
+    ledger = CaseLedger(Settings(database_url="memory://"))
+    kit = CaseKit(ledger)
+    ledger.save_new_case(kit.open())
+    admin = Actor(user_id="ad-1", display_name="Ad", role=Role.ADMIN, organisation="council")
+    ledger.organisations.register(
+        actor=admin, occurred_at=T0, org_id="test-homes", name="Test Homes",
+        agency=Agency.HOUSING_PROVIDER, protocol_reference="One Staffordshire ISP",
+        joined=date(2020, 1, 1),
+    )  # fmt: skip
+
+    def share(**changes: object) -> None:
+        fields: dict[str, object] = {
+            "case_id": kit.case_id, "actor": SUPERVISOR, "occurred_at": T0,
+            "share_id": uuid4(), "recipient_agency": None, "recipient_organisation": "test-homes",
+            "items": ("case_summary",), "purpose": SharePurpose.PREVENT_CRIME_AND_DISORDER,
+            "justification": "the landlord needs the dates",
+            "lawful_basis": LawfulBasis.PUBLIC_TASK,
+            "gateway": LegalGateway.CRIME_AND_DISORDER_ACT_S115,
+            "consent": ConsentStatus.NOT_SOUGHT, "consent_note": "it would prejudice prevention",
+            "authoriser": SUPERVISOR,
+        }  # fmt: skip
+        fields.update(changes)
+        share_information.handle(
+            share_information.ShareInformation(**fields),  # type: ignore[arg-type]
+            UnitOfWork(ledger=ledger),
+        )
+
+    share()
+    (made,) = ledger.get_case(kit.case_id).shares
+    assert (made.agency, made.organisation) == (Agency.HOUSING_PROVIDER, "test-homes")
+    assert made.protocol_reference == "One Staffordshire ISP"
+    for changes, rule in (
+        ({"recipient_agency": Agency.POLICE}, Rule.ORGANISATION_AGENCY_MISMATCH),
+        ({"protocol_reference": "Another County ISP"}, Rule.SHARE_PROTOCOL_MISMATCH),
+        ({"recipient_organisation": "Test Homes"}, Rule.ORGANISATION_UNKNOWN),
+    ):
+        with pytest.raises(RuleViolation) as refusal:
+            share(**changes)
+        assert refusal.value.rule is rule
+    assert len(ledger.get_case(kit.case_id).shares) == 1
+    ledger.close()
+
+
+def test_a_closure_dated_in_the_year_1_is_too_early_not_a_crash(kit: CaseKit, case: Case) -> None:
+    """Found by schemathesis: the closure judged cumulative harm over a window reaching back
+    before the year 1, which overflowed (a 500) before the date rule could refuse it."""
+    kit.incident(case, harms=(HarmIndicator.VIOLENCE_OR_THREAT,))
+    case.collect_events()
+    refused(
+        case, Rule.DATE_TOO_EARLY, close_as(kit, case, occurred_at=datetime(1, 1, 1, tzinfo=UTC))
+    )

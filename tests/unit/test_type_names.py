@@ -54,6 +54,9 @@ NAMES = {
     "asb.erasure.KeyErasure.v1",
     "asb.idempotency.CommandRecorded.v1",
     "asb.idempotency.IdempotencyRecord.v1",
+    "asb.organisation.Organisation.v1",
+    "asb.organisation.OrganisationRegistered.v1",
+    "asb.organisation.OrganisationRetired.v1",
     "asb.reference.CaseReferenceIndex.v1",
     "asb.reference.ReferenceRegistered.v1",
 }
