@@ -126,6 +126,13 @@ class KeyStore:
         """The scope's key, created on first use; refused once the scope was erased."""
         return self._for_sealing(scope)[0]
 
+    def index_key(self, scope: str) -> bytes:
+        """The key of a blind index (``index:<name>``), created on first use. It is kept
+        and wrapped like a data key, but hashes index tokens and never seals a field."""
+        if not scope.startswith("index:"):
+            raise ValueError(f"{scope} is not an index key's scope")
+        return self._for_sealing(scope)[0]
+
     def aead_for_sealing(self, scope: str) -> AESGCM:
         return self._for_sealing(scope)[1]
 
