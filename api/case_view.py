@@ -239,6 +239,7 @@ def _partnership(
             {
                 "incident_ids": [str(i) for i in p.incident_ids],
                 "police_reference": p.police_reference,
+                "organisation": p.organisation or None,
                 "disseminated_at": p.disseminated_at.isoformat(),
             }
             for p in case.police_referrals

@@ -266,6 +266,7 @@ def targeted_campaign(ledger: CaseLedger, now: datetime) -> Case:
             occurred_at=later,
             incident_ids=(incidents[1], incidents[2]),
             police_reference="SP/0001/26",
+            organisation=POLICE,
             disseminated_at=later,
         ),
         UnitOfWork(ledger=ledger),

@@ -183,6 +183,7 @@ class Population:
                 occurred_at=at,
                 incident_ids=tuple(criminal),
                 police_reference=f"SP-{self.cases:07d}",
+                organisation="test-police",
                 disseminated_at=at,
             )
         for person in [complainant, *victims][: rng.randrange(1, 4)]:

@@ -21,10 +21,17 @@ class AgreeTimescales(CaseCommand):
     next_review_due: date
     target_resolution: date
     agreed_with: tuple[Agency, ...] = ()
+    organisations: tuple[str, ...] = ()
+    """Registered partner organisations agreed with (their agency types join ``agreed_with``)."""
 
 
 def handle(cmd: AgreeTimescales, uow: UnitOfWork) -> Receipt:
     """Record timescales agreed with the victim and partners."""
+    partners = [
+        uow.organisation(org_id, cmd, f"organisations.{n}")
+        for n, org_id in enumerate(cmd.organisations)
+    ]
+    agencies = (*cmd.agreed_with, *(partner.agency for partner in partners))
 
     def decide(case: Case) -> None:
         case.agree_timescales(
@@ -33,7 +40,8 @@ def handle(cmd: AgreeTimescales, uow: UnitOfWork) -> Receipt:
             first_contact_due=cmd.first_contact_due,
             next_review_due=cmd.next_review_due,
             target_resolution=cmd.target_resolution,
-            agreed_with=cmd.agreed_with,
+            agreed_with=agencies,
+            organisations=tuple(partner.org_id for partner in partners),
         )
 
     return uow.update(cmd, decide)

@@ -219,8 +219,9 @@ class PartnershipSteps(CaseSteps):
         incident_ids: tuple[UUID, ...],
         police_reference: str,
         disseminated_at: datetime,
+        organisation: str,
     ) -> None:
-        """Records that incidents were disseminated to the police."""
+        """Records that incidents were disseminated to a police force (a registered id)."""
         self._open("refer to the police")
         ids = tuple(dict.fromkeys(incident_ids))
         if not ids:
@@ -239,12 +240,13 @@ class PartnershipSteps(CaseSteps):
                 f"disseminated_at is before an incident it refers ({latest.isoformat()})",
             )
         self.trigger_event(
-            events.PoliceReferralMade,
+            events.PoliceReferralMadeV2,
             actor=actor,
             occurred_at=occurred_at,
             incident_ids=ids,
             police_reference=rules.text(police_reference, "police_reference"),
             disseminated_at=_utc(disseminated_at, "disseminated_at"),
+            organisation=rules.text(organisation, "organisation"),
         )
 
     def add_agency(
@@ -270,6 +272,33 @@ class PartnershipSteps(CaseSteps):
             organisation=name,
             role=rules.require(role, "role"),
             contact=contact,
+        )
+
+    def legacy_organisations(self, registered: frozenset[str]) -> set[str]:
+        """The organisations the case names that are not registered ids: free text from
+        before the organisation register."""
+        named = {s.organisation for s in self.shares}
+        named |= {r.organisation for r in self.support_referrals if r.organisation}
+        named |= set(self.agencies)
+        return named - registered
+
+    def identify_organisation(
+        self, *, actor: Actor, occurred_at: datetime, named: str, organisation: str
+    ) -> None:
+        """Records that ``named`` (free text from before the register) is the registered
+        ``organisation``. Allowed on a closed case: it changes who the record names, not
+        the case."""
+        if named == organisation or named not in self.legacy_organisations(frozenset()):
+            raise RuleViolation(
+                Rule.ORGANISATION_NOT_NAMED, "the case names no such organisation to identify"
+            )
+        self.trigger_event(
+            events.OrganisationIdentified,
+            actor=actor,
+            occurred_at=occurred_at,
+            named=named,
+            organisation=organisation,
+            shared=any(s.organisation == named for s in self.shares),
         )
 
     def take_enforcement_action(

@@ -98,8 +98,10 @@ class PlanSteps(CaseSteps):
         next_review_due: date,
         target_resolution: date,
         agreed_with: tuple[Agency, ...] = (),
+        organisations: tuple[str, ...] = (),
     ) -> None:
-        """Records timescales agreed with the victim and partners."""
+        """Records timescales agreed with the victim and partners (``organisations``: the
+        registered ids of the partner organisations agreed with)."""
         self._open("agree timescales")
         if not first_contact_due <= target_resolution or not next_review_due <= target_resolution:
             raise RuleViolation(
@@ -107,13 +109,14 @@ class PlanSteps(CaseSteps):
                 "first contact and next review must fall on or before the target resolution",
             )
         self.trigger_event(
-            events.TimescalesAgreed,
+            events.TimescalesAgreedV2,
             actor=actor,
             occurred_at=occurred_at,
             first_contact_due=first_contact_due,
             next_review_due=next_review_due,
             target_resolution=target_resolution,
             agreed_with=tuple(dict.fromkeys(agreed_with)),
+            organisations=tuple(dict.fromkeys(organisations)),
         )
 
     def review(

@@ -90,6 +90,8 @@ class Timescales:
     next_review_due: date
     target_resolution: date
     agreed_with: tuple[Agency, ...]
+    organisations: tuple[str, ...] = ()
+    """The partner organisations agreed with, by registered id (none before the register)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class PoliceReferral:
     incident_ids: tuple[UUID, ...]
     police_reference: str
     disseminated_at: datetime
+    organisation: str = ""
+    """The force referred to (a registered id); blank in referrals from before the register."""
 
 
 @dataclass(frozen=True)

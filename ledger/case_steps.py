@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         LinkedPerson,
         PlannedAction,
         Share,
+        SupportReferral,
     )
     from ledger.enums import Agency, ContactMethod, RiskLevel
 
@@ -41,6 +42,7 @@ class CaseSteps:
         contacts: list[Contact]
         enforcement: list[Enforcement]
         agencies: dict[str, Agency]
+        support_referrals: list[SupportReferral]
         case_reviews: dict[UUID, CaseReviewRequest]
         preferred_contact: ContactMethod
         complainant_ref: UUID

@@ -66,6 +66,10 @@ class Rule(Enum):
     ORGANISATION_ALREADY_REGISTERED = "organisation.already_registered"
     ORGANISATION_AGENCY_MISMATCH = "organisation.agency_mismatch"
     SHARE_PROTOCOL_MISMATCH = "share.protocol_not_the_recipients"
+    POLICE_FORCE_REQUIRED = "police_referral.force_required"
+    ORGANISATION_NOT_NAMED = "organisation.not_named_on_case"
+    PERSON_NOTHING_TO_CORRECT = "person.nothing_to_correct"
+    PERSON_MERGE = "person.merge_refused"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
 
 

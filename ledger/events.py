@@ -274,6 +274,19 @@ class TimescalesAgreed(CaseEvent):
         case.next_review_due = self.next_review_due
 
 
+@stored_as("asb.case.TimescalesAgreed.v2")
+class TimescalesAgreedV2(TimescalesAgreed):
+    """Timescales agreed, naming the partner organisations agreed with by their registered
+    ids (``agreed_with`` holds their agency types, and any agency named without one)."""
+
+    organisations: tuple[str, ...]
+
+    def apply(self, case: Case) -> None:
+        super().apply(case)
+        assert case.timescales is not None
+        case.timescales = replace(case.timescales, organisations=tuple(self.organisations))
+
+
 @stored_as("asb.case.ContactRecorded.v1")
 class ContactRecorded(CaseEvent):
     """A contact or contact attempt with a person linked to the case."""
@@ -386,6 +399,20 @@ class PoliceReferralMade(CaseEvent):
             case.incidents[incident_id] = replace(case.incidents[incident_id], police_referred=True)
 
 
+@stored_as("asb.case.PoliceReferralMade.v2")
+class PoliceReferralMadeV2(PoliceReferralMade):
+    """Criminal activity disseminated to a police force, named by its registered id (v1,
+    from before the organisation register, names no force)."""
+
+    organisation: str
+
+    def apply(self, case: Case) -> None:
+        super().apply(case)
+        case.police_referrals[-1] = replace(
+            case.police_referrals[-1], organisation=self.organisation
+        )
+
+
 @stored_as("asb.case.AgencyJoined.v1")
 class AgencyJoined(CaseEvent):
     """A partner agency joined the multi-agency response."""
@@ -400,6 +427,33 @@ class AgencyJoined(CaseEvent):
         case.partners[self.organisation] = JoinedAgency(
             self.agency, self.organisation, self.role, self.contact, self.occurred_at
         )
+
+
+@stored_as("asb.case.OrganisationIdentified.v1")
+class OrganisationIdentified(CaseEvent):
+    """An organisation this case named by free text, before the organisation register, is
+    the registered ``organisation``: its exact registered name (a documented migration,
+    ``asb-ledger organisations migrate``). From here on the case's shares, agencies and
+    support referrals that named it name the id; the earlier events stay as written."""
+
+    named: str
+    organisation: str
+    shared: bool
+    """Whether any share named it (so the partner's case lists include the case)."""
+
+    def apply(self, case: Case) -> None:
+        named, org = self.named, self.organisation
+        case.shares = [
+            replace(s, organisation=org) if s.organisation == named else s for s in case.shares
+        ]
+        case.support_referrals = [
+            replace(r, organisation=org) if r.organisation == named else r
+            for r in case.support_referrals
+        ]
+        if named in case.agencies:
+            case.agencies[org] = case.agencies.pop(named)
+        if named in case.partners:
+            case.partners[org] = replace(case.partners.pop(named), organisation=org)
 
 
 @stored_as("asb.case.EnforcementActionTaken.v1")

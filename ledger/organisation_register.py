@@ -81,6 +81,11 @@ class OrganisationRegister:
         """The organisation ``org_id``, a signatory on ``on``; else the rule it breaks."""
         return self._load(org_id, field).record.require_active(on, field)
 
+    def the_only(self, agency: Agency, on: date) -> OrganisationRecord | None:
+        """The one signatory of ``agency`` on ``on``, if there is exactly one."""
+        found = [o for o in self.all() if o.agency is agency and o.active_on(on)]
+        return found[0] if len(found) == 1 else None
+
     def all(self, page: int = 500) -> list[OrganisationRecord]:
         """Every registered organisation, by id."""
         found: list[OrganisationRecord] = []

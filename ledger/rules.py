@@ -257,18 +257,18 @@ def check_seal_scopes(case_id: UUID, arguments: dict[str, Any]) -> None:
         expected = (
             person_scope(person) if isinstance(person, UUID) and personal else case_scope(case_id)
         )
-        for path, sealed in _sealed_in(value, name):
+        for path, sealed in sealed_in(value, name):
             if sealed.scope != expected:
                 kind = "person's" if personal else "case's"
                 raise RuleViolation(Rule.SEAL_SCOPE, f"{path} must be sealed under the {kind} key")
 
 
-def _sealed_in(value: Any, path: str) -> Iterator[tuple[str, Sealed]]:
+def sealed_in(value: Any, path: str) -> Iterator[tuple[str, Sealed]]:
     if isinstance(value, Sealed):
         yield path, value
     elif is_dataclass(value) and not isinstance(value, type):
         for item in fields(value):
-            yield from _sealed_in(getattr(value, item.name), f"{path}.{item.name}")
+            yield from sealed_in(getattr(value, item.name), f"{path}.{item.name}")
 
 
 @contextmanager

@@ -75,6 +75,12 @@ def type_name(cls: type) -> str:
         raise TypeNameError(f"{cls.__qualname__} declares no stored type name") from None
 
 
+def kind_of(cls: type) -> str:
+    """The event's kind as readers are shown it: its stored name's ``<Type>``, the same in
+    every version (``PoliceReferralMade`` for ``asb.case.PoliceReferralMade.v2``)."""
+    return type_name(cls).split(".")[2]
+
+
 def stored_class(name: str) -> type:
     """The class a stored topic names; ``UnknownTypeName`` for anything unregistered."""
     try:

@@ -14,6 +14,7 @@ from uuid import UUID
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, commitment_of
 from ledger.events import CaseEvent
+from ledger.type_names import kind_of
 
 PERSON_FIELDS = frozenset(
     {"person_ref", "complainant_ref", "victim_ref", "victim_refs", "subject_ref", "applicant_ref"}
@@ -62,7 +63,7 @@ def history(
         found.append(
             RecordedEvent(
                 version=event.originator_version,
-                type=type(event).__name__,
+                type=kind_of(type(event)),
                 topic=committed["topic"],
                 recorded_at=event.timestamp,
                 occurred_at=event.occurred_at,

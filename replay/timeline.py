@@ -32,6 +32,7 @@ from ledger.events import (
     EnforcementActionTaken,
     IncidentRecorded,
     InformationShared,
+    OrganisationIdentified,
     PersonLinked,
     PoliceReferralMade,
     RiskAssessed,
@@ -39,6 +40,7 @@ from ledger.events import (
     TimescalesAgreed,
 )
 from ledger.integrity import GENESIS
+from ledger.type_names import kind_of
 from ledger.values import Actor
 
 
@@ -79,7 +81,7 @@ def timeline(ledger: CaseLedger, case_id: UUID, *, upto: int | None = None) -> l
         lines.append(
             TimelineLine(
                 version=event.originator_version,
-                type=type(event).__name__,
+                type=kind_of(type(event)),
                 what=what,
                 refs=refs,
                 actor=event.actor,
@@ -116,7 +118,7 @@ def _people(*refs: UUID | None) -> tuple[str, ...]:
 @singledispatch
 def describe(event: CaseEvent) -> Line:
     """The plain-language line for an event, and the ids it concerns."""
-    return f"{type(event).__name__} recorded", ()
+    return f"{kind_of(type(event))} recorded", ()
 
 
 @describe.register
@@ -185,6 +187,8 @@ def _(event: ActionCancelled) -> Line:
 @describe.register
 def _(event: TimescalesAgreed) -> Line:
     agreed = f", with {_all(event.agreed_with)}" if event.agreed_with else ""
+    partners = getattr(event, "organisations", ())
+    agreed += f" ({', '.join(partners)})" if partners else ""
     return (
         f"Timescales agreed: first contact by {_day(event.first_contact_due)}, next review by"
         f" {_day(event.next_review_due)}, target resolution by"
@@ -234,8 +238,10 @@ def _(event: InformationShared) -> Line:
 @describe.register
 def _(event: PoliceReferralMade) -> Line:
     count = len(event.incident_ids)
+    force = getattr(event, "organisation", "")
     return (
-        f"Referred to the police (reference {event.police_reference}):"
+        f"Referred to the police{f' ({force})' if force else ''}"
+        f" (reference {event.police_reference}):"
         f" {count} incident{'s' if count != 1 else ''}, disseminated"
         f" {event.disseminated_at.isoformat()}",
         tuple(f"incident:{incident}" for incident in event.incident_ids),
@@ -245,6 +251,15 @@ def _(event: PoliceReferralMade) -> Line:
 @describe.register
 def _(event: AgencyJoined) -> Line:
     return f"{event.organisation} ({_v(event.agency)}) joined the case", ()
+
+
+@describe.register
+def _(event: OrganisationIdentified) -> Line:
+    return (
+        f"Organisation named {event.named!r} identified as the registered {event.organisation}"
+        f"{' (its shares now name it)' if event.shared else ''}",
+        (),
+    )
 
 
 @describe.register

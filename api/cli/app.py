@@ -11,6 +11,7 @@ import typer
 from api.cli.audit import checkpoint, export, verify_all
 from api.cli.common import err, open_ledger, report_failure, resolve_case
 from api.cli.dpo import dpo_app
+from api.cli.organisations import organisations_app
 from api.cli.projections import projections_app
 from api.logs import configure_logging
 from ledger.errors import CaseNotFound
@@ -19,6 +20,7 @@ from ledger.settings import Settings
 app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
 app.add_typer(dpo_app, name="dpo")
 app.add_typer(projections_app, name="projections")
+app.add_typer(organisations_app, name="organisations")
 app.command()(export)
 app.command()(checkpoint)
 

@@ -189,6 +189,13 @@ class PoliceReferralIn(Occurred):
         " ``police_referral.reference_format``.",
     )
     disseminated_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    organisation: ShortText | None = Field(
+        default=None,
+        examples=["staffordshire-police"],
+        description="The police force referred to: a registered police signatory's id"
+        " (``GET /organisations``). Default: the only one, if exactly one is registered;"
+        " else ``police_referral.force_required``.",
+    )
 
     def to_command(self, case_id: UUID, ctx: Context) -> ReferToPolice:
         return ReferToPolice(
@@ -199,6 +206,7 @@ class PoliceReferralIn(Occurred):
             incident_ids=tuple(self.incident_ids),
             police_reference=self.police_reference,
             disseminated_at=self.disseminated_at or ctx.occurred_at,
+            organisation=self.organisation,
         )
 
 

@@ -202,7 +202,18 @@ class TimescalesIn(Occurred):
     first_contact_due: date
     next_review_due: date
     target_resolution: date
-    agreed_with: list[Agency] = Field(default_factory=list, max_length=20)
+    agreed_with: list[Agency] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Agency types agreed with; a partner organisation's is added for it.",
+    )
+    organisations: list[ShortText] = Field(
+        default_factory=list,
+        max_length=20,
+        examples=[["staffordshire-police"]],
+        description="The partner organisations agreed with, by registered id"
+        " (``GET /organisations``).",
+    )
 
     def to_command(self, case_id: UUID, ctx: Context) -> AgreeTimescales:
         return AgreeTimescales(
@@ -214,4 +225,5 @@ class TimescalesIn(Occurred):
             next_review_due=self.next_review_due,
             target_resolution=self.target_resolution,
             agreed_with=tuple(self.agreed_with),
+            organisations=tuple(self.organisations),
         )

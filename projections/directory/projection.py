@@ -30,6 +30,7 @@ from ledger.events import (
     CaseOpened,
     CaseReopened,
     InformationShared,
+    OrganisationIdentified,
     RiskAssessed,
 )
 from projections.directory.model import CURSOR, STATUSES, DirectoryEntry, DirectoryPage
@@ -55,7 +56,7 @@ class CaseDirectoryProjection(PagedProjection["CaseDirectory"]):
     topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
     reads = frozenset(
         {"timestamp", "reference", "lead_department", "category", "received_at"}
-        | {"team", "officer", "level", "recipient"}
+        | {"team", "officer", "level", "recipient", "organisation", "shared"}
     )
 
     @singledispatchmethod
@@ -83,6 +84,13 @@ class CaseDirectoryProjection(PagedProjection["CaseDirectory"]):
     @process_event.register(InformationShared)
     def _shared(self, event: InformationShared, tracking: Tracking) -> None:
         self.view.add_share(event.originator_id, event.recipient.organisation)
+        self.view.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(OrganisationIdentified)
+    def _identified(self, event: OrganisationIdentified, tracking: Tracking) -> None:
+        if event.shared:
+            self.view.add_share(event.originator_id, event.organisation)
         self.view.update(event)
         self.view.insert_tracking(tracking)
 

@@ -35,6 +35,7 @@ from ledger.events import (
     IncidentRecorded,
     InformationShared,
     PoliceReferralMade,
+    PoliceReferralMadeV2,
     RiskAssessed,
     SupportReferralMade,
 )
@@ -56,6 +57,7 @@ class DisclosureProjection(PagedProjection["DisclosureLog"]):
             Accessed,
             InformationShared,
             PoliceReferralMade,
+            PoliceReferralMadeV2,
             CaseOpened,
             IncidentRecorded,
             ContactRecorded,
@@ -215,6 +217,7 @@ class DisclosureLog(View, DisclosureQueries):
             items=items,
             occurred_at=event.disseminated_at,
             recipient_agency=Agency.POLICE.value,
+            recipient_organisation=getattr(event, "organisation", None),
             police_reference=event.police_reference,
         )
         self._subjects_named(event.originator_id, items, position)

@@ -266,6 +266,7 @@ def _timescales(view: JSON, scene: Scene, receipt: JSON) -> None:
         "next_review_due": "2026-03-16",
         "target_resolution": "2026-04-30",
         "agreed_with": ["police"],
+        "organisations": ["staffordshire-police"],
     }
     assert view["next_review_due"] == "2026-03-16"
 
@@ -436,7 +437,7 @@ ALL_COMMANDS = [
             "first_contact_due": "2026-03-03",
             "next_review_due": "2026-03-16",
             "target_resolution": "2026-04-30",
-            "agreed_with": ["police"],
+            "organisations": ["staffordshire-police"],
         },
         broken=("agreed_with", ["martians"], "body.agreed_with.0"),
         effect=_timescales,
@@ -497,6 +498,7 @@ ALL_COMMANDS = [
         body=lambda s: {
             "incident_ids": [s.ids["incident_id"]],
             "police_reference": "SP-2026-0001234",
+            "organisation": "staffordshire-police",
         },
         broken=("incident_ids", ["not-a-uuid"], "body.incident_ids.0"),
         effect=_referred,

@@ -199,6 +199,20 @@ PROVOCATIONS = [
         valid("share_information", protocol_reference="Another County ISP"),
     ),
     Provocation(
+        Rule.POLICE_FORCE_REQUIRED,
+        "refer_to_police",
+        lambda s: {**COMMANDS["refer_to_police"].body(s), "organisation": None},
+        prepared("refer_to_police"),
+        how="two-police-forces-are-signatories",
+    ),
+    Provocation(
+        Rule.ORGANISATION_AGENCY_MISMATCH,
+        "refer_to_police",
+        valid("refer_to_police", organisation="example-homes"),
+        prepared("refer_to_police"),
+        how="not-a-police-force",
+    ),
+    Provocation(
         Rule.WARD_UNKNOWN,
         "open_case",
         lambda s: complaint(ward="Jane Doe, 1 High St"),
@@ -228,7 +242,11 @@ PROVOCATIONS = [
     Provocation(
         Rule.INCIDENT_UNKNOWN,
         "refer_to_police",
-        lambda s: {"incident_ids": [str(uuid4())], "police_reference": "SP-1"},
+        lambda s: {
+            "incident_ids": [str(uuid4())],
+            "police_reference": "SP-1",
+            "organisation": "staffordshire-police",
+        },
     ),
     Provocation(
         Rule.RISK_UNKNOWN_INSTRUMENT,
@@ -395,7 +413,11 @@ PROVOCATIONS = [
     Provocation(
         Rule.POLICE_REFERRAL_INCIDENTS,
         "refer_to_police",
-        lambda s: {"incident_ids": [], "police_reference": "SP-1"},
+        lambda s: {
+            "incident_ids": [],
+            "police_reference": "SP-1",
+            "organisation": "staffordshire-police",
+        },
     ),
     Provocation(
         Rule.POLICE_REFERRAL_DUPLICATE,
@@ -535,6 +557,9 @@ NOT_REACHABLE_OVER_HTTP: dict[Rule, str] = {
 
 NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.ORGANISATION_ALREADY_REGISTERED: "POST /organisations: tests/api/test_organisations.py",
+    Rule.ORGANISATION_NOT_NAMED: "asb-ledger organisations migrate: its integration test",
+    Rule.PERSON_NOTHING_TO_CORRECT: "the person register: unit-tested, over HTTP with issue 12",
+    Rule.PERSON_MERGE: "the person register: unit-tested, over HTTP with issue 12",
 }
 
 

@@ -155,3 +155,36 @@ def test_a_partner_sees_a_share_by_its_organisations_id_and_nothing_else(
     assert recorded.actor.user_id == "p-1"
     expected = {200: AccessOutcome.GRANTED, 404: AccessOutcome.NOT_FOUND, 403: AccessOutcome.DENIED}
     assert recorded.outcome is expected[status]
+
+
+def test_a_police_referral_goes_to_the_only_police_signatory_unless_named(
+    bare_client: TestClient, tokens: Tokens
+) -> None:
+    client = bare_client
+    for org_id, name, agency in (
+        ("staffordshire-police", "Staffordshire Police", "police"),
+        ("example-homes", "Example Homes", "housing_provider"),
+    ):
+        _register(client, tokens, id=org_id, name=name, agency=agency, joined="2020-01-01")
+    api = Api(client, tokens())
+    scene = api.open()
+    api.do("record_incident", scene, criminal=True)
+    refer = COMMANDS["refer_to_police"]
+    body = {**refer.body(scene), "organisation": None}
+    receipt = api.ok(refer.url(scene), body)
+    (referral,) = api.view(scene.case_id)["police_referrals"]
+    assert referral["organisation"] == "staffordshire-police"
+    timeline = client.get(f"/cases/{scene.case_id}/timeline", headers=api.headers).text
+    assert "Referred to the police (staffordshire-police) (reference SP-2026-0001234)" in timeline
+    dpo = tokens("dpo", team=None)
+    at = f"/dpo/disclosures?case={scene.case_id}&min_position={receipt['position']}"
+    log = client.get(at, headers=dpo).json()["items"]
+    (sent,) = [entry for entry in log if entry["kind"] == "police_referral"]
+    assert (sent["recipient_agency"], sent["recipient_organisation"]) == (
+        "police",
+        "staffordshire-police",
+    )
+    _register(client, tokens, id="west-mercia-police", name="West Mercia", agency="police")
+    api.do("record_incident", scene, criminal=True)
+    answer = problem(api.post(refer.url(scene), body), 422)
+    assert answer["rule"] == "police_referral.force_required"

@@ -89,7 +89,11 @@ def test_a_name_and_address_cannot_be_recorded_in_a_plain_field(
     _refused(
         api,
         f"{case}/police-referrals",
-        {"incident_ids": [incident], "police_reference": FREE_TEXT},
+        {
+            "incident_ids": [incident],
+            "police_reference": FREE_TEXT,
+            "organisation": "staffordshire-police",
+        },
         "police_reference",
         "police_referral.reference_format",
     )

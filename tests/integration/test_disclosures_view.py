@@ -211,6 +211,7 @@ def disclose(story: Story) -> dict[str, int]:
         occurred_at=T0 + timedelta(days=2),
         incident_ids=(story.incident,),
         police_reference="SP-0001",
+        organisation="test-police",
         disseminated_at=T0 + timedelta(days=2, hours=3),
     )
     at["referral"] = story.save()

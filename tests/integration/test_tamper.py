@@ -131,6 +131,7 @@ def build_case(ledger: CaseLedger) -> UUID:
         occurred_at=T0 + timedelta(days=1, hours=2),
         incident_ids=(incident,),
         police_reference="SP-2026-0042",
+        organisation="test-police",
         disseminated_at=T0 + timedelta(days=1, hours=2),
     )
     case.assess_risk(

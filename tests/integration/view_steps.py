@@ -145,6 +145,7 @@ class Steps:
             occurred_at=T0,
             incident_ids=incidents,
             police_reference="SP-1",
+            organisation="test-police",
             disseminated_at=max(case.incidents[i].occurred_at for i in incidents),
         )
         self.save(case)

@@ -194,6 +194,7 @@ class Scenario:
                     **on,
                     incident_ids=tuple(incidents[-2:]),
                     police_reference=f"SP-{days}",
+                    organisation="test-police",
                     disseminated_at=on["occurred_at"],
                 ),
                 UnitOfWork(ledger=ledger),

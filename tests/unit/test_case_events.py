@@ -223,6 +223,7 @@ def test_a_police_referral_marks_its_incidents_referred(kit: CaseKit, case: Case
         occurred_at=T0,
         incident_ids=(incident,),
         police_reference=" SP-1 ",
+        organisation="test-police",
         disseminated_at=T0,
     )
     event = recorded(case)

@@ -331,6 +331,7 @@ def test_text_that_is_not_valid_unicode_is_refused(kit: CaseKit, case: Case) -> 
             occurred_at=T0,
             incident_ids=(incident,),
             police_reference="SP-\ud800",
+            organisation="test-police",
             disseminated_at=T0,
         ),
     )
@@ -524,6 +525,7 @@ def test_a_police_referral_names_known_incidents_once(kit: CaseKit, case: Case) 
             occurred_at=T0,
             incident_ids=ids,  # type: ignore[arg-type]
             police_reference="SP-1",
+            organisation="test-police",
             disseminated_at=T0,
         )
 

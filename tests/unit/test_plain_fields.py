@@ -72,6 +72,11 @@ PLAIN |= {
     "Recipient.organisation": REGISTERED,
     "AgencyJoined.organisation": REGISTERED,
     "SupportReferralMade.organisation": REGISTERED,
+    "PoliceReferralMadeV2.organisation": REGISTERED + " (a police signatory)",
+    "TimescalesAgreedV2.organisations": REGISTERED,
+    "OrganisationIdentified.organisation": REGISTERED,
+    "OrganisationIdentified.named": CLOSED_LIST + ": a registered organisation's name, exactly"
+    " (commands/identify_organisations.py)",
     "InformationShared.protocol_reference": CLOSED_LIST + ": the recipient's, from the register",
     "OrganisationRegistered.org_id": FORMAT + ": a slug (ledger.organisations.ORGANISATION_ID)",
     "OrganisationRegistered.name": "the register's own record: a signatory's public name,"

@@ -7,11 +7,12 @@ recorded (``refused``); else the event says what the rule decided."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from uuid import UUID, uuid4
 
 import pytest
 
-from commands import share_information
+from commands import refer_to_police, share_information
 from commands.unit_of_work import UnitOfWork
 from ledger.application import CaseLedger
 from ledger.case import Case
@@ -36,9 +37,10 @@ from ledger.enums import (
 )
 from ledger.errors import Rule, RuleViolation
 from ledger.events import CaseClosed, ContactRecorded, InformationShared
+from ledger.people import Person, person_stream
 from ledger.risk import ASB_VRA_V1
 from ledger.settings import Settings
-from ledger.values import Actor, Recipient
+from ledger.values import Actor, PersonDetails, Recipient, Sealed
 from ledger.vocabulary import Vocabulary
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit
 from tests.unit.test_case_rules import close_as, refused
@@ -230,6 +232,7 @@ def test_a_police_referral_disseminated_before_its_incident_is_refused(
             occurred_at=T0 + timedelta(days=6),
             incident_ids=(incident,),
             police_reference="SP-1",
+            organisation="test-police",
             disseminated_at=T0 + timedelta(days=4),
         ),
     )
@@ -541,3 +544,154 @@ def test_a_closure_dated_in_the_year_1_is_too_early_not_a_crash(kit: CaseKit, ca
     refused(
         case, Rule.DATE_TOO_EARLY, close_as(kit, case, occurred_at=datetime(1, 1, 1, tzinfo=UTC))
     )
+
+
+def test_a_police_referral_names_its_force_unless_only_one_is_a_signatory() -> None:
+    ledger = CaseLedger(Settings(database_url="memory://"))
+    kit = CaseKit(ledger)
+    case = kit.open()
+    first, second = kit.incident(case, criminal=True), kit.incident(case, criminal=True)
+    ledger.save_new_case(case)
+    admin = Actor(user_id="ad-1", display_name="Ad", role=Role.ADMIN, organisation="council")
+
+    def refer(incident: UUID, force: str | None = None) -> None:
+        refer_to_police.handle(
+            refer_to_police.ReferToPolice(
+                case_id=kit.case_id, actor=CASEWORKER, occurred_at=T0, incident_ids=(incident,),
+                police_reference="SP-1", disseminated_at=T0, organisation=force,
+            ),
+            UnitOfWork(ledger=ledger),
+        )  # fmt: skip
+
+    def register(force: str) -> None:
+        ledger.organisations.register(
+            actor=admin, occurred_at=T0, org_id=force, name=force, agency=Agency.POLICE,
+            protocol_reference="One Staffordshire ISP", joined=date(2020, 1, 1),
+        )  # fmt: skip
+
+    with pytest.raises(RuleViolation) as no_force:
+        refer(first)
+    assert no_force.value.rule is Rule.POLICE_FORCE_REQUIRED
+    register("north-police")
+    refer(first)  # the only police signatory
+    register("south-police")
+    with pytest.raises(RuleViolation) as two_forces:
+        refer(second)
+    assert two_forces.value.rule is Rule.POLICE_FORCE_REQUIRED
+    refer(second, "south-police")
+    referrals = ledger.get_case(kit.case_id).police_referrals
+    assert [r.organisation for r in referrals] == ["north-police", "south-police"]
+    ledger.close()
+
+
+def test_only_a_free_text_organisation_the_case_holds_can_be_identified(
+    kit: CaseKit, case: Case
+) -> None:
+    police = Recipient(agency=Agency.POLICE, organisation="Staffordshire Police")
+    case.share_information(**kit.share_kwargs(recipient=police))  # type: ignore[arg-type]
+    case.collect_events()
+    assert case.legacy_organisations(frozenset()) == {"Staffordshire Police"}
+    for named in ("Nobody Named", "staffordshire-police"):
+        refused(
+            case,
+            Rule.ORGANISATION_NOT_NAMED,
+            partial(
+                case.identify_organisation,
+                actor=SUPERVISOR,
+                occurred_at=T0,
+                named=named,
+                organisation="staffordshire-police",
+            ),
+        )
+    case.identify_organisation(
+        actor=SUPERVISOR, occurred_at=T0, named="Staffordshire Police", organisation="sp"
+    )
+    assert [s.organisation for s in case.shares] == ["sp"]
+    assert case.legacy_organisations(frozenset({"sp"})) == set()
+
+
+# ------------------------------------------------- the person register (issue 12, §1)
+
+
+def _person_details(ledger: CaseLedger, ref: UUID, **fields: str) -> dict[str, Sealed | None]:
+    stream = person_stream(ref)
+    return {
+        name: ledger.sealer.seal_personal(value, case_id=stream, person_ref=ref, field=name)
+        for name, value in fields.items()
+    }
+
+
+def test_a_person_is_registered_under_their_own_key_and_corrected_field_by_field(
+    memory_ledger: CaseLedger,
+) -> None:
+    ref = uuid4()
+    sealed = _person_details(
+        memory_ledger, ref, name="Vic Tim", address="1 Test Street", date_of_birth="1970-01-01"
+    )
+    person = Person.register(
+        actor=CASEWORKER, occurred_at=T0, person_ref=ref,
+        details=PersonDetails(**sealed),  # type: ignore[arg-type]
+        preferred_contact=ContactMethod.PHONE,
+    )  # fmt: skip
+    assert person.id == person_stream(ref) != ref
+    phone = _person_details(memory_ledger, ref, contact="07700 900123")["contact"]
+    person.correct(actor=CASEWORKER, occurred_at=T0, contact=phone)
+    assert person.details.contact == phone
+    assert (person.details.address, person.details.date_of_birth) == (
+        sealed["address"],
+        sealed["date_of_birth"],
+    ), "a correction of the phone number blanks nothing else"
+    assert person.preferred_contact is ContactMethod.PHONE
+    person.correct(actor=CASEWORKER, occurred_at=T0, vulnerabilities=(Vulnerability.DISABILITY,))
+    with pytest.raises(RuleViolation) as nothing:
+        person.correct(
+            actor=CASEWORKER, occurred_at=T0, preferred_contact=ContactMethod.PHONE,
+            vulnerabilities=(Vulnerability.DISABILITY,),
+        )  # fmt: skip
+    assert nothing.value.rule is Rule.PERSON_NOTHING_TO_CORRECT
+    memory_ledger.save(person)
+    loaded: Person = memory_ledger.repository.get(person_stream(ref))
+    assert (loaded.version, loaded.details, loaded.vulnerabilities) == (
+        3,
+        person.details,
+        (Vulnerability.DISABILITY,),
+    )
+
+
+def test_a_persons_details_sealed_under_another_key_are_refused(
+    memory_ledger: CaseLedger,
+) -> None:
+    ref, other = uuid4(), uuid4()
+    theirs = _person_details(memory_ledger, other, name="Someone Else")["name"]
+    assert theirs is not None
+    with pytest.raises(RuleViolation) as wrong:
+        Person.register(
+            actor=CASEWORKER, occurred_at=T0, person_ref=ref, details=PersonDetails(name=theirs)
+        )
+    assert wrong.value.rule is Rule.SEAL_SCOPE
+    with pytest.raises(RuleViolation) as nameless:
+        Person.register(actor=CASEWORKER, occurred_at=T0, person_ref=ref, details=None)
+    assert nameless.value.rule is Rule.TEXT_REQUIRED
+
+
+def test_a_merged_record_points_to_the_survivor_and_takes_no_more_change(
+    memory_ledger: CaseLedger,
+) -> None:
+    ref, survivor = uuid4(), uuid4()
+    name = _person_details(memory_ledger, ref, name="Vic Tim")["name"]
+    assert name is not None
+    person = Person.register(
+        actor=SUPERVISOR, occurred_at=T0, person_ref=ref, details=PersonDetails(name=name)
+    )
+    with pytest.raises(RuleViolation) as itself:
+        person.merge_into(actor=SUPERVISOR, occurred_at=T0, into=ref)
+    assert itself.value.rule is Rule.PERSON_MERGE
+    person.merge_into(actor=SUPERVISOR, occurred_at=T0, into=survivor)
+    assert person.merged_into == survivor
+    for change in (
+        partial(person.merge_into, actor=SUPERVISOR, occurred_at=T0, into=uuid4()),
+        partial(person.correct, actor=SUPERVISOR, occurred_at=T0, name=name),
+    ):
+        with pytest.raises(RuleViolation) as refused_change:
+            change()
+        assert refused_change.value.rule is Rule.PERSON_MERGE
