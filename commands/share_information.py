@@ -51,7 +51,7 @@ class ShareInformation(CaseCommand):
 def handle(cmd: ShareInformation, uow: UnitOfWork) -> Receipt:
     """Share named items with a relevant organisation, for a purpose, on a lawful basis."""
     seal = uow.seal(cmd.case_id)
-    recipient = None
+    registered = None
     protocol = (cmd.protocol_reference or "").strip()
     if (cmd.recipient_organisation or "").strip():
         field = "recipient.organisation"
@@ -65,13 +65,16 @@ def handle(cmd: ShareInformation, uow: UnitOfWork) -> Receipt:
                 f" {registered.protocol_reference!r}, not another protocol",
             )
         protocol = registered.protocol_reference
-        recipient = Recipient(
-            agency=registered.agency,
-            organisation=registered.org_id,
-            person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
-        )
 
     def decide(case: Case) -> None:
+        # Sealed once the case is loaded, so that no key is made for a case that is not.
+        recipient = None
+        if registered is not None:
+            recipient = Recipient(
+                agency=registered.agency,
+                organisation=registered.org_id,
+                person=seal.text(cmd.recipient_person, fields.SHARE_RECIPIENT_PERSON),
+            )
         case.share_information(
             actor=cmd.actor,
             occurred_at=cmd.occurred_at,

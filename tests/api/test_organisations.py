@@ -6,6 +6,7 @@ what a partner sees is decided by id, never by comparing names. Both stores."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -188,3 +189,21 @@ def test_a_police_referral_goes_to_the_only_police_signatory_unless_named(
     api.do("record_incident", scene, criminal=True)
     answer = problem(api.post(refer.url(scene), body), 422)
     assert answer["rule"] == "police_referral.force_required"
+
+
+@pytest.mark.parametrize(
+    "name", ["share_information", "add_agency", "refer_for_support", "record_incident"]
+)
+def test_a_command_on_no_case_makes_no_key_for_it(
+    client: TestClient, tokens: Tokens, name: str
+) -> None:
+    """Organisations are looked up before the case is loaded; what is sealed is sealed only
+    once it is: a command on a case that does not exist leaves no data key behind."""
+    api = Api(client, tokens())
+    scene = api.open()
+    command = COMMANDS[name]
+    body = command.body(scene)
+    missing = uuid4()
+    response = api.post(command.path.replace("{case_id}", str(missing)), body)
+    problem(response, 404)
+    assert api.ledger.keys.table.load_key(f"case:{missing}") == (False, None)
