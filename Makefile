@@ -27,6 +27,8 @@ run: $(STAMP)
 	@$(BIN)/asb-ledger token --user demo-police-officer --role partner --org staffordshire-police
 	@echo "auditor:"
 	@$(BIN)/asb-ledger token --user demo-auditor --role auditor --org council
+	@echo "admin (keeps the organisation register, GET/POST /organisations):"
+	@$(BIN)/asb-ledger token --user demo-admin --role admin --org council
 	@echo
 	$(BIN)/asb-ledger serve
 
