@@ -339,8 +339,8 @@ class PartnershipSteps(CaseSteps):
         applicant_ref: UUID,
         received_at: datetime,
     ) -> None:
-        """Records an ASB Case Review (Community Trigger) request by a linked person."""
-        self._open("request a case review (reopen it first)")
+        """Records an ASB Case Review (Community Trigger) request by a linked person. A
+        closed case takes one too: a request often follows a closure the victim disputes."""
         if request_id in self.case_reviews:
             raise RuleViolation(Rule.CASE_REVIEW_DUPLICATE, f"request {request_id} already made")
         self._require_linked((applicant_ref,), "applicant_ref")
@@ -362,8 +362,8 @@ class PartnershipSteps(CaseSteps):
         decision: CaseReviewDecision,
         outcome: Sealed | None,
     ) -> None:
-        """Records the threshold decision and outcome of an ASB Case Review."""
-        self._open("decide a case review")
+        """Records the threshold decision and outcome of an ASB Case Review (on a closed
+        case too, as its request may be)."""
         rules.require(outcome, "outcome")
         request = self.case_reviews.get(request_id)
         if request is None:

@@ -128,6 +128,11 @@ NO_CONTACT = {
 ALL_YES = {q.key: 2 for q in ASB_VRA_V1.questions}
 
 
+TAKEN_WHEN_CLOSED = {"reopen_case", "request_case_review", "decide_case_review"}
+"""Commands a closed case takes: its reopening, and an ASB Case Review (which often follows
+a closure)."""
+
+
 def _closed_before(name: str) -> Provocation:
     """Any command but reopening, on a closed case (closed by a supervisor, who may close
     whatever the command needed first)."""
@@ -141,7 +146,7 @@ def _closed_before(name: str) -> Provocation:
 
 
 PROVOCATIONS = [
-    *(_closed_before(c.name) for c in ON_CASE if c.name != "reopen_case"),
+    *(_closed_before(c.name) for c in ON_CASE if c.name not in TAKEN_WHEN_CLOSED),
     Provocation(Rule.CASE_NOT_CLOSED, "reopen_case", valid("reopen_case")),
     Provocation(
         Rule.TEXT_REQUIRED, "open_case", lambda s: complaint(description=" \n "), how="open"

@@ -178,3 +178,22 @@ def test_a_case_is_found_by_its_reference_wherever_its_id_is_accepted(
     assert {item["case_id"] for item in log.json()["items"]} == {scene.case_id}
     problem(client.get("/cases/ASB-1999-000001", headers=api.headers), 404)
     problem(client.get("/cases/not-a-case", headers=api.headers), 422)
+
+
+def test_a_case_review_is_requested_and_decided_on_a_closed_case(
+    client: TestClient, tokens: Tokens
+) -> None:
+    """Issue 12 §5: a request often follows a closure the victim disputes."""
+    api = Api(client, tokens("supervisor", team="north"))
+    scene = api.open()
+    api.do("close_case", scene)
+    assert api.view(scene.case_id)["status"] == "closed"
+    api.do("request_case_review", scene)
+    api.do("decide_case_review", scene)
+    view = api.view(scene.case_id)
+    assert view["status"] == "closed"
+    (review,) = view["case_reviews"]
+    assert review["decision"] == "threshold_met"
+    refused = problem(api.post(f"/cases/{scene.case_id}/incidents", {"incident_type": "noise",
+                      "description": "More noise."}), 422)  # fmt: skip
+    assert refused["rule"] == "case.closed", "the case itself stays closed"

@@ -706,7 +706,7 @@ class CaseMachine(RuleBasedStateMachine):
         m = self.model
         applicant = self.choose(data, m.persons, "unknown_applicant" in bad, "applicant")
         request = self.choose(data, m.reviews, "again" not in bad, "request")
-        broken = m.closed_rule() | on({
+        broken = on({  # a closed case takes a request too
             Rule.CASE_REVIEW_DUPLICATE: request in m.reviews,
             Rule.PERSON_NOT_LINKED: applicant not in m.persons,
         })  # fmt: skip
@@ -727,7 +727,7 @@ class CaseMachine(RuleBasedStateMachine):
         m = self.model
         request = self.choose(data, m.reviews, "unknown" in bad, "request")
         decided = m.reviews.get(request, False) or decision is CaseReviewDecision.PENDING
-        broken = m.closed_rule() | on({
+        broken = on({  # and its decision
             Rule.TEXT_REQUIRED: "no_outcome" in bad,
             Rule.CASE_REVIEW_UNKNOWN: request not in m.reviews,
             Rule.CASE_REVIEW_DECIDED: request in m.reviews and decided,

@@ -98,21 +98,6 @@ def test_nothing_follows_closure_but_reopening(kit: CaseKit, case: Case) -> None
     )
 
 
-def test_a_closed_case_takes_no_case_review_until_reopened(kit: CaseKit, case: Case) -> None:
-    closed(kit, case)
-    refused(
-        case,
-        Rule.CASE_CLOSED,
-        lambda: case.request_case_review(
-            actor=CASEWORKER,
-            occurred_at=T0,
-            request_id=uuid4(),
-            applicant_ref=kit.complainant,
-            received_at=T0,
-        ),
-    )
-
-
 def test_only_a_closed_case_reopens(kit: CaseKit, case: Case) -> None:
     refused(
         case,

@@ -18,6 +18,7 @@ from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     Agency,
+    CaseReviewDecision,
     ClosureReason,
     ConsentStatus,
     ContactDirection,
@@ -695,3 +696,20 @@ def test_a_merged_record_points_to_the_survivor_and_takes_no_more_change(
         with pytest.raises(RuleViolation) as refused_change:
             change()
         assert refused_change.value.rule is Rule.PERSON_MERGE
+
+
+def test_a_closed_case_takes_an_asb_case_review_request_and_its_decision(
+    kit: CaseKit, case: Case
+) -> None:
+    close_as(kit, case, actor=SUPERVISOR)()
+    request = uuid4()
+    case.request_case_review(
+        actor=CASEWORKER, occurred_at=T0 + timedelta(days=31), request_id=request,
+        applicant_ref=kit.complainant, received_at=T0 + timedelta(days=31),
+    )  # fmt: skip
+    case.decide_case_review(
+        actor=SUPERVISOR, occurred_at=T0 + timedelta(days=40), request_id=request,
+        decision=CaseReviewDecision.THRESHOLD_MET, outcome=kit.text("review held"),
+    )  # fmt: skip
+    assert case.closed
+    assert case.case_reviews[request].decision is CaseReviewDecision.THRESHOLD_MET
