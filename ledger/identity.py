@@ -48,7 +48,7 @@ class Token:
 
 def fold(text: str) -> str:
     """Lower case, accents and punctuation gone, hyphens as spaces, spacing collapsed:
-    ``  Zoë  O'Brien-Smith `` is ``zoe obrien smith``."""
+    ``  Zoë  O'Brien-Smith `` is ``zoe obrien smith``. Names and wards compare in it."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     plain = "".join(" " if unicodedata.category(c) == "Pd" or c in "_/" else c for c in plain)

@@ -79,7 +79,6 @@ class Organisation(Aggregate):
     def __init__(
         self,
         *,
-        actor: Actor,
         org_id: str,
         name: str,
         agency: Agency,
@@ -92,7 +91,6 @@ class Organisation(Aggregate):
         self.protocol_reference = protocol_reference
         self.joined = joined
         self.left: date | None = None
-        self.registered_by = actor.user_id
         self.head_hash = GENESIS
 
     @classmethod

@@ -12,10 +12,10 @@ the enumerated ``ledger.enums.Provision``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from ledger.errors import Rule, RuleViolation
+from ledger.identity import fold
 
 DEFAULT_WARDS: tuple[str, ...] = (
     "Barlaston",
@@ -47,14 +47,6 @@ DEFAULT_WARDS: tuple[str, ...] = (
 DEFAULT_POLICE_REFERENCE_FORMAT = r"[A-Z]{2}[-/][0-9]{1,10}(?:[-/][0-9]{1,10}){0,2}"
 """A force's two-letter prefix and one to three groups of digits (``SP-2026-0001234``,
 ``SP/123/26``): a reference can then hold nothing but a reference."""
-
-
-def fold(text: str) -> str:
-    """The form two spellings of one ward are compared in: case, accents, apostrophes and
-    spacing do not matter (``st michaels and  stonefield`` is ``St Michael's and Stonefield``)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", "", letters.casefold()).split())
 
 
 @dataclass(frozen=True)
