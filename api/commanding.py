@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from api.deps import Services, ServicesDep
 from api.errors import Problem, forbidden, not_found
+from api.people import PeopleReader
 from api.policy import CaseFacts, Guard, decide
 from api.principal import Principal
 from api.schemas.views import ReceiptOut
@@ -28,7 +29,10 @@ from ledger.case import Case
 from ledger.enums import AccessOutcome
 from ledger.errors import CaseNotFound, ConcurrentWrite
 from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
+from ledger.person_register import PossibleDuplicate
 from ledger.values import Actor, Receipt
+from projections.risk.projection import CumulativeRisk
+from projections.view import ViewBehind
 
 
 @dataclass
@@ -121,6 +125,8 @@ class Commands:
                 reason="no such case",
             )
             raise not_found() from None
+        except PossibleDuplicate as duplicate:
+            raise self._duplicate(principal, duplicate) from None
         except ConcurrentWrite:
             if key is not None:  # a racing retry with the same key may have won
                 earlier = self._replay(principal, key, fingerprint, build)
@@ -130,6 +136,34 @@ class Commands:
         self.metrics.command(command.name)
         self.request.state.case_id = str(receipt.case_id)
         return self._answer(receipt, ids.issued, opened=isinstance(command, OpenCase))
+
+    def _duplicate(self, principal: Principal, duplicate: PossibleDuplicate) -> Problem:
+        """The refusal of a second record for a person the register holds: 409, with the
+        candidates as the caller may see them. Telling of them is recorded as an access."""
+        risk = self.request.app.state.read_models.get(CumulativeRisk)
+        reader = PeopleReader(self.ledger, risk, principal)
+        head = self.ledger.recorder.max_notification_id() or 0
+        try:  # the cases as of now, so that a case just opened is counted
+            candidates = reader.candidates(duplicate.candidates, head)
+        except ViewBehind:
+            candidates = reader.candidates(duplicate.candidates)
+        self.access.record(
+            self.request,
+            principal,
+            case_id=None,
+            case_version=None,
+            view="people.possible_duplicate",
+            subjects=[c.person_ref for c in duplicate.candidates],
+        )
+        return Problem(
+            409,
+            "rule-broken",
+            "Rule broken",
+            duplicate.detail,
+            rule=duplicate.rule.value,
+            rules=[{"rule": duplicate.rule.value, "detail": duplicate.detail}],
+            candidates=[c.model_dump(mode="json") for c in candidates],
+        )
 
     def _admit(self, guard: Guard) -> Admit:
         """The policy on the case as the unit of work loaded it: a refusal is recorded,

@@ -43,6 +43,9 @@ class Action(Enum):
     READ_REFERENCE = "reference.read"  # the council's lists: wards, legislation, formats
     READ_ORGANISATIONS = "organisations.read"  # the protocol's signatories: public
     MANAGE_ORGANISATIONS = "organisations.manage"  # register and retire signatories
+    SEARCH_PEOPLE = "people.search"  # the person register's blind-index search
+    READ_PERSON = "people.read"  # one person across their cases
+    MERGE_PEOPLE = "people.merge"  # two records found to be one person
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -67,6 +70,9 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_REFERENCE: frozenset(Role),
     Action.READ_ORGANISATIONS: frozenset(Role),
     Action.MANAGE_ORGANISATIONS: frozenset({Role.ADMIN}),
+    Action.SEARCH_PEOPLE: STAFF | READERS,
+    Action.READ_PERSON: STAFF | READERS,
+    Action.MERGE_PEOPLE: frozenset({Role.SUPERVISOR}),
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the

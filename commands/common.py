@@ -9,6 +9,7 @@ from uuid import UUID
 
 from ledger import fields
 from ledger.application import CaseLedger
+from ledger.person_register import PlainDetails
 from ledger.values import Actor, PersonDetails, Sealed
 
 
@@ -41,6 +42,18 @@ class PersonText:
     contact: str | None = None
     address: str | None = None
     date_of_birth: str | None = None
+
+
+def plain(person: PersonText | None) -> PlainDetails | None:
+    """A person's details as the register takes them."""
+    if person is None:
+        return None
+    return PlainDetails(
+        name=person.name,
+        contact=person.contact,
+        address=person.address,
+        date_of_birth=person.date_of_birth,
+    )
 
 
 class Seal:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 from uuid import UUID
 
-from commands.common import CaseCommand, PersonText
+from eventsourcing.domain import Aggregate
+
+from commands.common import CaseCommand, PersonText, plain
 from commands.unit_of_work import UnitOfWork
 from ledger import fields
 from ledger.case import Case
@@ -24,13 +26,26 @@ class LinkPerson(CaseCommand):
     vulnerabilities: tuple[Vulnerability, ...] = ()
     vulnerability_note: str | None = None
     self_declared_repeat_victim: bool = False
+    check_duplicates: bool = True
+    """Search the person register first (a person named by no reference): a strong match
+    refuses the link as ``person.possible_duplicate``."""
 
 
 def handle(cmd: LinkPerson, uow: UnitOfWork) -> Receipt:
-    """A person already on the case may take a further role without details again."""
+    """A person already on the case, or in the register, is linked without details again;
+    details given for them correct the register's record in only the fields given. The
+    register is searched, and written, only once the case is loaded and the caller admitted
+    to it; its record is saved with the case's event."""
+    people = uow.ledger.people
+    given = plain(cmd.details)
     seal = uow.seal(cmd.case_id)
+    written: list[Aggregate] = []
+    tokens: dict[str, str] = {}
 
     def decide(case: Case) -> None:
+        known = people.screen(
+            cmd.person_ref, given, check_duplicates=cmd.check_duplicates, field="details"
+        )
         case.link_person(
             actor=cmd.actor,
             occurred_at=cmd.occurred_at,
@@ -42,6 +57,19 @@ def handle(cmd: LinkPerson, uow: UnitOfWork) -> Receipt:
                 cmd.person_ref, cmd.vulnerability_note, fields.PERSON_VULNERABILITY_NOTE
             ),
             self_declared_repeat_victim=cmd.self_declared_repeat_victim,
+            registered=known is not None,
         )
+        intake = people.intake(
+            known,
+            cmd.person_ref,
+            given,
+            actor=cmd.actor,
+            occurred_at=cmd.occurred_at,
+            vulnerabilities=cmd.vulnerabilities,
+        )
+        written.extend([intake.person] if intake.person else [])
+        tokens.update(intake.tokens)
 
-    return uow.update(cmd, decide)
+    receipt = uow.update(cmd, decide, others=written)
+    people.add_tokens(cmd.person_ref, tokens)
+    return receipt

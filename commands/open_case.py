@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from commands.common import Command, PersonText
+from commands.common import Command, PersonText, plain
 from commands.unit_of_work import UnitOfWork
 from ledger import fields, rules
 from ledger.case import Case
@@ -32,6 +32,13 @@ class OpenCase(Command):
     ward: str | None = None
     team: str | None = None
     officer: str | None = None
+    place_uprn: str | None = None
+    place_address: str | None = None
+    """The place the complaint is about; default: the location, if it holds a postcode and a
+    house number or name (``ledger/places.py``)."""
+    check_duplicates: bool = True
+    """Search the person register first (a complainant named by no reference): a strong
+    match refuses the opening as ``person.possible_duplicate``."""
 
 
 def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
@@ -44,10 +51,25 @@ def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
     rules.text(cmd.location, "location")
     rules.text(cmd.complainant.name, "complainant.name")
     ward = uow.ledger.vocabulary.ward(cmd.ward)
+    places = uow.ledger.places
+    place = places.named(cmd.place_uprn, cmd.place_address, "place") or places.of_text(cmd.location)
     officer = cmd.officer
     if officer is None and cmd.actor.role is Role.CASEWORKER:
         officer = cmd.actor.user_id
+    people = uow.ledger.people
+    given = plain(cmd.complainant)
+    known = people.screen(
+        cmd.complainant_ref, given, check_duplicates=cmd.check_duplicates, field="complainant"
+    )
     reference = uow.ledger.prepare_opening(cmd.case_id, [cmd.complainant_ref], cmd.received_at)
+    intake = people.intake(
+        known,
+        cmd.complainant_ref,
+        given,
+        actor=cmd.actor,
+        occurred_at=cmd.occurred_at,
+        preferred_contact=cmd.preferred_contact,
+    )
     seal = uow.seal(cmd.case_id)
     complainant = seal.details(cmd.complainant_ref, cmd.complainant)
     assert complainant is not None  # its name was checked above
@@ -66,6 +88,9 @@ def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
         complainant=complainant,
         preferred_contact=cmd.preferred_contact,
         ward=ward,
+        place=place,
     )
     case.assign(actor=cmd.actor, occurred_at=cmd.occurred_at, team=team, officer=officer)
-    return uow.open(case)
+    receipt = uow.open(case, *([intake.person] if intake.person else []))
+    people.add_tokens(cmd.complainant_ref, intake.tokens)
+    return receipt

@@ -25,11 +25,17 @@ class RecordIncident(CaseCommand):
     criminal: bool = False
     victim_refs: tuple[UUID, ...] = ()
     location: str | None = None
+    place_uprn: str | None = None
+    place_address: str | None = None
+    """Where it happened; default: the location, if it holds a postcode and a house number
+    or name (``ledger/places.py``)."""
 
 
 def handle(cmd: RecordIncident, uow: UnitOfWork) -> Receipt:
     """Record a further incident of ASB on a case."""
     seal = uow.seal(cmd.case_id)
+    places = uow.ledger.places
+    place = places.named(cmd.place_uprn, cmd.place_address, "place") or places.of_text(cmd.location)
 
     def decide(case: Case) -> None:
         case.record_incident(
@@ -42,6 +48,7 @@ def handle(cmd: RecordIncident, uow: UnitOfWork) -> Receipt:
             criminal=cmd.criminal,
             victim_refs=cmd.victim_refs,
             location=seal.text(cmd.location, fields.INCIDENT_LOCATION),
+            place=place,
         )
 
     return uow.update(cmd, decide)

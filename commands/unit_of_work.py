@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from commands.common import CaseCommand, Seal
 from ledger.application import CaseLedger
@@ -49,13 +51,25 @@ class UnitOfWork:
             )
         return found
 
-    def update(self, cmd: CaseCommand, decide: Callable[[Case], None]) -> Receipt:
+    def update(
+        self,
+        cmd: CaseCommand,
+        decide: Callable[[Case], None],
+        *,
+        others: Sequence[Aggregate] = (),
+    ) -> Receipt:
         """Load the case, admit it, check ``cmd.expected_version``, let ``decide`` call the
-        aggregate, and save what it triggered."""
+        aggregate, and save what it triggered with ``others`` (read once ``decide`` has run,
+        so it may add to them), in the same transaction."""
         return self.ledger.update(
-            cmd.case_id, cmd.expected_version, decide, claim=self.claim, admit=self.admit
+            cmd.case_id,
+            cmd.expected_version,
+            decide,
+            claim=self.claim,
+            admit=self.admit,
+            others=others,
         )
 
-    def open(self, case: Case) -> Receipt:
-        """Save a newly opened case with its reference index (and the claim)."""
-        return self.ledger.save_new_case(case, claim=self.claim)
+    def open(self, case: Case, *others: Aggregate) -> Receipt:
+        """Save a newly opened case with its reference index, the claim and ``others``."""
+        return self.ledger.save_new_case(case, *others, claim=self.claim)

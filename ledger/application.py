@@ -47,7 +47,9 @@ from ledger.events import CASE_EVENT_TYPES
 from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
 from ledger.organisation_register import OrganisationRegister
+from ledger.person_register import PersonRegister
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
+from ledger.places import Places
 from ledger.positions import position_of
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
@@ -96,9 +98,13 @@ class CaseLedger(Application[UUID]):
         self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
         Case.clock_skew = timedelta(seconds=self.settings.clock_skew_seconds)
         self.vocabulary = self.settings.vocabulary()
+        """The council's wards and the force's reference format (``ASB_WARDS``, ...)."""
         self.organisations = OrganisationRegister(self)
         """The information sharing protocol's signatories (``ledger/organisations.py``)."""
-        """The council's wards and the force's reference format (``ASB_WARDS``, ...)."""
+        self.places = Places(self.keys)
+        """Places as events hold them: UPRNs, or blind-indexed addresses."""
+        self.people = PersonRegister(self)
+        """The people behind the cases, and their blind index (``ledger/person_register.py``)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)
@@ -174,31 +180,39 @@ class CaseLedger(Application[UUID]):
         *,
         claim: IdempotencyClaim | None = None,
         admit: Callable[[Case], None] | None = None,
+        others: Iterable[Any] = (),
     ) -> Receipt:
         """One command on one case, as one unit of work.
 
         The case is loaded once (its chain checked); ``admit``, the caller's check on the
         case as loaded (the API's policy), may refuse it; ``expected_version`` (If-Match) is
         checked; ``decide`` calls the aggregate, whose rules refuse or trigger events; and
-        the new events are saved with ``claim``'s idempotency record in one transaction."""
+        the new events are saved with ``claim``'s idempotency record (and ``others``, such
+        as the person register's record of someone linked) in one transaction."""
         case = self.get_case(case_id)
         if admit is not None:
             admit(case)
         if expected_version is not None and case.version != expected_version:
             raise StaleVersion(case_id, expected_version, case.version)
         decide(case)
-        return self.save_case(case, claim=claim)
+        return self.save_case(case, *others, claim=claim)
 
-    def save_new_case(self, case: Case, *, claim: IdempotencyClaim | None = None) -> Receipt:
-        """Saves a newly opened case with its reference index (and ``claim``), atomically."""
+    def save_new_case(
+        self, case: Case, *others: Any, claim: IdempotencyClaim | None = None
+    ) -> Receipt:
+        """Saves a newly opened case with its reference index (and ``claim``, and
+        ``others``: the register's record of the complainant), atomically."""
         return self._save(
-            case, CaseReferenceIndex(reference=case.reference, case_id=case.id), claim=claim
+            case,
+            CaseReferenceIndex(reference=case.reference, case_id=case.id),
+            *others,
+            claim=claim,
         )
 
-    def save_case(self, case: Case, *, claim: IdempotencyClaim | None = None) -> Receipt:
-        """Saves a case's new events (with ``claim``'s record, if given, in the same
-        transaction); if another writer saved first, this records nothing."""
-        return self._save(case, claim=claim)
+    def save_case(self, case: Case, *others: Any, claim: IdempotencyClaim | None = None) -> Receipt:
+        """Saves a case's new events (with ``claim``'s record, if given, and ``others``, in
+        the same transaction); if another writer saved first, this records nothing."""
+        return self._save(case, *others, claim=claim)
 
     def _save(self, case: Case, *others: Any, claim: IdempotencyClaim | None) -> Receipt:
         kinds = [type(e).__name__ for e in case.pending_events]
@@ -245,6 +259,16 @@ class CaseLedger(Application[UUID]):
             newly=destroyed,
         )
         return destroyed
+
+    def erase_person(
+        self, person_ref: UUID, *, actor: Actor, occurred_at: datetime, reason: ErasureReason
+    ) -> list[str]:
+        """Erases a person: the keys of every record found to be them (a merge joins two
+        records, so erasing either erases both), and with each key its index tokens."""
+        scopes = [person_scope(ref) for ref in self.people.same_person(person_ref)]
+        for scope in scopes:
+            self.destroy_key(scope, actor=actor, occurred_at=occurred_at, reason=reason)
+        return scopes
 
     def record_access(self, record: AccessRecord) -> int:
         """Appends an access record (its own stream); returns its position."""

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger import events, rules
+from ledger import events, places, rules
 from ledger.case_closure import ClosureSteps
 from ledger.case_copy import copy_case
 from ledger.case_partnership import PartnershipSteps
@@ -83,8 +83,11 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         complainant_ref: UUID,
         preferred_contact: ContactMethod,
         ward: str | None,
+        place: str | None = None,
     ) -> None:
         self.reference = reference
+        self.place = place
+        """The place the complaint is about (``ledger/places.py``), if one was named."""
         self.channel = channel
         self.received_at = received_at
         self.category = category
@@ -160,8 +163,9 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         complainant: PersonDetails,
         preferred_contact: ContactMethod,
         ward: str | None = None,
+        place: str | None = None,
     ) -> Case:
-        """Opens a case from a complaint."""
+        """Opens a case from a complaint (about ``place``, if one is named)."""
         rules.check_dates(
             {"received_at": received_at},
             now=events.CaseEvent.create_timestamp(),
@@ -178,9 +182,10 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
                 "complainant_ref": complainant_ref,
             },
         )
+        placed = {} if place is None else {"place": places.check(place)}
         with rules.valid_text():
             return cls._create(
-                events.CaseOpened,
+                events.CaseOpenedV2 if place is not None else events.CaseOpened,
                 id=case_id,
                 actor=actor,
                 occurred_at=_utc(occurred_at, "occurred_at"),
@@ -196,6 +201,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
                 complainant=complainant,
                 preferred_contact=preferred_contact,
                 ward=ward,
+                **placed,
             )
 
     def link_person(
@@ -209,15 +215,17 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         vulnerabilities: tuple[Vulnerability, ...] = (),
         vulnerability_note: Sealed | None = None,
         self_declared_repeat_victim: bool = False,
+        registered: bool = False,
     ) -> None:
-        """Links a person to the case in a role."""
+        """Links a person to the case in a role. A person new to the case is linked with
+        their details, unless ``registered`` (the person register holds them)."""
         self._open("link a person")
         known = self.persons.get(person_ref)
         if known is not None and role in known.roles:
             raise RuleViolation(
                 Rule.PERSON_ALREADY_LINKED, f"person already linked as {role.value}"
             )
-        if known is None and details is None:
+        if known is None and details is None and not registered:
             raise RuleViolation(Rule.TEXT_REQUIRED, "details are required for a new person")
         self.trigger_event(
             events.PersonLinked,
@@ -243,8 +251,9 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         criminal: bool,
         victim_refs: tuple[UUID, ...] = (),
         location: Sealed | None = None,
+        place: str | None = None,
     ) -> None:
-        """Records an incident of ASB."""
+        """Records an incident of ASB (at ``place``, if one is named)."""
         self._open("record an incident")
         rules.require(description, "description")
         if incident_id in self.incidents:
@@ -252,8 +261,9 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
         self._require_linked(victim_refs, "victim_refs")
         self.require_shared(actor, tuple(victim_refs), "victim_refs")
         police = actor.role is Role.PARTNER and self.agency_of(actor.organisation) is Agency.POLICE
+        placed = {} if place is None else {"place": places.check(place)}
         self.trigger_event(
-            events.IncidentRecorded,
+            events.IncidentRecordedV2 if place is not None else events.IncidentRecorded,
             actor=actor,
             occurred_at=occurred_at,
             incident_id=incident_id,
@@ -264,6 +274,7 @@ class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
             criminal=criminal,
             victim_refs=tuple(dict.fromkeys(victim_refs)),
             police_recorded=criminal and police,
+            **placed,
         )
 
     def assess_risk(

@@ -56,6 +56,7 @@ class Incident:
     police_referred: bool = False
     location: Sealed | None = None
     organisation: str = ""
+    place: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class Rule(Enum):
     ORGANISATION_NOT_NAMED = "organisation.not_named_on_case"
     PERSON_NOTHING_TO_CORRECT = "person.nothing_to_correct"
     PERSON_MERGE = "person.merge_refused"
+    PERSON_POSSIBLE_DUPLICATE = "person.possible_duplicate"
+    PERSON_UNKNOWN = "person.unknown"
+    PLACE_UNRECOGNISED = "place.unrecognised"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
 
 

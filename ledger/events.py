@@ -122,6 +122,15 @@ class CaseOpened(CaseEvent, Aggregate.Created):
         )
 
 
+@stored_as("asb.case.CaseOpened.v2")
+class CaseOpenedV2(CaseOpened):
+    """A complaint registered as a case, with the place it is about (v1 names none): a
+    UPRN (``uprn:<digits>``) or a blind-indexed address (``addr:<keyed hash>``,
+    ``ledger/places.py``), never the address itself."""
+
+    place: str
+
+
 @stored_as("asb.case.PersonLinked.v1")
 class PersonLinked(CaseEvent):
     """A person was linked to the case in a role (victim, witness, ...)."""
@@ -138,12 +147,25 @@ class PersonLinked(CaseEvent):
         case.persons[self.person_ref] = replace(
             person,
             roles=person.roles | {self.role},
-            details=self.details if self.details is not None else person.details,
+            details=_details_over(person.details, self.details),
             vulnerabilities=person.vulnerabilities | frozenset(self.vulnerabilities),
             vulnerability_note=self.vulnerability_note or person.vulnerability_note,
             self_declared_repeat_victim=person.self_declared_repeat_victim
             or self.self_declared_repeat_victim,
         )
+
+
+def _details_over(held: PersonDetails | None, given: PersonDetails | None) -> PersonDetails | None:
+    """Details given again replace only the fields given: a person linked in a further
+    role with a new phone number keeps the address and date of birth held."""
+    if held is None or given is None:
+        return given or held
+    return PersonDetails(
+        name=given.name,
+        contact=given.contact or held.contact,
+        address=given.address or held.address,
+        date_of_birth=given.date_of_birth or held.date_of_birth,
+    )
 
 
 @stored_as("asb.case.IncidentRecorded.v1")
@@ -173,6 +195,20 @@ class IncidentRecorded(CaseEvent):
             location=self.location,
             organisation=self.actor.organisation,
             police_referred=self.police_recorded,
+        )
+
+
+@stored_as("asb.case.IncidentRecorded.v2")
+class IncidentRecordedV2(IncidentRecorded):
+    """An incident at a place (v1 names none), as ``CaseOpenedV2`` names one."""
+
+    place: str | None = None
+    """Always given (a default only because v1's last field has one)."""
+
+    def apply(self, case: Case) -> None:
+        super().apply(case)
+        case.incidents[self.incident_id] = replace(
+            case.incidents[self.incident_id], place=self.place
         )
 
 

@@ -57,7 +57,9 @@ def fold(text: str) -> str:
 
 
 def full_name(name: str) -> str | None:
-    folded = fold(name)
+    """The whole name folded, without its spaces: ``O'Neill``, ``O Neill`` and ``ONeill``
+    are one name (records write the particles of a name every way)."""
+    folded = fold(name).replace(" ", "")
     return folded or None
 
 
@@ -100,6 +102,24 @@ def house(address: str) -> str | None:
     if not first or POSTCODE.search(first.upper()):
         return None
     return first
+
+
+def birth_date(text: str | None) -> date | None:
+    """A date of birth written ``1970-01-31`` or ``31/01/1970`` (UK order), else None."""
+    if not text:
+        return None
+    stripped = text.strip()
+    try:
+        return date.fromisoformat(stripped)
+    except ValueError:
+        pass
+    parts = re.split(r"[/.\-]", stripped)
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            return None
+    return None
 
 
 def tokens(

@@ -27,10 +27,23 @@ class KeyTable(Protocol):
         """Inserts unless a row for the scope exists; False if a concurrent creator won."""
 
     def destroy_key(self, scope: str) -> bool:
-        """Removes the key for good; True if it was there to destroy."""
+        """Removes the key for good; True if it was there to destroy. Destroying a person's
+        key (``person:<ref>``) deletes their blind-index tokens in the same transaction."""
 
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
         """In one transaction: the year's next case number, and the rows inserted (by scope)."""
+
+    def add_tokens(self, person_ref: str, tokens: dict[str, str]) -> None:
+        """Adds a person's blind-index tokens (token: kind); a token held already stays."""
+
+    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
+        """(person ref, kind) of every stored token among ``tokens``."""
+
+    def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
+        """(person ref, kind) of every kind of token each of the people holds."""
+
+    def count_tokens(self, person_ref: str) -> int:
+        """How many tokens a person has in the index."""
 
 
 class MemoryKeyTable:
@@ -39,6 +52,7 @@ class MemoryKeyTable:
     def __init__(self) -> None:
         self.rows: dict[str, bytes | None] = {}
         self.numbers: dict[int, int] = {}
+        self.tokens: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
@@ -56,6 +70,9 @@ class MemoryKeyTable:
         with self._lock:
             had = self.rows.get(scope) is not None
             self.rows[scope] = None
+            if scope.startswith("person:"):
+                person = scope.removeprefix("person:")
+                self.tokens = {k: v for k, v in self.tokens.items() if k[1] != person}
             return had
 
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
@@ -64,6 +81,24 @@ class MemoryKeyTable:
             self.rows.update((scope, wrapped) for scope, wrapped in rows if scope in inserted)
             self.numbers[year] = self.numbers.get(year, 0) + 1
             return self.numbers[year], inserted
+
+    def add_tokens(self, person_ref: str, tokens: dict[str, str]) -> None:
+        with self._lock:
+            self.tokens.update(((token, person_ref), kind) for token, kind in tokens.items())
+
+    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
+        wanted = set(tokens)
+        with self._lock:
+            return [(ref, kind) for (token, ref), kind in self.tokens.items() if token in wanted]
+
+    def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
+        wanted = set(person_refs)
+        with self._lock:
+            return sorted({(ref, kind) for (_, ref), kind in self.tokens.items() if ref in wanted})
+
+    def count_tokens(self, person_ref: str) -> int:
+        with self._lock:
+            return sum(1 for _, ref in self.tokens if ref == person_ref)
 
 
 MASTER_CHECK_SCOPE = "asb:master-key-check"

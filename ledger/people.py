@@ -79,10 +79,23 @@ class PersonMerged(CaseEvent):
     """This record was found to be the same person as ``into``: every reader treats the two
     references as one, ``into`` surviving. The record takes no further change."""
 
+    person_ref: UUID
+    """This record's reference (the stream's id is derived from it)."""
     into: UUID
 
     def apply(self, aggregate: Any) -> None:
         aggregate.merged_into = self.into
+
+
+@stored_as("asb.person.PersonAbsorbed.v1")
+class PersonAbsorbed(CaseEvent):
+    """Records merged into this one (``absorbed``: the merged record and any it had
+    absorbed itself): they are this person now, and erasing this person erases them."""
+
+    absorbed: tuple[UUID, ...]
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.aliases = tuple(dict.fromkeys((*aggregate.aliases, *self.absorbed)))
 
 
 @stored_as("asb.person.Person.v1")
@@ -104,6 +117,8 @@ class Person(Aggregate):
         self.vulnerabilities = tuple(vulnerabilities)
         self.vulnerability_note = vulnerability_note
         self.merged_into: UUID | None = None
+        self.aliases: tuple[UUID, ...] = ()
+        """The references of records merged into this one."""
         self.head_hash = GENESIS
 
     @classmethod
@@ -181,7 +196,22 @@ class Person(Aggregate):
             actor=actor,
             occurred_at=utc(occurred_at, "occurred_at"),
             prev_hash=self.head_hash,
+            person_ref=self.person_ref,
             into=into,
+        )
+
+    def absorb(self, *, actor: Actor, occurred_at: datetime, other: Person) -> None:
+        """The survivor's side of a merge: ``other`` (and whatever it absorbed) is this
+        person. ``other.merge_into`` records the other side, saved with this."""
+        self._changeable()
+        if other.person_ref == self.person_ref or other.person_ref in self.aliases:
+            raise RuleViolation(Rule.PERSON_MERGE, "these records are already one person")
+        self.trigger_event(
+            PersonAbsorbed,
+            actor=actor,
+            occurred_at=utc(occurred_at, "occurred_at"),
+            prev_hash=self.head_hash,
+            absorbed=(other.person_ref, *other.aliases),
         )
 
     def _changeable(self) -> None:

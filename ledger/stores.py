@@ -1,4 +1,8 @@
-"""Tables beside the events: wrapped data keys and case-reference counters, on both stores."""
+"""Tables beside the events, on both stores: wrapped data keys, case-reference counters and
+the people's blind index (keyed hashes of their normalised details, ``ledger/blind_index.py``).
+
+A person's index tokens are deleted in the same transaction that destroys their key, so
+erasing a person leaves nothing to find them by."""
 
 from __future__ import annotations
 
@@ -19,7 +23,17 @@ _SQLITE_SCHEMA = (
     " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, destroyed_at TEXT)",
     "CREATE TABLE IF NOT EXISTS asb_reference_counters ("
     " year INTEGER PRIMARY KEY, last INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS asb_person_tokens ("
+    " token TEXT NOT NULL, person_ref TEXT NOT NULL, kind TEXT NOT NULL,"
+    " PRIMARY KEY (token, person_ref))",
+    "CREATE INDEX IF NOT EXISTS asb_person_tokens_ref ON asb_person_tokens (person_ref)",
 )
+PERSON_SCOPE = "person:"
+"""The key scope prefix whose destruction also deletes the person's index tokens."""
+
+
+def _person_of(scope: str) -> str | None:
+    return scope[len(PERSON_SCOPE) :] if scope.startswith(PERSON_SCOPE) else None
 
 
 class SQLiteSidecar:
@@ -80,6 +94,9 @@ class SQLiteSidecar:
                 " VALUES (?, NULL, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING",
                 (scope,),
             )
+            person = _person_of(scope)
+            if person is not None:
+                conn.execute("DELETE FROM asb_person_tokens WHERE person_ref = ?", (person,))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -118,6 +135,59 @@ class SQLiteSidecar:
         assert row is not None
         return int(row[0]), inserted
 
+    def add_tokens(self, person_ref: str, tokens: dict[str, str]) -> None:
+        with self._write:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT INTO asb_person_tokens (token, person_ref, kind) VALUES (?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    [(token, person_ref, kind) for token, kind in tokens.items()],
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
+        if not tokens:
+            return []
+        marks = ", ".join("?" * len(tokens))
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT person_ref, kind FROM asb_person_tokens"  # noqa: S608 - only marks
+                f" WHERE token IN ({marks})",
+                tokens,
+            )
+            .fetchall()
+        )
+        return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
+        if not person_refs:
+            return []
+        marks = ", ".join("?" * len(person_refs))
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT DISTINCT person_ref, kind FROM asb_person_tokens"  # noqa: S608
+                f" WHERE person_ref IN ({marks})",
+                person_refs,
+            )
+            .fetchall()
+        )
+        return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def count_tokens(self, person_ref: str) -> int:
+        row = (
+            self._connection()
+            .execute("SELECT count(*) FROM asb_person_tokens WHERE person_ref = ?", (person_ref,))
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -134,6 +204,7 @@ class PostgresSidecar:
             conninfo, min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=True
         )
         self._keys = sql.Identifier(schema, "asb_data_keys")
+        self._tokens = sql.Identifier(schema, "asb_person_tokens")
         self._sequences: set[int] = set()
         with self.pool.connection() as conn:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -142,6 +213,17 @@ class PostgresSidecar:
                     "CREATE TABLE IF NOT EXISTS {} (scope TEXT PRIMARY KEY, wrapped BYTEA,"
                     " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), destroyed_at TIMESTAMPTZ)"
                 ).format(self._keys)
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (token TEXT NOT NULL, person_ref TEXT NOT NULL,"
+                    " kind TEXT NOT NULL, PRIMARY KEY (token, person_ref))"
+                ).format(self._tokens)
+            )
+            conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (person_ref)").format(
+                    sql.Identifier("asb_person_tokens_ref"), self._tokens
+                )
             )
 
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
@@ -179,6 +261,12 @@ class PostgresSidecar:
                 ).format(table),
                 (scope,),
             )
+            person = _person_of(scope)
+            if person is not None:
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE person_ref = %s").format(self._tokens),
+                    (person,),
+                )
         return had > 0
 
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
@@ -211,6 +299,49 @@ class PostgresSidecar:
             ).fetchone()
         assert found is not None
         return int(found[0]), set(found[1])
+
+    def add_tokens(self, person_ref: str, tokens: dict[str, str]) -> None:
+        with self.pool.connection() as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (token, person_ref, kind)"
+                    " SELECT t, %s, k FROM unnest(%s::text[], %s::text[]) AS u(t, k)"
+                    " ON CONFLICT DO NOTHING"
+                ).format(self._tokens),
+                (person_ref, list(tokens), list(tokens.values())),
+            )
+
+    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
+        if not tokens:
+            return []
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT person_ref, kind FROM {} WHERE token = ANY(%s)").format(
+                    self._tokens
+                ),
+                (tokens,),
+            ).fetchall()
+        return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
+        if not person_refs:
+            return []
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT DISTINCT person_ref, kind FROM {} WHERE person_ref = ANY(%s)"
+                ).format(self._tokens),
+                (person_refs,),
+            ).fetchall()
+        return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def count_tokens(self, person_ref: str) -> int:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                sql.SQL("SELECT count(*) FROM {} WHERE person_ref = %s").format(self._tokens),
+                (person_ref,),
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self.pool.close()

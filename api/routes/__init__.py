@@ -13,6 +13,7 @@ from api.routes import (
     ops,
     organisations,
     partnership,
+    people,
     plan,
     reference,
     risk,
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ledger.router,
     reference.router,
     organisations.router,
+    people.router,
     ops.router,
 )
 """Every router the app includes, in order."""

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CaseloadDep, ClockDep, MinPositionDep
+from api.deps import CaseloadDep, ClockDep, MinPositionDep, RiskDep
 from api.policy import Action, Guard, authorize, visibility
 from api.routes.cases import READ_RESPONSES
 from api.schemas.caseload import (
@@ -15,6 +15,7 @@ from api.schemas.caseload import (
     CaseloadOut,
     CaseloadSummaryOut,
 )
+from ledger.enums import RiskLevel
 
 router = APIRouter(tags=["caseload"])
 
@@ -23,6 +24,10 @@ Overdue = Literal[
     "any", "first_contact", "review", "target_resolution", "action", "police_referral"
 ]
 Level = Literal["standard", "medium", "high", "unassessed"]
+Derived = Literal["standard", "medium", "high"]
+DERIVED_ROUNDS = 20
+"""Pages of the caseload read to fill one page filtered by derived level; a page may then
+come back short, with a cursor to go on from."""
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -30,40 +35,58 @@ Text = Annotated[str | None, Query(max_length=200)]
 def list_caseload(
     guard: CaseloadReader,
     caseload: CaseloadDep,
+    risk: RiskDep,
     clock: ClockDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     team: Text = None,
     officer: Text = None,
     lead_department: Text = None,
-    risk_level: Level | None = None,
+    risk_level: Annotated[
+        Level | None, Query(description="Only cases last assessed at this level")
+    ] = None,
+    derived_level: Annotated[
+        Derived | None,
+        Query(description="Only cases whose cumulative harm now indicates this level"),
+    ] = None,
     overdue: Annotated[
         Overdue | None, Query(description="Only cases with this kind of item overdue (or any)")
     ] = None,
     min_position: MinPositionDep = None,
 ) -> CaseloadOut:
-    """The open cases you may see, oldest first, with their age, assessed risk level and
-    everything outstanding: first contact, the next review, the target resolution, each
-    open action, and each criminal incident not yet referred to the police. Overdue is
-    judged against the server's clock. No personal data."""
+    """The open cases you may see, oldest first, with their age, assessed risk level, the
+    level their cumulative harm indicates now (``derived_level``, across their victims'
+    cases) and everything outstanding: first contact, the next review, the target
+    resolution, each open action, and each criminal incident not yet referred to the
+    police. Overdue is judged against the server's clock. No personal data."""
     now = clock()
-    page = caseload.list_cases(
-        visibility=visibility(guard.caller),
-        now=now,
-        limit=limit,
-        cursor=cursor,
-        team=team,
-        officer=officer,
-        lead_department=lead_department,
-        risk_level=risk_level,
-        overdue=overdue,
-        min_position=min_position,
-    )
-    return CaseloadOut(
-        as_of=now,
-        items=[CaseloadItemOut.of(entry) for entry in page.items],
-        next_cursor=page.next_cursor,
-    )
+    risk.require(min_position)
+    items: list[CaseloadItemOut] = []
+    following = cursor
+    for _ in range(DERIVED_ROUNDS):
+        page = caseload.list_cases(
+            visibility=visibility(guard.caller),
+            now=now,
+            limit=limit - len(items),
+            cursor=following,
+            team=team,
+            officer=officer,
+            lead_department=lead_department,
+            risk_level=risk_level,
+            overdue=overdue,
+            min_position=min_position,
+        )
+        min_position = None  # reached once is enough
+        levels = risk.derived_levels([e.facts.case_id for e in page.items], now=now)
+        items += [
+            CaseloadItemOut.of(entry, levels.get(entry.facts.case_id))
+            for entry in page.items
+            if derived_level is None or levels.get(entry.facts.case_id) == RiskLevel(derived_level)
+        ]
+        following = page.next_cursor
+        if derived_level is None or following is None or len(items) >= limit:
+            break
+    return CaseloadOut(as_of=now, items=items, next_cursor=following)
 
 
 @router.get(

@@ -55,3 +55,11 @@ class PersonIn(Body):
     contact: ShortText | None = Field(default=None, examples=["07700 900123"])
     address: LongText | None = Field(default=None, examples=["1 Example Street, Stafford"])
     date_of_birth: ShortText | None = Field(default=None, examples=["1970-01-01"])
+
+
+class PlaceIn(Body):
+    """A place: its UPRN if known, else its address (a postcode and a house number or name
+    are needed; it is kept only as a keyed hash, to link cases at the same address)."""
+
+    uprn: ShortText | None = Field(default=None, examples=["100031234567"])
+    address: LongText | None = Field(default=None, examples=["3 Example Road, ST16 2AB"])

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from ledger.enums import RiskLevel
 from projections.caseload.model import CaseloadEntry, CaseloadGroup, DueItem
 
 
@@ -48,6 +49,11 @@ class CaseloadItemOut(BaseModel):
     team: str | None
     officer: str | None
     risk_level: str | None = Field(description="The last assessed level (None: not assessed)")
+    derived_level: str | None = Field(
+        default=None,
+        description="The level cumulative harm indicates now, across the victims' cases"
+        " (None: the risk view has not reached the case yet)",
+    )
     received_at: datetime
     age_days: int
     version: int
@@ -55,7 +61,7 @@ class CaseloadItemOut(BaseModel):
     due: list[DueItemOut] = Field(description="Everything outstanding, soonest first")
 
     @classmethod
-    def of(cls, entry: CaseloadEntry) -> CaseloadItemOut:
+    def of(cls, entry: CaseloadEntry, derived: RiskLevel | None = None) -> CaseloadItemOut:
         f = entry.facts
         return cls(
             case_id=f.case_id,
@@ -64,6 +70,7 @@ class CaseloadItemOut(BaseModel):
             team=f.team,
             officer=f.officer,
             risk_level=None if f.risk_level is None else f.risk_level.value,
+            derived_level=None if derived is None else derived.value,
             received_at=f.received_at,
             age_days=entry.age_days,
             version=f.version,

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from api.commanding import Context
-from api.schemas.base import Occurred, PersonIn, RequiredText, ShortText, StaffId
+from api.schemas.base import Occurred, PersonIn, PlaceIn, RequiredText, ShortText, StaffId
 from commands.common import PersonText
 from commands.open_case import OpenCase
 from ledger.enums import Category, Channel, ContactMethod, Department
@@ -38,6 +38,16 @@ class OpenCaseIn(Occurred):
         default=None,
         description="The complainant's stable person reference, if already known to the"
         " council (so repeats across cases can be seen); default: a new person.",
+    )
+    place: PlaceIn | None = Field(
+        default=None,
+        description="The place the complaint is about; default: the location, where it holds"
+        " a postcode and a house number or name.",
+    )
+    confirm_new_person: bool = Field(
+        default=False,
+        description="The complainant is someone new, though the register holds a person"
+        " whose details match (after a ``person.possible_duplicate`` refusal).",
     )
     preferred_contact: ContactMethod = Field(examples=["phone"])
     ward: ShortText | None = Field(
@@ -70,4 +80,7 @@ class OpenCaseIn(Occurred):
             ward=self.ward,
             team=self.team,
             officer=self.officer,
+            check_duplicates=self.complainant_ref is None and not self.confirm_new_person,
+            place_uprn=None if self.place is None else self.place.uprn,
+            place_address=None if self.place is None else self.place.address,
         )

@@ -9,7 +9,15 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from api.commanding import Context
-from api.schemas.base import LongText, Occurred, PersonIn, RequiredText, ShortText, StaffId
+from api.schemas.base import (
+    LongText,
+    Occurred,
+    PersonIn,
+    PlaceIn,
+    RequiredText,
+    ShortText,
+    StaffId,
+)
 from api.schemas.opening import person_text
 from commands.agree_timescales import AgreeTimescales
 from commands.assess_risk import AssessRisk
@@ -36,6 +44,11 @@ class LinkPersonIn(Occurred):
     vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=20)
     vulnerability_note: LongText | None = None
     self_declared_repeat_victim: bool = False
+    confirm_new_person: bool = Field(
+        default=False,
+        description="This is someone new, though the register holds a person whose details"
+        " match (after a ``person.possible_duplicate`` refusal).",
+    )
 
     def to_command(self, case_id: UUID, ctx: Context) -> LinkPerson:
         return LinkPerson(
@@ -49,6 +62,7 @@ class LinkPersonIn(Occurred):
             vulnerabilities=tuple(self.vulnerabilities),
             vulnerability_note=self.vulnerability_note,
             self_declared_repeat_victim=self.self_declared_repeat_victim,
+            check_duplicates=self.person_ref is None and not self.confirm_new_person,
         )
 
 
@@ -61,6 +75,11 @@ class IncidentIn(Occurred):
     criminal: bool = False
     victim_refs: list[UUID] = Field(default_factory=list, max_length=50)
     location: LongText | None = None
+    place: PlaceIn | None = Field(
+        default=None,
+        description="Where it happened; default: the location, where it holds a postcode"
+        " and a house number or name.",
+    )
     incident_id: UUID | None = None
 
     def to_command(self, case_id: UUID, ctx: Context) -> RecordIncident:
@@ -76,6 +95,8 @@ class IncidentIn(Occurred):
             criminal=self.criminal,
             victim_refs=tuple(self.victim_refs),
             location=self.location,
+            place_uprn=None if self.place is None else self.place.uprn,
+            place_address=None if self.place is None else self.place.address,
         )
 
 

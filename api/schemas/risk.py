@@ -90,7 +90,7 @@ class AssessedOut(BaseModel):
     on_this_case: bool
 
     @classmethod
-    def of(cls, fact: AssessmentFact, case_id: UUID) -> AssessedOut:
+    def of(cls, fact: AssessmentFact, case_id: UUID | None) -> AssessedOut:
         return cls(
             instrument=fact.instrument,
             instrument_version=fact.instrument_version,
@@ -118,7 +118,7 @@ class JudgementOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, judged: Judgement, case_id: UUID) -> JudgementOut:
+    def of(cls, judged: Judgement, case_id: UUID | None) -> JudgementOut:
         return cls(
             assessed=None if judged.assessed is None else AssessedOut.of(judged.assessed, case_id),
             derived_level=judged.derived_level.value,

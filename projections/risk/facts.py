@@ -97,7 +97,19 @@ class RiskFacts:
         refs = set().union(*facts.victims.values()) if facts.victims else set()
         if not refs:
             return facts
-        condition, param = self._in("v.person_ref", refs)
+        same = self.add_victims(facts, refs)
+        for case_id, victims in list(facts.victims.items()):
+            facts.victims[case_id] = {same.get(ref, ref) for ref in victims}
+        return facts
+
+    def add_victims(self, facts: Facts, refs: set[UUID]) -> dict[UUID, UUID]:
+        """Each of ``refs``' incidents, links and assessments across all their cases, under
+        the surviving reference of their merge group; returns each member's survivor."""
+        s, t = self.store, self.tables
+        columns = "incident_id, case_id, occurred_at, harms, criminal"
+        same = self.same_people(refs)
+        members = set(same) | refs
+        condition, param = self._in("v.person_ref", members)
         for row in s.select(
             s.sql(
                 f"SELECT v.person_ref, {', '.join('i.' + c for c in columns.split(', '))}"  # noqa: S608
@@ -106,25 +118,55 @@ class RiskFacts:
             ),
             (param,),
         ):
-            facts.victim_incidents[s.uuid_value(row[0])].append(self._incident(row[1:]))
+            ref = s.uuid_value(row[0])
+            incident = self._incident(row[1:])
+            held = facts.victim_incidents[same.get(ref, ref)]
+            if all(i.incident_id != incident.incident_id for i in held):
+                held.append(incident)  # an incident against two merged records counts once
         link_columns = "case_id, person_ref, role, vulnerabilities, self_declared"
         for case_id, ref, role, vulnerable, declared in self._select(
-            link_columns, t.people, "person_ref", refs
+            link_columns, t.people, "person_ref", members
         ):
-            facts.links[s.uuid_value(ref)].append(
+            person = s.uuid_value(ref)
+            facts.links[same.get(person, person)].append(
                 Link(
                     case_id=s.uuid_value(case_id),
-                    person_ref=s.uuid_value(ref),
+                    person_ref=person,
                     role=PersonRole(role),
                     vulnerabilities=frozenset(Vulnerability(v) for v in _codes(vulnerable)),
                     self_declared=bool(declared),
                 )
             )
-        for row in self._select(_ASSESSMENT_COLUMNS, t.assessments, "victim_ref", refs):
+        for row in self._select(_ASSESSMENT_COLUMNS, t.assessments, "victim_ref", members):
             assessment = self._assessment(row)
             assert assessment.victim_ref is not None
-            facts.victim_assessments[assessment.victim_ref].append(assessment)
-        return facts
+            survivor = same.get(assessment.victim_ref, assessment.victim_ref)
+            facts.victim_assessments[survivor].append(assessment)
+        return same
+
+    def same_people(self, refs: Iterable[UUID]) -> dict[UUID, UUID]:
+        """Each reference in the merge groups of ``refs``, to the group's surviving record
+        (a record merged into one that was merged in turn ends at the last survivor)."""
+        s, t = self.store, self.tables
+        into: dict[UUID, UUID] = {}
+        frontier, seen = set(refs), set[UUID]()
+        while frontier:
+            seen |= frontier
+            for column in ("person_ref", "into_ref"):
+                for merged, survivor in self._select(
+                    "person_ref, into_ref", t.merges, column, frontier
+                ):
+                    into[s.uuid_value(merged)] = s.uuid_value(survivor)
+            frontier = {*into, *into.values()} - seen
+
+        def last(ref: UUID) -> UUID:
+            passed = {ref}
+            while ref in into and into[ref] not in passed:
+                ref = into[ref]
+                passed.add(ref)
+            return ref
+
+        return {ref: last(ref) for ref in seen}
 
     def _incident(self, row: Sequence[Any]) -> IncidentFact:
         s = self.store
@@ -174,35 +216,19 @@ def judge_cases(
         vulnerable: set[Vulnerability] = set()
         declared = False
         for ref in sorted(facts.victims.get(case_id, set()), key=str):
-            links = facts.links.get(ref, [])
-            incidents = facts.victim_incidents.get(ref, [])
-            marks = frozenset().union(*(link.vulnerabilities for link in links))
-            says = any(link.self_declared for link in links)
-            vulnerable |= marks
-            declared = declared or says
-            harm = cumulative_harm(
-                incidents, now=now, rules=rules, vulnerabilities=marks, self_declared_repeat=says
+            victim = judge_victim(
+                facts,
+                ref,
+                now=now,
+                rules=rules,
+                timescales=timescales,
+                fallback=fallback,
+                case_id=case_id,
+                open_case=is_open,
             )
-            mine = latest(facts.victim_assessments.get(ref, [])) or fallback
-            victims.append(
-                VictimRisk(
-                    person_ref=ref,
-                    cases=len(
-                        {link.case_id for link in links if link.role is PersonRole.VICTIM}
-                        | {i.case_id for i in incidents}
-                        | {case_id}
-                    ),
-                    harm=harm,
-                    judgement=judge(
-                        [("victim", harm)],
-                        mine,
-                        now=now,
-                        rules=rules,
-                        timescales=timescales,
-                        open_case=is_open,
-                    ),
-                )
-            )
+            vulnerable |= victim.vulnerabilities
+            declared = declared or victim.self_declared
+            victims.append(victim.risk)
         harm = cumulative_harm(
             facts.incidents.get(case_id, []),
             now=now,
@@ -232,3 +258,52 @@ def judge_cases(
             )
         )
     return judged
+
+
+@dataclass(frozen=True)
+class JudgedVictim:
+    risk: VictimRisk
+    vulnerabilities: frozenset[Vulnerability]
+    self_declared: bool
+
+
+def judge_victim(
+    facts: Facts,
+    ref: UUID,
+    *,
+    now: datetime,
+    rules: RiskThresholds,
+    timescales: Timescales,
+    fallback: AssessmentFact | None = None,
+    case_id: UUID | None = None,
+    open_case: bool = True,
+) -> JudgedVictim:
+    """A person judged on their incidents across all their cases (``ref`` a survivor of
+    ``facts``' merge groups); ``fallback``: the case's own assessment, if theirs is none."""
+    links = facts.links.get(ref, [])
+    incidents = facts.victim_incidents.get(ref, [])
+    marks: frozenset[Vulnerability] = frozenset().union(*(link.vulnerabilities for link in links))
+    says = any(link.self_declared for link in links)
+    harm = cumulative_harm(
+        incidents, now=now, rules=rules, vulnerabilities=marks, self_declared_repeat=says
+    )
+    mine = latest(facts.victim_assessments.get(ref, [])) or fallback
+    cases = {link.case_id for link in links if link.role is PersonRole.VICTIM} | {
+        i.case_id for i in incidents
+    }
+    if case_id is not None:
+        cases.add(case_id)
+    risk = VictimRisk(
+        person_ref=ref,
+        cases=len(cases),
+        harm=harm,
+        judgement=judge(
+            [("victim", harm)],
+            mine,
+            now=now,
+            rules=rules,
+            timescales=timescales,
+            open_case=open_case,
+        ),
+    )
+    return JudgedVictim(risk, marks, says)

@@ -35,6 +35,21 @@ class CaseRisk:
     victims: tuple[VictimRisk, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class PersonCase:
+    """A case a person is on, with their roles in it (``as_ref``: the reference the case
+    names them by, which a merge may have joined to another)."""
+
+    case_id: UUID
+    reference: str
+    status: str
+    team: str | None
+    officer: str | None
+    opened_position: int
+    roles: tuple[str, ...]
+    as_ref: UUID
+
+
 @dataclass(frozen=True)
 class RiskPage:
     """A page of judged cases, oldest first; ``next_cursor`` is None on the last page."""

@@ -31,12 +31,13 @@ from ledger.events import (
     PersonLinked,
     RiskAssessed,
 )
+from ledger.people import PersonMerged
 from ledger.thresholds import RiskThresholds, Timescales
 from projections.case_rows import CaseRowsView, case_row
-from projections.paging import Cursor, visible
+from projections.paging import Cursor, uuid_in, visible
 from projections.projection import PagedProjection
-from projections.risk.facts import RiskFacts, judge_cases
-from projections.risk.model import CaseRisk, RiskPage
+from projections.risk.facts import Facts, RiskFacts, judge_cases, judge_victim
+from projections.risk.model import CaseRisk, PersonCase, RiskPage, VictimRisk
 from projections.risk.store import CASE_COLUMNS, RiskTables, RiskWriter
 from projections.store import Row, ViewStore
 from projections.view import LEDGER_NAME
@@ -48,7 +49,7 @@ _CURSOR = Cursor("rk1")
 class RiskProjection(PagedProjection["CumulativeRisk"]):
     """Case events into risk facts; any other case event moves the case row's version on."""
 
-    topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
+    topics = (*(get_topic(cls) for cls in CASE_EVENT_TYPES), get_topic(PersonMerged))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -60,6 +61,11 @@ class RiskProjection(PagedProjection["CumulativeRisk"]):
     def _linked(self, event: PersonLinked, tracking: Tracking) -> None:
         self.view.rows.insert_person(event)
         self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(PersonMerged)
+    def _merged(self, event: PersonMerged, tracking: Tracking) -> None:
+        self.view.rows.insert_merge(event)
         self.view.insert_tracking(tracking)
 
     @process_event.register(IncidentRecorded)
@@ -185,6 +191,69 @@ class CumulativeRisk(CaseRowsView):
             keep=keep if filtered else None,
         )
         return RiskPage(items, following)
+
+    def derived_levels(self, case_ids: Sequence[UUID], *, now: datetime) -> dict[UUID, RiskLevel]:
+        """The level cumulative harm indicates for each case the view holds, at ``now``
+        (one batch of reads, whatever the number of cases)."""
+        if not case_ids:
+            return {}
+        condition, param = uuid_in(self.store, "case_id", case_ids)
+        rows = self.store.select(
+            self.store.sql(
+                f"SELECT {CASE_COLUMNS} FROM {self.tables.cases} WHERE {condition}"  # noqa: S608
+            ),
+            (param,),
+        )
+        return {risk.case_id: risk.judgement.derived_level for risk in self._judge(rows, now)}
+
+    def same_people(self, person_ref: UUID) -> dict[UUID, UUID]:
+        """Every reference merged with ``person_ref`` (itself included), to the survivor."""
+        same = RiskFacts(self.store, self.tables).same_people({person_ref})
+        return same or {person_ref: person_ref}
+
+    def person_cases(
+        self, person_ref: UUID, *, min_position: int | None = None, wait: float | None = None
+    ) -> list[PersonCase]:
+        """The cases a person is on, under any reference merged with theirs, each with their
+        roles in it (oldest case first)."""
+        self.require(min_position, wait)
+        refs = set(self.same_people(person_ref))
+        condition, param = uuid_in(self.store, "p.person_ref", refs)
+        t = self.tables
+        rows = self.store.select(
+            self.store.sql(
+                "SELECT c.case_id, c.reference, c.status, c.team, c.officer, c.opened_position,"  # noqa: S608
+                f" p.role, p.person_ref FROM {t.people} p JOIN {t.cases} c"
+                f" ON c.case_id = p.case_id WHERE {condition}"
+            ),
+            (param,),
+        )
+        found: dict[UUID, PersonCase] = {}
+        for case_id, reference, status, team, officer, position, role, ref in rows:
+            key = self.store.uuid_value(case_id)
+            held = found.get(key)
+            roles = (*held.roles, str(role)) if held else (str(role),)
+            found[key] = PersonCase(
+                case_id=key,
+                reference=str(reference),
+                status=str(status),
+                team=team,
+                officer=officer,
+                opened_position=int(position),
+                roles=tuple(sorted(set(roles))),
+                as_ref=self.store.uuid_value(ref) if held is None else held.as_ref,
+            )
+        return sorted(found.values(), key=lambda c: c.opened_position)
+
+    def person_risk(self, person_ref: UUID, *, now: datetime) -> VictimRisk:
+        """A person's cumulative harm across all their cases, after merges, at ``now``."""
+        reader = RiskFacts(self.store, self.tables)
+        facts = Facts([])
+        same = reader.add_victims(facts, {person_ref})
+        survivor = same.get(person_ref, person_ref)
+        return judge_victim(
+            facts, survivor, now=now, rules=self.thresholds, timescales=self.timescales
+        ).risk
 
     def _judge(self, rows: Sequence[Row], now: datetime) -> list[CaseRisk]:
         facts = RiskFacts(self.store, self.tables).load(rows)

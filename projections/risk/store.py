@@ -6,6 +6,7 @@ from typing import Protocol
 
 from ledger.enums import PersonRole
 from ledger.events import CaseOpened, IncidentRecorded, PersonLinked, RiskAssessed
+from ledger.people import PersonMerged
 from projections.case_rows import CaseRowTables, CaseRowWriter, Executes
 from projections.store import ViewStore
 from projections.tables import table
@@ -19,6 +20,7 @@ class RiskTables(CaseRowTables):
     victims: str = table("asb_view_risk_victims", key="person_ref, incident_id")
     people: str = table("asb_view_risk_people", key="case_id, version")
     assessments: str = table("asb_view_risk_assessments", key="case_id, version")
+    merges: str = table("asb_view_risk_merges", key="person_ref")
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -44,6 +46,10 @@ class RiskTables(CaseRowTables):
             " score INTEGER NOT NULL, computed_level TEXT NOT NULL, level TEXT NOT NULL,"
             f" overridden INTEGER NOT NULL, assessed_at {time} NOT NULL,"
             f" recorded_at {time} NOT NULL, PRIMARY KEY (case_id, version))",
+            f"CREATE TABLE IF NOT EXISTS {t.merges} ("
+            f" person_ref {uuid} PRIMARY KEY, into_ref {uuid} NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_merges_into')}"
+            f" ON {t.merges} (into_ref)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_incidents_case')}"
             f" ON {t.incidents} (case_id)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_victims_case')}"
@@ -135,6 +141,14 @@ class RiskWriter(CaseRowWriter):
                 " VALUES (?, ?, ?) ON CONFLICT (person_ref, incident_id) DO NOTHING",
                 (s.uuid_param(ref), incident_id, case_id),
             )
+
+    def insert_merge(self, event: PersonMerged) -> None:
+        """A record merged into another: every reader takes the two as one person."""
+        self.view.execute(
+            f"INSERT INTO {self.t.merges} (person_ref, into_ref)"  # noqa: S608
+            " VALUES (?, ?) ON CONFLICT (person_ref) DO NOTHING",
+            (self.store.uuid_param(event.person_ref), self.store.uuid_param(event.into)),
+        )
 
     def insert_assessment(self, event: RiskAssessed) -> None:
         s = self.store

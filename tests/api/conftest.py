@@ -132,7 +132,7 @@ def complaint(**overrides: Any) -> dict[str, Any]:
         "description": "Loud music most nights after midnight.",
         "location": "Flat 2, 10 Example Road",
         "lead_department": "community_safety",
-        "complainant": {"name": "Cathy Complainant", "contact": "07700 900123"},
+        "complainant": {"name": "Cathy Complainant"},
         "preferred_contact": "phone",
         "ward": "Forebridge",
     }

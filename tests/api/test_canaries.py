@@ -469,6 +469,30 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
         _absent(everything, _text(listed), f"the case list for {who}")
     assert listed_by_someone, "the case list should include the case for its own caseworker"
 
+    # The person register: found by a search (a body, never a URL) through blind tokens.
+    ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    assert ledger.keys.table.count_tokens(story.victim) > 0, "control: the victim is indexed"
+    victim = story.person("victim")
+    search = {"name": victim["name"], "address": victim["address"]}
+    found = client.post(
+        "/people/search", json=search, headers=tokens("caseworker", user="cw-north")
+    )
+    assert found.status_code == 200, found.text
+    assert story.victim in found.text
+    _present({victim["name"]}, found.text, "the entitled caseworker's search")
+    hidden = client.post(
+        "/people/search", json=search, headers=tokens("caseworker", user="cw-south", team="south")
+    )
+    assert hidden.status_code == 200, hidden.text
+    _absent(everything, _text(hidden), "a search by another team's caseworker")
+    for who, (headers, _) in outsiders.items():
+        refused = client.post("/people/search", json=search, headers=headers)
+        assert refused.status_code == (200 if "caseworker" in who else 403), (who, refused.text)
+        _absent(everything, _text(refused), f"a search refused to {who}")
+        answer = client.get(f"/people/{story.victim}", headers=headers)
+        assert answer.status_code in (200, 403), (who, answer.text)
+        _absent(everything, _text(answer), f"GET /people by {who}")
+
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert "/cases/{case_id}" in metrics.text

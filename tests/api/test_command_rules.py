@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from api.errors import CONFLICTS
 from ledger.enums import ErasureReason, Role
 from ledger.errors import Rule
 from ledger.risk import ASB_VRA_V1
@@ -105,6 +106,15 @@ def contacted(*methods: str, direction: str = "outbound") -> Step:
     return given(*(done("record_contact", method=m, direction=direction) for m in methods))
 
 
+DORA = {"name": "Dora Duplicate", "contact": "07700 900555", "address": "4 Mill Lane, ST16 2AB"}
+"""A complainant whose name and phone are enough to find her again."""
+
+
+def dora_known(stage: Stage) -> None:
+    """Another officer opened a case for Dora before."""
+    stage.caseworker.ok("/cases", complaint(complainant=DORA))
+
+
 def erased_complainant(stage: Stage) -> None:
     """The DPO erases the complainant (of another case, when opening one). Erasure is a
     ledger operation: it has no route yet."""
@@ -158,6 +168,32 @@ PROVOCATIONS = [
         how="open-complainant-name",
     ),
     Provocation(Rule.TEXT_REQUIRED, "record_incident", valid("record_incident", description="  ")),
+    Provocation(
+        Rule.PLACE_UNRECOGNISED,
+        "open_case",
+        lambda s: complaint(place={"address": "Flat 2, Example Road"}),
+        how="open-address-without-postcode",
+    ),
+    Provocation(
+        Rule.PLACE_UNRECOGNISED,
+        "record_incident",
+        valid("record_incident", place={"uprn": "12-34"}),
+        how="incident-uprn-not-digits",
+    ),
+    Provocation(
+        Rule.PERSON_POSSIBLE_DUPLICATE,
+        "open_case",
+        lambda s: complaint(complainant={**DORA, "name": "DORA  duplicate"}),
+        dora_known,
+        how="open-known-complainant",
+    ),
+    Provocation(
+        Rule.PERSON_POSSIBLE_DUPLICATE,
+        "link_person",
+        valid("link_person", details={"name": "Dora Duplicate", "contact": "+44 7700 900555"}),
+        dora_known,
+        how="link-known-person",
+    ),
     Provocation(
         Rule.TEXT_REQUIRED,
         "link_person",
@@ -563,8 +599,9 @@ NOT_REACHABLE_OVER_HTTP: dict[Rule, str] = {
 NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.ORGANISATION_ALREADY_REGISTERED: "POST /organisations: tests/api/test_organisations.py",
     Rule.ORGANISATION_NOT_NAMED: "asb-ledger organisations migrate: its integration test",
-    Rule.PERSON_NOTHING_TO_CORRECT: "the person register: unit-tested, over HTTP with issue 12",
-    Rule.PERSON_MERGE: "the person register: unit-tested, over HTTP with issue 12",
+    Rule.PERSON_NOTHING_TO_CORRECT: "intake corrects only what differs: unit-tested",
+    Rule.PERSON_MERGE: "POST /people/{ref}/merge: tests/api/test_people.py",
+    Rule.PERSON_UNKNOWN: "POST /people/{ref}/merge: tests/api/test_people.py",
 }
 
 
@@ -590,8 +627,13 @@ def test_a_broken_rule_is_422_with_its_code_and_appends_nothing(
         headers = authorised_by(client, user="other-1", role=Role(case.authoriser_role))
     response = caseworker.as_(tokens(case.role)).post(command.url(scene), case.body(scene), headers)
 
-    problem(response, 422, rule=case.rule.value)
-    assert caseworker.head() == head  # nothing appended, to any stream
+    problem(response, 409 if case.rule in CONFLICTS else 422, rule=case.rule.value)
+    if case.rule is Rule.PERSON_POSSIBLE_DUPLICATE:
+        # Telling the caller who matched is a disclosure, recorded as an access: only that.
+        after = caseworker.ledger.recorder.select_notifications(head + 1, 10)
+        assert [n.topic for n in after] == ["asb.access.Accessed.v1"]
+    else:
+        assert caseworker.head() == head  # nothing appended, to any stream
     if before is not None:
         assert caseworker.history(scene.case_id) == before
 

@@ -110,9 +110,9 @@ def saves(monkeypatch: pytest.MonkeyPatch, ledger: CaseLedger) -> list[str]:
     outcomes: list[str] = []
 
     def spy(real: Callable[..., Receipt]) -> Callable[..., Receipt]:
-        def save(case: Case, **kwargs: Any) -> Receipt:
+        def save(case: Case, *others: Any, **kwargs: Any) -> Receipt:
             try:
-                receipt = real(case, **kwargs)
+                receipt = real(case, *others, **kwargs)
             except ConcurrentWrite:
                 outcomes.append("lost")
                 raise

@@ -38,6 +38,7 @@ def test_every_query_that_waits_is_here() -> None:
         "stats",
         "dpo",
         "ledger",
+        "people",
     }
 
 
@@ -45,7 +46,9 @@ def ask(client: TestClient, tokens: Tokens, path: str, case_id: str, position: i
     role = "analyst" if path == "/stats/repeat-victims" else "auditor"
     params: dict[str, Any] = {**NEEDS.get(path, {}), "min_position": position}
     response: Response = client.get(
-        path.replace("{case_id}", case_id), params=params, headers=tokens(role, team=None)
+        path.replace("{case_id}", case_id).replace("{person_ref}", case_id),
+        params=params,
+        headers=tokens(role, team=None),
     )
     return response
 

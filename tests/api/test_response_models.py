@@ -31,6 +31,7 @@ HAND_BUILT = {
     "metrics": "no model: the Prometheus text format",
     "organisations.register": "a 201 with a Location header, its receipt built once",
     "organisations.retire": "a 201, its receipt built once",
+    "people.merge": "a 201 with a Location header",
 }
 """The routes that answer with a ``Response`` they build, and why."""
 

@@ -178,7 +178,7 @@ class Walk:
                 "description": "Loud music most nights after midnight.",
                 "location": "Flat 2, 10 Example Road, Stafford",
                 "lead_department": "community_safety",
-                "complainant": {"name": "Cathy Complainant", "contact": "07700 900123"},
+                "complainant": {"name": "Cathy Complainant"},
                 "preferred_contact": "phone",
                 "ward": "Forebridge",
             },

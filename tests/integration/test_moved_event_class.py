@@ -93,12 +93,9 @@ def moved_copy(root: Path) -> Path:
     source = events_py.read_text()
     start = source.index(f'@stored_as("{MOVED_NAME}")')
     end = source.index("@stored_as(", start + 1)
-    block, source = source[start:end], source[:start] + source[end:]
-    anchor = "CASE_EVENT_TYPES: tuple"
-    assert anchor in source
-    source = source.replace(
-        anchor, f"from ledger.moved.incidents import IncidentRecorded  # noqa: E402\n\n{anchor}"
-    )
+    # Imported where it was defined, so what builds on it (its v2) still finds it.
+    moved = "from ledger.moved.incidents import IncidentRecorded  # noqa: E402\n\n\n"
+    block, source = source[start:end], source[:start] + moved + source[end:]
     events_py.write_text(source)
     (root / "ledger" / "moved").mkdir()
     (root / "ledger" / "moved" / "__init__.py").write_text("")

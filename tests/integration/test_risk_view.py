@@ -325,6 +325,7 @@ def test_the_tables_hold_references_codes_and_counts_only(
         "incidents": 4,
         "victims": 3,
         "people": 4,
+        "merges": 0,
         "assessments": 1,
     }
     assert_no_plaintext(risk, contents)

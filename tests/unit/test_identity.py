@@ -43,6 +43,11 @@ def test_two_spellings_of_one_name_fold_alike(one: str, other: str) -> None:
     assert surname(one) == surname(other)
 
 
+def test_a_name_written_with_or_without_the_space_of_a_particle_is_one_full_name() -> None:
+    assert full_name("Victoria O'Neill") == full_name("VICTORIA O NEILL") == "victoriaoneill"
+    assert full_name("Mary McDonald") == full_name("mary mc donald")
+
+
 def test_different_names_stay_different() -> None:
     assert full_name("Fiona Pilkington") != full_name("Fiona Pilkinton")
     assert surname("Fiona Pilkington") == "pilkington"

@@ -83,6 +83,9 @@ PLAIN |= {
     " entered by an admin, never about a case's people",
     "OrganisationRegistered.protocol_reference": "the register's own record: the protocol a"
     " signatory signed, entered by an admin",
+    "CaseOpenedV2.place": FORMAT + ": a UPRN or a keyed hash of an address (ledger.places.check)",
+    "IncidentRecordedV2.place": FORMAT + ": a UPRN or a keyed hash of an address"
+    " (ledger.places.check)",
 }
 
 SAFE = (bool, int, float, UUID, datetime, date, Sealed, type(None))

@@ -39,6 +39,7 @@ from ledger.enums import (
 from ledger.errors import Rule, RuleViolation
 from ledger.events import CaseClosed, ContactRecorded, InformationShared
 from ledger.people import Person, person_stream
+from ledger.places import check as places_check
 from ledger.risk import ASB_VRA_V1
 from ledger.settings import Settings
 from ledger.values import Actor, PersonDetails, Recipient, Sealed
@@ -713,3 +714,55 @@ def test_a_closed_case_takes_an_asb_case_review_request_and_its_decision(
     )  # fmt: skip
     assert case.closed
     assert case.case_reviews[request].decision is CaseReviewDecision.THRESHOLD_MET
+
+
+def test_a_place_is_a_uprn_or_an_address_with_a_postcode_and_a_house(
+    memory_ledger: CaseLedger,
+) -> None:
+    places = memory_ledger.places
+    assert places.named("000100031234567"[-12:], None, "place") == "uprn:100031234567"
+    one = places.named(None, "3 Example Road, Stafford ST16 2AB", "place")
+    assert (
+        one
+        == places.of_text("3, example road, st162ab")
+        != places.of_text("4 Example Road ST16 2AB")
+    )
+    assert one is not None
+    assert one.startswith("addr:")
+    assert "ST16" not in one.upper()
+    assert "EXAMPLE" not in one.upper()
+    for uprn, address in (
+        ("12-34", None),
+        ("0", None),
+        ("1234567890123", None),
+        (None, "Flat 2, Example Road"),
+    ):
+        with pytest.raises(RuleViolation) as raised:
+            places.named(uprn, address, "place")
+        assert raised.value.rule is Rule.PLACE_UNRECOGNISED
+    assert places.of_text("The stairwell") is None  # free text without an address: no place
+    with pytest.raises(RuleViolation) as raised:  # what events hold is checked too
+        places_check("3 Example Road, ST16 2AB")
+    assert raised.value.rule is Rule.PLACE_UNRECOGNISED
+    assert places_check(one) == one
+
+
+def test_the_register_refuses_a_strong_duplicate_and_an_unknown_merge(
+    memory_ledger: CaseLedger,
+) -> None:
+    from ledger.person_register import PlainDetails, PossibleDuplicate
+
+    people = memory_ledger.people
+    details = PlainDetails(name="Ann Other", date_of_birth="1970-01-31")
+    ref = uuid4()
+    intake = people.intake(None, ref, details, actor=CASEWORKER, occurred_at=T0)
+    assert intake.person is not None
+    memory_ledger.save(intake.person)
+    people.add_tokens(ref, intake.tokens)
+    with pytest.raises(PossibleDuplicate) as duplicate:
+        people.screen(uuid4(), details, check_duplicates=True, field="details")
+    assert duplicate.value.rule is Rule.PERSON_POSSIBLE_DUPLICATE
+    people.screen(uuid4(), details, check_duplicates=False, field="details")  # confirmed new
+    with pytest.raises(RuleViolation) as unknown:
+        people.merge(uuid4(), ref, actor=SUPERVISOR, occurred_at=T0)
+    assert unknown.value.rule is Rule.PERSON_UNKNOWN

@@ -1,0 +1,155 @@
+"""The person register on both stores: what counts as the same person, the blind index
+beside the events, corrections that keep what was not given, merges, and erasure taking a
+person's index tokens with their key."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from ledger.application import CaseLedger
+from ledger.blind_index import INDEX_SCOPE
+from ledger.enums import ErasureReason
+from ledger.errors import Rule, RuleViolation
+from ledger.identity import TokenKind
+from ledger.person_register import PlainDetails, PossibleDuplicate
+from tests.builders import CASEWORKER, SUPERVISOR, T0
+
+MOTHER = PlainDetails(
+    name="Fiona Example",
+    contact="07700 900321",
+    address="12 Barwell Close, Stafford ST17 4AA",
+    date_of_birth="1960-03-05",
+)
+
+
+def register(ledger: CaseLedger, details: PlainDetails, *, check: bool = True) -> UUID:
+    ref = uuid4()
+    known = ledger.people.screen(ref, details, check_duplicates=check, field="details")
+    intake = ledger.people.intake(known, ref, details, actor=CASEWORKER, occurred_at=T0)
+    assert intake.person is not None
+    ledger.save(intake.person)
+    ledger.people.add_tokens(ref, intake.tokens)
+    return ref
+
+
+def strong(ledger: CaseLedger, details: PlainDetails) -> list[UUID]:
+    return [c.person_ref for c in ledger.people.search(details) if c.strong]
+
+
+@pytest.mark.parametrize(
+    ("other", "same"),
+    [
+        (PlainDetails(name="fiona  EXAMPLE", date_of_birth="05/03/1960"), True),
+        (PlainDetails(name="Fiona Example", contact="+44 7700 900321"), True),
+        (PlainDetails(name="Fiona Example", address="12 barwell close st174aa"), True),
+        (PlainDetails(name="Fiona Example"), False),  # a name alone: many share one
+        # Her daughter: the household's phone and address, another name.
+        (
+            PlainDetails(name="Frankie Example", contact="07700900321", address=MOTHER.address),
+            False,
+        ),
+        # A namesake at the same address, born on another day.
+        (
+            PlainDetails(name="Fiona Example", address=MOTHER.address, date_of_birth="1988-01-01"),
+            False,
+        ),
+        (PlainDetails(name="Fiona Exampel", date_of_birth="1960-03-05"), False),
+    ],
+)
+def test_what_counts_as_the_same_person(
+    ledger: CaseLedger, other: PlainDetails, same: bool
+) -> None:
+    mother = register(ledger, MOTHER)
+    assert strong(ledger, other) == ([mother] if same else [])
+    if same:
+        with pytest.raises(PossibleDuplicate) as refused:
+            ledger.people.screen(uuid4(), other, check_duplicates=True, field="details")
+        assert refused.value.rule is Rule.PERSON_POSSIBLE_DUPLICATE
+        assert [c.person_ref for c in refused.value.candidates] == [mother]
+    else:
+        register(ledger, other)  # recorded as someone new, without a question
+
+
+def test_the_index_holds_keyed_hashes_only_and_the_search_ranks_by_what_matched(
+    ledger: CaseLedger,
+) -> None:
+    mother = register(ledger, MOTHER)
+    daughter = register(
+        ledger, PlainDetails(name="Frankie Example", contact=MOTHER.contact, address=MOTHER.address)
+    )
+    found = ledger.people.search(MOTHER)
+    assert [c.person_ref for c in found] == [mother, daughter]
+    every = set(TokenKind) - {TokenKind.EMAIL}  # she gave a phone, not an e-mail address
+    assert set(found[0].matched) == every
+    assert set(found[1].matched) == {
+        TokenKind.PHONE,
+        TokenKind.POSTCODE_AND_HOUSE,
+        TokenKind.SURNAME_SOUND,
+    }
+    assert (found[0].strong, found[1].strong) == (True, False)
+    table = ledger.keys.table
+    assert table.count_tokens(str(mother)) == len(every)
+    index_key = ledger.keys.index_key(INDEX_SCOPE)
+    assert len(index_key) == 32
+    hashed = ledger.people.index.tokens(MOTHER.tokens())
+    assert all(len(token) == 64 for token in hashed)
+    assert {ref for ref, _ in table.match_tokens(list(hashed))} == {str(mother), str(daughter)}
+
+
+def test_a_correction_keeps_what_was_not_given_and_is_itself_recorded(
+    ledger: CaseLedger,
+) -> None:
+    ref = register(ledger, MOTHER)
+    record = ledger.people.get(ref)
+    given = PlainDetails(name=MOTHER.name, contact="07700 900999")
+    intake = ledger.people.intake(record, ref, given, actor=CASEWORKER, occurred_at=T0)
+    assert intake.person is not None
+    ledger.save(intake.person)
+    ledger.people.add_tokens(ref, intake.tokens)
+    corrected = ledger.people.get(ref)
+    assert corrected is not None
+    assert corrected.version == 2
+    assert ledger.people.details(corrected) == {
+        "name": MOTHER.name,
+        "contact": "07700 900999",
+        "address": MOTHER.address,
+        "date_of_birth": MOTHER.date_of_birth,
+    }
+    # The same details again change nothing.
+    again = ledger.people.intake(corrected, ref, given, actor=CASEWORKER, occurred_at=T0)
+    assert again.person is None
+    assert strong(ledger, PlainDetails(name=MOTHER.name, contact="07700900999")) == [ref]
+
+
+def test_a_merge_joins_two_records_and_erasing_either_erases_both(ledger: CaseLedger) -> None:
+    first = register(ledger, MOTHER)
+    second = register(ledger, MOTHER, check=False)
+    assert {c.person_ref for c in ledger.people.search(MOTHER)} == {first, second}
+    merged, survivor = ledger.people.merge(second, first, actor=SUPERVISOR, occurred_at=T0)
+    ledger.save(survivor, merged)
+    assert ledger.people.resolve(second) == first
+    assert ledger.people.same_person(second) == [first, second]
+    assert [c.person_ref for c in ledger.people.search(MOTHER)] == [first]
+    with pytest.raises(RuleViolation) as twice:
+        ledger.people.merge(second, first, actor=SUPERVISOR, occurred_at=T0)
+    assert twice.value.rule is Rule.PERSON_MERGE
+    with pytest.raises(RuleViolation) as unknown:
+        ledger.people.merge(uuid4(), first, actor=SUPERVISOR, occurred_at=T0)
+    assert unknown.value.rule is Rule.PERSON_UNKNOWN
+    with pytest.raises(RuleViolation) as stale:
+        ledger.people.screen(second, MOTHER, check_duplicates=False, field="details")
+    assert stale.value.rule is Rule.PERSON_MERGE
+
+    scopes = ledger.erase_person(
+        second, actor=SUPERVISOR, occurred_at=T0, reason=ErasureReason.SUBJECT_REQUEST
+    )
+    assert sorted(scopes) == sorted([f"person:{first}", f"person:{second}"])
+    table = ledger.keys.table
+    assert table.count_tokens(str(first)) == table.count_tokens(str(second)) == 0
+    assert ledger.people.search(MOTHER) == []
+    record = ledger.people.get(first)
+    assert record is not None
+    assert ledger.people.details(record)["name"] is None
+    assert all(v.intact for v in ledger.verify_all())
