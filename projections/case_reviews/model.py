@@ -89,6 +89,9 @@ class Complaint:
     """When the behaviour it reports happened (None: undated, taken as ``made_at``)."""
     incident_ids: tuple[UUID, ...]
     individuals: frozenset[UUID]
+    team: str | None = None
+    officer: str | None = None
+    """The case's team and officer, so a reader can tell whether it may see the case."""
 
     def qualifies(self, rules: CaseReviewThresholds) -> bool:
         behaviour = self.behaviour_at or self.made_at
@@ -123,6 +126,8 @@ def complaints_of(case: CaseFacts) -> list[Complaint]:
         behaviour_at=max((i.occurred_at for i in told), default=None),
         incident_ids=tuple(sorted((i.incident_id for i in told), key=str)),
         individuals=frozenset({case.complainant_ref}),
+        team=case.team,
+        officer=case.officer,
     )
     later = [
         Complaint(
@@ -133,6 +138,8 @@ def complaints_of(case: CaseFacts) -> list[Complaint]:
             behaviour_at=i.occurred_at,
             incident_ids=(i.incident_id,),
             individuals=frozenset(i.victim_refs or (case.complainant_ref,)),
+            team=case.team,
+            officer=case.officer,
         )
         for i in case.incidents
         if i.occurred_at > case.received_at

@@ -38,14 +38,18 @@ def test_every_query_that_waits_is_here() -> None:
         "stats",
         "dpo",
         "ledger",
+        "case-reviews",
     }
 
 
 def ask(client: TestClient, tokens: Tokens, path: str, case_id: str, position: int) -> Response:
     role = "analyst" if path == "/stats/repeat-victims" else "auditor"
+    headers = tokens(role, team=None)
+    if path.startswith("/case-reviews/"):  # staff only
+        headers = tokens("caseworker")
     params: dict[str, Any] = {**NEEDS.get(path, {}), "min_position": position}
     response: Response = client.get(
-        path.replace("{case_id}", case_id), params=params, headers=tokens(role, team=None)
+        path.replace("{case_id}", case_id), params=params, headers=headers
     )
     return response
 
