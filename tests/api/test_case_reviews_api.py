@@ -35,6 +35,12 @@ def complain(
     return case_id, perpetrator or made["created"]["person_ref"]
 
 
+def flag_of(client: TestClient, headers: dict[str, str], case_id: str) -> Any:
+    response = client.get(f"/cases/{case_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["case_review"]
+
+
 def ids(body: JSON) -> list[str]:
     return [item["case_id"] for item in body["items"]]
 
@@ -117,3 +123,23 @@ def test_only_staff_may_ask(client: TestClient, tokens: Tokens, role: str) -> No
         assert response.status_code == 403, response.text
     denied = [a for a in accesses(client) if a.view.startswith("case_reviews.")]
     assert len(denied) == 2
+
+
+def test_the_case_view_carries_the_flag_for_staff_only(
+    client: TestClient, tokens: Tokens, clock: Clock, desk: Desk
+) -> None:
+    north = tokens()
+    first, perpetrator = complain(desk, clock, north, None, 0)
+    ok(client, north, "/case-reviews/approaching", min_position=desk.position)
+    flag = flag_of(client, north, first)
+    assert (flag["eligible"], flag["approaching"], flag["met"]) == (False, False, False)
+    complain(desk, clock, north, perpetrator, 10)
+    ok(client, north, "/case-reviews/approaching", min_position=desk.position)
+    flag = flag_of(client, north, first)
+    assert (flag["eligible"], flag["approaching"]) == (False, True)
+    complain(desk, clock, north, perpetrator, 10)
+    ok(client, north, "/case-reviews/eligible", min_position=desk.position)
+    flag = flag_of(client, north, first)
+    assert (flag["eligible"], flag["approaching"], flag["requested"]) == (True, False, False)
+    assert flag["problems"][1]["met_by"] == ["complaints"]
+    assert flag_of(client, tokens("auditor", team=None), first) is None
