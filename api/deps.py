@@ -23,6 +23,7 @@ from api.metrics import Metrics
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
 from projections import CaseDirectory, ReadModels, View
+from projections.case_reviews.projection import CaseReviews
 from projections.caseload.projection import Caseload
 from projections.disclosures.projection import DisclosureLog
 from projections.notary import Notary
@@ -114,6 +115,7 @@ ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 DirectoryDep = Annotated[CaseDirectory, Depends(view_of(CaseDirectory))]
 RiskDep = Annotated[CumulativeRisk, Depends(view_of(CumulativeRisk))]
 CaseloadDep = Annotated[Caseload, Depends(view_of(Caseload))]
+CaseReviewsDep = Annotated[CaseReviews, Depends(view_of(CaseReviews))]
 StatsDep = Annotated[AnalystStats, Depends(view_of(AnalystStats))]
 DisclosuresDep = Annotated[DisclosureLog, Depends(view_of(DisclosureLog))]
 NotaryDep = Annotated[Notary | None, Depends(get_notary)]

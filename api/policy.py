@@ -39,6 +39,7 @@ class Action(Enum):
     READ_STATS_SUBJECTS = "stats.subjects"  # per-subject rows, under dataset pseudonyms
     READ_CASELOAD = "caseload.read"  # open cases, what is due and overdue
     READ_RISK = "case.risk"  # cumulative-harm risk of a case and its victims
+    READ_CASE_REVIEWS = "case_reviews.read"  # the ASB Case Review threshold: staff only
     READ_LEDGER = "ledger.read"  # the Merkle log's checkpoints and proofs: no personal data
     READ_REFERENCE = "reference.read"  # the council's lists: wards, legislation, formats
     READ_ORGANISATIONS = "organisations.read"  # the protocol's signatories: public
@@ -66,6 +67,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_STATS_SUBJECTS: frozenset({Role.ANALYST}),
     Action.READ_CASELOAD: STAFF | {Role.AUDITOR},
     Action.READ_RISK: STAFF | {Role.AUDITOR},
+    Action.READ_CASE_REVIEWS: STAFF,
     Action.READ_LEDGER: STAFF | READERS | {Role.PARTNER, Role.ANALYST, Role.ADMIN},
     Action.READ_REFERENCE: frozenset(Role),
     Action.READ_ORGANISATIONS: frozenset(Role),

@@ -6,6 +6,8 @@ Two groups, each read from ``ASB_``-prefixed environment variables (or ``.env``)
   of incidents in a rolling window of days before the moment asked about.
 - ``Timescales`` (``ASB_TIMESCALE_*``): first contact and police referral due (working days,
   England and Wales), case review and reassessment intervals (calendar days), by risk level.
+- ``CaseReviewThresholds`` (``ASB_CASE_REVIEW_*``): the ASB Case Review (Community Trigger)
+  threshold (DOMAIN §4): qualifying complaints, individuals, the window and what qualifies.
 
 The risk and caseload views read them at query time, so a changed setting needs no
 rebuild; the ledger reads the risk thresholds once, for the closure rule.
@@ -13,6 +15,7 @@ rebuild; the ledger reads the risk thresholds once, for the closure rule.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -157,3 +160,39 @@ class Timescales(BaseSettings):
     def review_due(self, since: datetime, level: RiskLevel | None) -> date:
         """The default next review when none was set: ``since`` plus the level's interval."""
         return self.local_date(since) + self.review_interval(level)
+
+
+class CaseReviewThresholds(BaseSettings):
+    """The ASB Case Review (Community Trigger) threshold (DOMAIN §4); councils set their own.
+
+    A complaint *qualifies* if made within ``qualifying_months`` calendar months of the
+    behaviour it reports. The threshold is met by ``complaints`` qualifying complaints about
+    the same problem made within ``window_months`` calendar months, or by qualifying
+    complaints from ``individuals`` different people about it in that window."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASB_CASE_REVIEW_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    complaints: int = Field(
+        default=3, ge=1, le=1000, description="Qualifying complaints about one problem"
+    )
+    individuals: int = Field(
+        default=5, ge=1, le=1000, description="Different people complaining about one problem"
+    )
+    window_months: int = Field(
+        default=6, ge=1, le=120, description="Calendar months the complaints are counted over"
+    )
+    qualifying_months: int = Field(
+        default=1, ge=1, le=120, description="A complaint qualifies within this many months"
+    )
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` moved by whole calendar months (negative: back), on the same day of the
+    month or the month's last day if it has no such day (31 January + 1 month: 28 or 29
+    February), at the same time of day."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

@@ -25,3 +25,12 @@ class Visibility:
     @property
     def sees_nothing(self) -> bool:
         return not (self.everything or self.teams or self.officer or self.organisation)
+
+    def sees_case(self, team: str | None, officer: str | None) -> bool:
+        """The rule of ``projections.paging.visible`` for one case's team and officer (a
+        visibility by organisation alone sees none: shares are not in these views)."""
+        return (
+            self.everything
+            or (team is not None and team in self.teams)
+            or (officer is not None and officer == self.officer)
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routes import (
+    case_reviews,
     caseload,
     cases,
     dpo,
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stats.router,
     caseload.router,
     risk.router,
+    case_reviews.router,
     ledger.router,
     reference.router,
     organisations.router,

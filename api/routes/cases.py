@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.case_view import render
 from api.commanding import CommandsDep
-from api.deps import DirectoryDep, LedgerDep, MinPositionDep
+from api.deps import CaseReviewsDep, ClockDep, DirectoryDep, LedgerDep, MinPositionDep
 from api.errors import Problem, invalid_field
-from api.policy import Action, Guard, authorize, visibility
+from api.policy import STAFF, Action, Guard, authorize, visibility
 from api.reading import CaseReadsDep
 from api.replaying import (
     AsOfTime,
@@ -23,6 +25,7 @@ from api.replaying import (
     read_diff,
 )
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, REFERENCE, CaseId
+from api.schemas.case_reviews import CaseReviewFlagOut
 from api.schemas.opening import OpenCaseIn
 from api.schemas.replay import CaseAsOfOut, DiffOut
 from api.schemas.views import (
@@ -35,6 +38,7 @@ from api.schemas.views import (
 )
 from ledger.enums import Role
 from projections import DirectoryEntry
+from projections.case_reviews.projection import CaseReviews
 from replay.history import history
 
 router = APIRouter(tags=["cases"])
@@ -140,6 +144,8 @@ def read_case(
     guard: Viewer,
     cases: CaseReadsDep,
     ledger: LedgerDep,
+    reviews: CaseReviewsDep,
+    clock: ClockDep,
     as_of_version: AsOfVersion = None,
     as_of: AsOfTime = None,
     time: TimeBasisQuery = None,
@@ -156,6 +162,8 @@ def read_case(
         return read_as_of(cases, guard, case_id, version=as_of_version, at=as_of, basis=time)
     case = cases.load(guard, case_id, "case.detail")
     view, subjects = render(case, guard.caller, ledger.sealer)
+    if guard.caller.role in STAFF:
+        view.case_review = _case_review(reviews, case.id, guard, clock())
     cases.shown(
         guard,
         case_id=case.id,
@@ -164,6 +172,18 @@ def read_case(
         subjects=sorted(subjects, key=str),
     )
     return JSONResponse(view.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+def _case_review(
+    reviews: CaseReviews, case_id: UUID, guard: Guard, now: datetime
+) -> CaseReviewFlagOut | None:
+    """The case's ASB Case Review flag now (None while the view has not reached the case);
+    complaints on cases the caller may not see are shown without them."""
+    status = reviews.case_status(case_id, now=now)
+    if status is None:
+        return None
+    seen = visibility(guard.caller)
+    return CaseReviewFlagOut.of(status, lambda c: seen.sees_case(c.team, c.officer))
 
 
 @router.get(

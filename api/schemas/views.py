@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.case_reviews import CaseReviewFlagOut
+
 
 class Erased(BaseModel):
     """A personal field whose key was destroyed (erasure); the record of it remains."""
@@ -181,6 +183,12 @@ class CaseOut(BaseModel):
     case_reviews: list[dict[str, Any]] = Field(default_factory=list)
     closure: ClosureOut | None = None
     reopen_count: int = 0
+    case_review: CaseReviewFlagOut | None = Field(
+        default=None,
+        description="The ASB Case Review (Community Trigger) threshold now, as"
+        " ``GET /case-reviews/eligible`` judges it: staff only; null for others, for an earlier"
+        " version, and while the view has not reached the case.",
+    )
 
 
 class EventOut(BaseModel):

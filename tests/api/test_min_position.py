@@ -39,16 +39,20 @@ def test_every_query_that_waits_is_here() -> None:
         "dpo",
         "ledger",
         "people",
+        "case-reviews",
     }
 
 
 def ask(client: TestClient, tokens: Tokens, path: str, case_id: str, position: int) -> Response:
     role = "analyst" if path == "/stats/repeat-victims" else "auditor"
+    headers = tokens(role, team=None)
+    if path.startswith("/case-reviews/"):  # staff only
+        headers = tokens("caseworker")
     params: dict[str, Any] = {**NEEDS.get(path, {}), "min_position": position}
     response: Response = client.get(
         path.replace("{case_id}", case_id).replace("{person_ref}", case_id),
         params=params,
-        headers=tokens(role, team=None),
+        headers=headers,
     )
     return response
 

@@ -81,14 +81,16 @@ def story(client: TestClient, tokens: Tokens, clock: Clock) -> Story:
     api = Api(client, tokens())
     story = Story(client, tokens, api, api.open())
     scene = story.scene
-    story.views[2] = api.view(scene.case_id)
+    story.views[2] = plain(api.view(scene.case_id))
 
     def then(name: str, **changes: Any) -> JSON:
         clock.now += timedelta(hours=1)
         receipt = api.do(name, scene, **changes)
-        story.views[receipt["version"]] = api.view(scene.case_id)
+        story.views[receipt["version"]] = plain(api.view(scene.case_id))
         if receipt["version"] >= 5:
-            story.partner_views[receipt["version"]] = Api(client, story.partner).view(scene.case_id)
+            story.partner_views[receipt["version"]] = plain(
+                Api(client, story.partner).view(scene.case_id)
+            )
         return receipt
 
     story.victim = then("link_person")["created"]["person_ref"]
@@ -116,7 +118,13 @@ def as_of_body(response: Response) -> tuple[JSON, JSON]:
     assert response.status_code == 200, response.text
     body: JSON = response.json()
     block = body.pop("as_of")
+    assert body.pop("case_review") is None  # a judgement of now, not of the case then
     return body, block
+
+
+def plain(view: JSON) -> JSON:
+    """A plain read without its ASB Case Review flag: judged now, by a view that may lag."""
+    return {key: value for key, value in view.items() if key != "case_review"}
 
 
 # ------------------------------------------------------------------ as of a version
@@ -152,7 +160,7 @@ def test_each_version_shows_what_the_plain_read_showed_then(story: Story) -> Non
 def test_the_plain_read_is_unchanged_and_still_recorded_as_the_detail(story: Story) -> None:
     response, record = story.get("")
     assert response.status_code == 200
-    assert response.json() == story.views[8]
+    assert plain(response.json()) == story.views[8]
     assert "as_of" not in response.json()
     assert response.headers["ETag"] == '"8"'
     assert record is not None

@@ -1,0 +1,1 @@
+"""The ASB Case Review (Community Trigger) view: complaints by problem, judged when asked."""
