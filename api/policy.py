@@ -47,6 +47,8 @@ class Action(Enum):
     SEARCH_PEOPLE = "people.search"  # the person register's blind-index search
     READ_PERSON = "people.read"  # one person across their cases
     MERGE_PEOPLE = "people.merge"  # two records found to be one person
+    READ_LINKS = "case.links"  # the cases linked to a case by a person or a place
+    SEARCH_PLACES = "places.search"  # the cases at an address
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -75,6 +77,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.SEARCH_PEOPLE: STAFF | READERS,
     Action.READ_PERSON: STAFF | READERS,
     Action.MERGE_PEOPLE: frozenset({Role.SUPERVISOR}),
+    Action.READ_LINKS: STAFF | READERS,
+    Action.SEARCH_PLACES: STAFF,
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the

@@ -11,6 +11,7 @@ from api.routes import (
     dpo,
     ledger,
     lifecycle,
+    links,
     ops,
     organisations,
     partnership,
@@ -37,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reference.router,
     organisations.router,
     people.router,
+    links.router,
     ops.router,
 )
 """Every router the app includes, in order."""

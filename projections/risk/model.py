@@ -50,6 +50,35 @@ class PersonCase:
     as_ref: UUID
 
 
+LINKING_ROLES = frozenset({"victim", "complainant", "alleged_perpetrator"})
+"""The roles by which a person links two cases (a witness does not)."""
+
+
+@dataclass(frozen=True)
+class LinkReason:
+    """Why two cases are linked: one person (after merges) in a linking role on both, with
+    their role here and there; or one place (a UPRN or a keyed hash of the address)."""
+
+    kind: str
+    person_ref: UUID | None
+    role_here: str | None
+    role_there: str | None
+    place: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkedCase:
+    """Another case linked to one, and every reason."""
+
+    case_id: UUID
+    reference: str
+    status: str
+    team: str | None
+    officer: str | None
+    opened_position: int
+    reasons: tuple[LinkReason, ...]
+
+
 @dataclass(frozen=True)
 class RiskPage:
     """A page of judged cases, oldest first; ``next_cursor`` is None on the last page."""

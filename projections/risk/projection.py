@@ -27,7 +27,9 @@ from eventsourcing.utils import get_topic
 from ledger.enums import RiskLevel
 from ledger.events import (
     CASE_EVENT_TYPES,
+    CaseOpenedV2,
     IncidentRecorded,
+    IncidentRecordedV2,
     PersonLinked,
     RiskAssessed,
 )
@@ -37,7 +39,15 @@ from projections.case_rows import CaseRowsView, case_row
 from projections.paging import Cursor, uuid_in, visible
 from projections.projection import PagedProjection
 from projections.risk.facts import Facts, RiskFacts, judge_cases, judge_victim
-from projections.risk.model import CaseRisk, PersonCase, RiskPage, VictimRisk
+from projections.risk.model import (
+    LINKING_ROLES,
+    CaseRisk,
+    LinkedCase,
+    LinkReason,
+    PersonCase,
+    RiskPage,
+    VictimRisk,
+)
 from projections.risk.store import CASE_COLUMNS, RiskTables, RiskWriter
 from projections.store import Row, ViewStore
 from projections.view import LEDGER_NAME
@@ -62,6 +72,18 @@ class RiskProjection(PagedProjection["CumulativeRisk"]):
         self.view.rows.insert_person(event)
         self.view.rows.update(event)
         self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseOpenedV2)
+    def _opened_at(self, event: CaseOpenedV2, tracking: Tracking) -> None:
+        case_row(self.view.rows, event, tracking.notification_id)
+        self.view.rows.insert_place(event.originator_id, event.place)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(IncidentRecordedV2)
+    def _incident_at(self, event: IncidentRecordedV2, tracking: Tracking) -> None:
+        if event.place is not None:
+            self.view.rows.insert_place(event.originator_id, event.place)
+        self._incident(event, tracking)
 
     @process_event.register(PersonMerged)
     def _merged(self, event: PersonMerged, tracking: Tracking) -> None:
@@ -205,6 +227,109 @@ class CumulativeRisk(CaseRowsView):
             (param,),
         )
         return {risk.case_id: risk.judgement.derived_level for risk in self._judge(rows, now)}
+
+    def links(
+        self, case_id: UUID, *, min_position: int | None = None, wait: float | None = None
+    ) -> list[LinkedCase]:
+        """The other cases that share a victim, a complainant or an alleged perpetrator
+        (under any reference merged with theirs) or a place with this one, each with every
+        reason, oldest first."""
+        self.require(min_position, wait)
+        s, t = self.store, self.tables
+        key = s.uuid_param(case_id)
+        ours = {
+            s.uuid_value(ref): str(role)
+            for ref, role in s.select(
+                s.sql(f"SELECT person_ref, role FROM {t.people} WHERE case_id = ?"),  # noqa: S608
+                (key,),
+            )
+            if str(role) in LINKING_ROLES
+        }
+        reasons: dict[UUID, list[LinkReason]] = {}
+        if ours:
+            same = RiskFacts(s, t).same_people(ours)
+            survivor = {ref: same.get(ref, ref) for ref in {*same, *ours}}
+            here = {survivor[ref]: role for ref, role in ours.items()}
+            condition, param = uuid_in(s, "person_ref", set(survivor))
+            for other, ref, role in s.select(
+                s.sql(
+                    f"SELECT case_id, person_ref, role FROM {t.people}"  # noqa: S608
+                    f" WHERE {condition} AND case_id <> ?"
+                ),
+                (param, key),
+            ):
+                person = survivor.get(s.uuid_value(ref), s.uuid_value(ref))
+                if str(role) in LINKING_ROLES and person in here:
+                    reasons.setdefault(s.uuid_value(other), []).append(
+                        LinkReason("person", person, here[person], str(role))
+                    )
+        places = [
+            str(row[0])
+            for row in s.select(
+                s.sql(f"SELECT place FROM {t.places} WHERE case_id = ?"),  # noqa: S608
+                (key,),
+            )
+        ]
+        if places:
+            marks = ", ".join("?" * len(places))
+            for other, place in s.select(
+                s.sql(
+                    f"SELECT case_id, place FROM {t.places}"  # noqa: S608
+                    f" WHERE place IN ({marks}) AND case_id <> ?"
+                ),
+                (*places, key),
+            ):
+                reasons.setdefault(s.uuid_value(other), []).append(
+                    LinkReason("place", None, None, None, str(place))
+                )
+        return self._linked_cases(reasons)
+
+    def cases_at(self, place: str) -> list[LinkedCase]:
+        """The cases about, or with an incident at, ``place``, oldest first."""
+        s, t = self.store, self.tables
+        rows = s.select(
+            s.sql(f"SELECT case_id FROM {t.places} WHERE place = ?"),  # noqa: S608
+            (place,),
+        )
+        reasons = {
+            s.uuid_value(row[0]): [LinkReason("place", None, None, None, place)] for row in rows
+        }
+        return self._linked_cases(reasons)
+
+    def _linked_cases(self, reasons: dict[UUID, list[LinkReason]]) -> list[LinkedCase]:
+        if not reasons:
+            return []
+        s, t = self.store, self.tables
+        condition, param = uuid_in(s, "case_id", reasons)
+        rows = s.select(
+            s.sql(
+                f"SELECT {CASE_COLUMNS} FROM {t.cases} WHERE {condition}"  # noqa: S608
+            ),
+            (param,),
+        )
+        found = [
+            LinkedCase(
+                case_id=s.uuid_value(row[0]),
+                reference=str(row[1]),
+                status=str(row[2]),
+                team=row[3],
+                officer=row[4],
+                opened_position=int(row[5]),
+                reasons=tuple(
+                    sorted(
+                        set(reasons[s.uuid_value(row[0])]),
+                        key=lambda r: (
+                            r.kind,
+                            str(r.person_ref),
+                            r.role_there or "",
+                            r.place or "",
+                        ),
+                    )
+                ),
+            )
+            for row in rows
+        ]
+        return sorted(found, key=lambda c: c.opened_position)
 
     def same_people(self, person_ref: UUID) -> dict[UUID, UUID]:
         """Every reference merged with ``person_ref`` (itself included), to the survivor."""

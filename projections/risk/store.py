@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Protocol
+from uuid import UUID
 
 from ledger.enums import PersonRole
 from ledger.events import CaseOpened, IncidentRecorded, PersonLinked, RiskAssessed
@@ -21,6 +22,7 @@ class RiskTables(CaseRowTables):
     people: str = table("asb_view_risk_people", key="case_id, version")
     assessments: str = table("asb_view_risk_assessments", key="case_id, version")
     merges: str = table("asb_view_risk_merges", key="person_ref")
+    places: str = table("asb_view_risk_places", key="case_id, place")
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -46,6 +48,10 @@ class RiskTables(CaseRowTables):
             " score INTEGER NOT NULL, computed_level TEXT NOT NULL, level TEXT NOT NULL,"
             f" overridden INTEGER NOT NULL, assessed_at {time} NOT NULL,"
             f" recorded_at {time} NOT NULL, PRIMARY KEY (case_id, version))",
+            f"CREATE TABLE IF NOT EXISTS {t.places} ("
+            f" case_id {uuid} NOT NULL, place TEXT NOT NULL, PRIMARY KEY (case_id, place))",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_places_place')}"
+            f" ON {t.places} (place)",
             f"CREATE TABLE IF NOT EXISTS {t.merges} ("
             f" person_ref {uuid} PRIMARY KEY, into_ref {uuid} NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_merges_into')}"
@@ -141,6 +147,14 @@ class RiskWriter(CaseRowWriter):
                 " VALUES (?, ?, ?) ON CONFLICT (person_ref, incident_id) DO NOTHING",
                 (s.uuid_param(ref), incident_id, case_id),
             )
+
+    def insert_place(self, case_id: UUID, place: str) -> None:
+        """The case is about, or had an incident at, ``place`` (a UPRN or a keyed hash)."""
+        self.view.execute(
+            f"INSERT INTO {self.t.places} (case_id, place)"  # noqa: S608
+            " VALUES (?, ?) ON CONFLICT (case_id, place) DO NOTHING",
+            (self.store.uuid_param(case_id), place),
+        )
 
     def insert_merge(self, event: PersonMerged) -> None:
         """A record merged into another: every reader takes the two as one person."""

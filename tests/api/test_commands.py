@@ -50,6 +50,7 @@ def test_every_command_route_is_in_the_table(client: TestClient) -> None:
         "/organisations/{org_id}/retire",
         "/people/search",
         "/people/{person_ref}/merge",
+        "/places/search",
     }
 
 

@@ -326,6 +326,7 @@ def test_the_tables_hold_references_codes_and_counts_only(
         "victims": 3,
         "people": 4,
         "merges": 0,
+        "places": 0,
         "assessments": 1,
     }
     assert_no_plaintext(risk, contents)

@@ -19,7 +19,7 @@ from typing import TypedDict
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
@@ -28,6 +28,7 @@ from commands import (
     assign_case,
     close_case,
     link_person,
+    merge_people,
     record_contact,
     record_incident,
     refer_to_police,
@@ -79,6 +80,8 @@ ACTIONS = (
     "close",
     "reopen",
     "read",
+    "known",
+    "merge",
 )
 Step = tuple[str, int, int]
 steps = st.lists(
@@ -159,10 +162,34 @@ class Scenario:
                     harms=tuple(harms),
                     criminal=which == 3,
                     victim_refs=tuple(victims[-1:]),
+                    location="Fictional: 2 Test Street, ST16 2AB" if which == 2 else None,
                 ),
                 UnitOfWork(ledger=ledger),
             )
             incidents.append(incident)
+        elif action == "known":  # a victim of another case, named by reference
+            known = [v for vs in self.victims.values() for v in vs if v not in victims]
+            if known:
+                ref = known[(which + days) % len(known)]
+                link_person.handle(
+                    link_person.LinkPerson(**on, person_ref=ref, role=PersonRole.VICTIM),
+                    UnitOfWork(ledger=ledger),
+                )
+                victims.append(ref)
+        elif action == "merge":  # two records found to be one person
+            everyone = list(dict.fromkeys(v for vs in self.victims.values() for v in vs))
+            if len(everyone) >= 2:
+                survivor = everyone[which % len(everyone)]
+                duplicate = everyone[(which + 1 + days) % len(everyone)]
+                merge_people.handle(
+                    merge_people.MergePeople(
+                        actor=SUPERVISOR,
+                        occurred_at=on["occurred_at"],
+                        survivor=survivor,
+                        duplicate=duplicate,
+                    ),
+                    ledger,
+                )
         elif action == "assess":
             answers = {q.key: (days + i) % 3 for i, q in enumerate(ASB_VRA_V1.questions)}
             assess_risk.handle(
@@ -283,6 +310,20 @@ def fresh_ledger(store: str) -> Iterator[CaseLedger]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(steps=steps, page_size=st.integers(1, 7))
+@example(  # one victim on two cases, a second record merged into them, incidents at a place
+    steps=[
+        ("open", 0, 0),
+        ("victim", 0, 1),
+        ("incident", 2, 2),
+        ("open", 1, 3),
+        ("victim", 1, 4),
+        ("known", 1, 5),
+        ("merge", 0, 0),
+        ("incident", 1, 6),
+        ("incident", 2, 7),
+    ],
+    page_size=2,
+)
 def test_every_view_built_live_equals_a_rebuild_from_scratch(
     store: str, steps: list[Step], page_size: int
 ) -> None:
