@@ -12,6 +12,7 @@ from api.cli.audit import checkpoint, export, verify_all
 from api.cli.common import err, open_ledger, report_failure, resolve_case
 from api.cli.dpo import dpo_app
 from api.cli.organisations import organisations_app
+from api.cli.people import people_app
 from api.cli.projections import projections_app
 from api.logs import configure_logging
 from ledger.errors import CaseNotFound
@@ -21,6 +22,7 @@ app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
 app.add_typer(dpo_app, name="dpo")
 app.add_typer(projections_app, name="projections")
 app.add_typer(organisations_app, name="organisations")
+app.add_typer(people_app, name="people")
 app.command()(export)
 app.command()(checkpoint)
 
