@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 from uuid import UUID, uuid4
@@ -496,10 +497,62 @@ def register_organisations(ledger: CaseLedger, now: datetime) -> None:
             )
 
 
+def repeat_report(ledger: CaseLedger, now: datetime, campaign: Case) -> Case:
+    """The campaign's victim reports again, to another officer, who finds her in the person
+    register (``POST /people/search``) and names her, so that the harm is seen across both
+    cases; the same neighbour is the alleged perpetrator (``GET /cases/{id}/links``)."""
+    victim = campaign.complainant_ref
+    (perpetrator,) = (
+        ref for ref, p in campaign.persons.items() if PersonRole.ALLEGED_PERPETRATOR in p.roles
+    )
+    officer = replace(CASEWORKER, user_id="demo-caseworker-2", display_name="Demo Caseworker 2")
+    when = now - timedelta(days=5)
+    opened = open_a_case(
+        replace(
+            _opening(
+                now,
+                5,
+                victim,
+                channel=Channel.IN_PERSON,
+                category=Category.PERSONAL,
+                description="FICTIONAL: eggs thrown at the door; a slur shouted",
+                location="FICTIONAL: 1 Example Close, Demo Town",
+                lead_department=Department.COMMUNITY_SAFETY,
+                complainant=PersonText(name="Demo Victim A"),
+                preferred_contact=ContactMethod.PHONE,
+                ward="Forebridge",
+            ),
+            actor=officer,
+        ),
+        UnitOfWork(ledger=ledger),
+    )
+    on: _On = {"case_id": opened.case_id, "actor": officer}
+    for ref, role in ((victim, PersonRole.VICTIM), (perpetrator, PersonRole.ALLEGED_PERPETRATOR)):
+        link_person.handle(
+            link_person.LinkPerson(**on, occurred_at=when, person_ref=ref, role=role),
+            UnitOfWork(ledger=ledger),
+        )
+    record_incident.handle(
+        record_incident.RecordIncident(
+            **on,
+            occurred_at=when - timedelta(hours=3),
+            incident_id=uuid4(),
+            incident_type=IncidentType.HATE_INCIDENT,
+            description="FICTIONAL: eggs thrown, a slur shouted",
+            harms=(HarmIndicator.TARGETED, HarmIndicator.HATE_MOTIVATED),
+            victim_refs=(victim,),
+        ),
+        UnitOfWork(ledger=ledger),
+    )
+    return ledger.get_case(opened.case_id)
+
+
 def load_demo(ledger: CaseLedger, now: datetime) -> list[Case]:
     register_organisations(ledger, now - timedelta(days=60))
+    campaign = targeted_campaign(ledger, now)
     return [
-        targeted_campaign(ledger, now),
+        campaign,
         noise_nuisance(ledger, now),
         shared_environmental(ledger, now),
+        repeat_report(ledger, now, campaign),
     ]

@@ -24,9 +24,12 @@ class MergePeople(Command):
 
 def handle(cmd: MergePeople, ledger: CaseLedger) -> list[int]:
     """Records both sides of the merge in one transaction: the duplicate merged into the
-    survivor, the survivor absorbing it. Returns the events' positions."""
+    survivor, the survivor absorbing it; then moves the duplicate's index tokens to the
+    survivor (``asb-ledger people backfill`` mends them after a crash between the two).
+    Returns the events' positions."""
+    duplicate = ledger.people.resolve(cmd.duplicate)
     merged, survivor = ledger.people.merge(
-        ledger.people.resolve(cmd.duplicate),
+        duplicate,
         cmd.survivor,
         actor=cmd.actor,
         occurred_at=cmd.occurred_at,
@@ -35,4 +38,5 @@ def handle(cmd: MergePeople, ledger: CaseLedger) -> list[int]:
         recordings = ledger.save(survivor, merged)
     except IntegrityError:
         raise ConcurrentWrite(person_stream(cmd.survivor)) from None
+    ledger.people.merge_tokens(duplicate, cmd.survivor)
     return [r.notification.id for r in recordings]

@@ -77,9 +77,12 @@ def run(ledger: CaseLedger, actor: Actor, now: datetime, *, apply: bool) -> Back
         if held["name"] is None:
             continue  # erased
         done.reindexed += 1
-        if apply:
+        if apply:  # a merged record's details find the record it was merged into
             tokens = people.index.tokens(PlainDetails(**held).tokens())
-            people.add_tokens(ref, {token: kind.value for token, kind in tokens.items()})
+            owner = people.resolve(ref)
+            people.add_tokens(owner, {token: kind.value for token, kind in tokens.items()})
+            if owner != ref:
+                people.merge_tokens(ref, owner)
     return done
 
 

@@ -36,8 +36,15 @@ class KeyTable(Protocol):
     def add_tokens(self, person_ref: str, tokens: dict[str, str]) -> None:
         """Adds a person's blind-index tokens (token: kind); a token held already stays."""
 
-    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
-        """(person ref, kind) of every stored token among ``tokens``."""
+    def match_tokens(
+        self, tokens: list[str], *, within: list[str] | None = None, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        """(person ref, kind) of every stored token among ``tokens`` (of the people
+        ``within``, if given; at most ``limit`` rows, if given)."""
+
+    def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
+        """Moves a merged record's tokens to the record it was merged into, in one
+        transaction, so that a search finds the survivor without reading any record."""
 
     def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
         """(person ref, kind) of every kind of token each of the people holds."""
@@ -86,10 +93,25 @@ class MemoryKeyTable:
         with self._lock:
             self.tokens.update(((token, person_ref), kind) for token, kind in tokens.items())
 
-    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
+    def match_tokens(
+        self, tokens: list[str], *, within: list[str] | None = None, limit: int | None = None
+    ) -> list[tuple[str, str]]:
         wanted = set(tokens)
+        among = None if within is None else set(within)
         with self._lock:
-            return [(ref, kind) for (token, ref), kind in self.tokens.items() if token in wanted]
+            found = [
+                (ref, kind)
+                for (token, ref), kind in self.tokens.items()
+                if token in wanted and (among is None or ref in among)
+            ]
+        return found if limit is None else found[:limit]
+
+    def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
+        with self._lock:
+            moved = {(t, r): k for (t, r), k in self.tokens.items() if r == from_ref}
+            for token, _ in moved:
+                self.tokens.setdefault((token, to_ref), moved[(token, from_ref)])
+                del self.tokens[(token, from_ref)]
 
     def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
         wanted = set(person_refs)

@@ -45,6 +45,14 @@ WEIGHTS: dict[identity.TokenKind, int] = {
 }
 STRONG = 4
 """The score from which a candidate is taken to be the same person until shown otherwise."""
+SEARCH_LIMIT = 20
+"""Candidates a search returns at most, strongest first."""
+FUZZY = 50
+"""People a search by the surname's sound alone considers at most."""
+
+
+def _score(kinds: set[identity.TokenKind]) -> int:
+    return sum(WEIGHTS[kind] for kind in kinds)
 
 
 @dataclass(frozen=True)
@@ -158,48 +166,52 @@ class PersonRegister:
         aliases = () if record is None else record.aliases
         return list(dict.fromkeys((survivor, *aliases, person_ref)))
 
-    def search(self, details: PlainDetails) -> list[Candidate]:
-        """Registered people whose details match, strongest first (merged records are
-        found as the person they were merged into)."""
+    def search(self, details: PlainDetails, limit: int = SEARCH_LIMIT) -> list[Candidate]:
+        """Registered people whose details match, strongest first, at most ``limit``.
+
+        Reads the index only (two or three indexed selects), never a person's record: a
+        merge moves the merged record's tokens to the survivor (``merge_tokens``), and
+        tokens are written only once their person's events are saved. The surname's sound
+        alone matches many people, so it is looked up among those matched by something
+        else; only when nothing else matched is it a search of its own (a misspelt name),
+        of at most ``FUZZY`` people."""
         hashed = self.index.tokens(details.tokens())
+        table = self.ledger.keys.table
+        sound = [t for t, kind in hashed.items() if kind is identity.TokenKind.SURNAME_SOUND]
+        exact = [t for t, kind in hashed.items() if kind is not identity.TokenKind.SURNAME_SOUND]
         found: dict[UUID, set[identity.TokenKind]] = defaultdict(set)
-        for matched_ref, kind in self.ledger.keys.table.match_tokens(list(hashed)):
-            found[UUID(matched_ref)].add(identity.TokenKind(kind))
-        records: dict[UUID, Person | None] = {}
-
-        def survivor(ref: UUID) -> UUID | None:
-            """The record's surviving reference; None for tokens whose person's events
-            were never saved (nobody to find)."""
-            for _ in range(100):  # merges form chains, never cycles
-                if ref not in records:
-                    records[ref] = self.get(ref)
-                record = records[ref]
-                if record is None or record.merged_into is None:
-                    return None if record is None else ref
-                ref = record.merged_into
-            return ref  # pragma: no cover
-
-        merged: dict[UUID, set[identity.TokenKind]] = defaultdict(set)
-        for ref, kinds in found.items():
-            alive = survivor(ref)
-            if alive is not None:
-                merged[alive] |= kinds
-        sought = set(hashed.values())
+        for ref, kind in table.match_tokens(exact):
+            found[UUID(ref)].add(identity.TokenKind(kind))
+        if sound:
+            rows = (
+                table.match_tokens(sound, within=[str(r) for r in found])
+                if found
+                else table.match_tokens(sound, limit=FUZZY)
+            )
+            for ref, kind in rows:
+                found[UUID(ref)].add(identity.TokenKind(kind))
+        ranked = sorted(found.items(), key=lambda item: (-_score(item[1]), str(item[0])))[:limit]
+        born = identity.TokenKind.SURNAME_AND_BIRTH
+        undecided = [
+            ref
+            for ref, kinds in ranked
+            if born in hashed.values() and born not in kinds and Candidate(ref, tuple(kinds)).strong
+        ]
         held: dict[UUID, set[identity.TokenKind]] = defaultdict(set)
-        holders = [str(r) for r in {*found, *merged}]
-        for holder, kind_held in self.ledger.keys.table.kinds_of(holders):
-            alive = survivor(UUID(holder))
-            if alive is not None:
-                held[alive].add(identity.TokenKind(kind_held))
-        candidates = [
+        for ref, kind in table.kinds_of([str(r) for r in undecided]):
+            held[UUID(ref)].add(identity.TokenKind(kind))
+        return [
             Candidate(
                 ref,
                 tuple(sorted(kinds, key=lambda k: (-WEIGHTS[k], k.value))),
-                tuple(sorted((sought & held[ref]) - kinds, key=lambda k: k.value)),
+                (born,) if born in held[ref] else (),
             )
-            for ref, kinds in merged.items()
+            for ref, kinds in ranked
         ]
-        return sorted(candidates, key=lambda c: (-c.score, str(c.person_ref)))
+
+    def merge_tokens(self, merged: UUID, survivor: UUID) -> None:
+        """After a merge is saved: the merged record's tokens find the survivor."""
+        self.ledger.keys.table.repoint_tokens(str(merged), str(survivor))
 
     def details(self, person: Person) -> dict[str, str | None]:
         """A person's details unsealed (an erased field reads as None)."""

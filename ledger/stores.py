@@ -150,20 +150,39 @@ class SQLiteSidecar:
                 conn.execute("ROLLBACK")
                 raise
 
-    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
-        if not tokens:
+    def match_tokens(
+        self, tokens: list[str], *, within: list[str] | None = None, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        if not tokens or within == []:
             return []
         marks = ", ".join("?" * len(tokens))
-        rows = (
-            self._connection()
-            .execute(
-                "SELECT person_ref, kind FROM asb_person_tokens"  # noqa: S608 - only marks
-                f" WHERE token IN ({marks})",
-                tokens,
-            )
-            .fetchall()
-        )
+        query = f"SELECT person_ref, kind FROM asb_person_tokens WHERE token IN ({marks})"  # noqa: S608
+        params: list[object] = list(tokens)
+        if within is not None:
+            query += f" AND person_ref IN ({', '.join('?' * len(within))})"
+            params += within
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(limit)
+        rows = self._connection().execute(query, params).fetchall()
         return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
+        with self._write:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    "INSERT INTO asb_person_tokens (token, person_ref, kind)"
+                    " SELECT token, ?, kind FROM asb_person_tokens WHERE person_ref = ?"
+                    " ON CONFLICT DO NOTHING",
+                    (to_ref, from_ref),
+                )
+                conn.execute("DELETE FROM asb_person_tokens WHERE person_ref = ?", (from_ref,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
         if not person_refs:
@@ -311,17 +330,38 @@ class PostgresSidecar:
                 (person_ref, list(tokens), list(tokens.values())),
             )
 
-    def match_tokens(self, tokens: list[str]) -> list[tuple[str, str]]:
-        if not tokens:
+    def match_tokens(
+        self, tokens: list[str], *, within: list[str] | None = None, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        if not tokens or within == []:
             return []
+        query = sql.SQL("SELECT person_ref, kind FROM {} WHERE token = ANY(%s)").format(
+            self._tokens
+        )
+        params: list[object] = [tokens]
+        if within is not None:
+            query += sql.SQL(" AND person_ref = ANY(%s)")
+            params.append(within)
+        if limit is not None:
+            query += sql.SQL(" LIMIT %s")
+            params.append(limit)
         with self.pool.connection() as conn:
-            rows = conn.execute(
-                sql.SQL("SELECT person_ref, kind FROM {} WHERE token = ANY(%s)").format(
-                    self._tokens
-                ),
-                (tokens,),
-            ).fetchall()
+            rows = conn.execute(query, params).fetchall()
         return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {t} (token, person_ref, kind)"
+                    " SELECT token, %s, kind FROM {t} WHERE person_ref = %s"
+                    " ON CONFLICT DO NOTHING"
+                ).format(t=self._tokens),
+                (to_ref, from_ref),
+            )
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE person_ref = %s").format(self._tokens), (from_ref,)
+            )
 
     def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
         if not person_refs:

@@ -38,8 +38,8 @@ def test_demo_then_verify_on_the_default_embedded_store(tmp_path: Path) -> None:
     demo = run(tmp_path, "demo")
     assert demo.returncode == 0, demo
     references = [line.split("\t")[0] for line in demo.stdout.splitlines()]
-    assert len(references) == 3
-    assert all(re.fullmatch(r"ASB-20\d\d-00000[123]", ref) for ref in references), references
+    assert len(references) == 4
+    assert all(re.fullmatch(r"ASB-20\d\d-00000[1234]", ref) for ref in references), references
     store = tmp_path / "var"
     assert (store / "ledger.sqlite3").exists()
     assert (store / "master.key").stat().st_mode & 0o777 == 0o600
@@ -117,7 +117,7 @@ def test_demo_leaves_a_signed_checkpoint_so_an_auditor_can_export_and_verify_off
     export = run(tmp_path, "export", "--all", "-o", "all.json", **env)
     assert export.returncode == 0, export
     bundle = json.loads((tmp_path / "all.json").read_text())
-    assert len(bundle["cases"]) == 3
+    assert len(bundle["cases"]) == 4
 
     key = str(tmp_path / "data" / "notary.pub")
     offline = run(tmp_path, "verify", "--bundle", "all.json", "--key", key)

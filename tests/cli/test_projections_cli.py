@@ -174,7 +174,7 @@ def test_run_keeps_the_views_up_to_date_until_a_signal(tmp_path: Path) -> None:
     assert "FICTIONAL" not in stderr_path.read_text()
     assert "Demo Victim" not in stderr_path.read_text()
     with sqlite3.connect(data / "ledger.sqlite3") as db:  # the runner let go of the file
-        assert db.execute("SELECT COUNT(*) FROM asb_view_case_directory").fetchone()[0] == 3
+        assert db.execute("SELECT COUNT(*) FROM asb_view_case_directory").fetchone()[0] == 4
 
 
 def test_run_until_caught_up_brings_every_view_and_the_notary_to_the_head_signs_and_exits(

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from commands import merge_people
 from ledger import fields
 from ledger.application import CaseLedger
 from ledger.blind_index import INDEX_SCOPE
@@ -134,8 +135,13 @@ def test_a_merge_joins_two_records_and_erasing_either_erases_both(ledger: CaseLe
     first = register(ledger, MOTHER)
     second = register(ledger, MOTHER, check=False)
     assert {c.person_ref for c in ledger.people.search(MOTHER)} == {first, second}
-    merged, survivor = ledger.people.merge(second, first, actor=SUPERVISOR, occurred_at=T0)
-    ledger.save(survivor, merged)
+    merge_people.handle(
+        merge_people.MergePeople(
+            actor=SUPERVISOR, occurred_at=T0, survivor=first, duplicate=second
+        ),
+        ledger,
+    )
+    assert ledger.keys.table.count_tokens(str(second)) == 0  # they find the survivor now
     assert ledger.people.resolve(second) == first
     assert ledger.people.same_person(second) == [first, second]
     assert [c.person_ref for c in ledger.people.search(MOTHER)] == [first]
