@@ -290,7 +290,7 @@ def run_search(stores: list[str], seconds: float, *, quick: bool = False) -> lis
     figures: list[Figure] = []
     for kind in stores:
         with store(kind) as where:
-            figures += search(where, people, seconds, searches=40 if quick else 1_000)
+            figures += search(where, people, seconds, searches=40 if quick else 400)
     return figures
 
 
