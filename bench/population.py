@@ -91,8 +91,13 @@ def _actor(role: Role, user: str, team: str) -> Actor:
 class Population:
     """Makes cases one at a time (``case()``) and saves them in batches (``fill()``)."""
 
-    def __init__(self, ledger: CaseLedger, seed: int = 1, first_case: int = 0) -> None:
+    def __init__(
+        self, ledger: CaseLedger, seed: int = 1, first_case: int = 0, *, places: bool = False
+    ) -> None:
         self.ledger = ledger
+        self.places = places
+        """Cases and incidents name a place (a UPRN of ``PLACES``; v2 events), as openings
+        through the command now do; off, the rows are as before issue 12."""
         self.rng = random.Random(seed)
         self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
         self._victims: list[UUID] = []
@@ -146,6 +151,7 @@ class Population:
             complainant=self.person(case_id, complainant),
             preferred_contact=ContactMethod.PHONE,
             ward=rng.choice(WARDS),
+            place=self._place(),
         )
         at = when
         at += timedelta(hours=rng.randrange(1, 48))
@@ -174,6 +180,9 @@ class Population:
                 harms=harms,
                 criminal=rng.random() < 0.1,
                 victim_refs=tuple(victims),
+                place=(case.place if rng.random() < 0.8 else self._place())
+                if self.places
+                else None,
             )
             if case.incidents[incident].criminal:
                 criminal.append(incident)
@@ -229,6 +238,9 @@ class Population:
             reason=None,
         )
         return [case, CaseReferenceIndex(reference=case.reference, case_id=case_id), read]
+
+    def _place(self) -> str | None:
+        return f"uprn:{100_000 + self.rng.randrange(PLACES)}" if self.places else None
 
     def _link(self, case: Case, worker: Actor, at: datetime) -> list[UUID]:
         rng = self.rng
@@ -295,24 +307,32 @@ class Population:
         )
 
 
+PLACES = 5_000
+"""How many places the cases are about (with ``places``): neighbours share them."""
 CHUNK = 250
 """Cases per task given to a worker process."""
 _worker: dict[str, Any] = {}
 
 
-def _chunk(task: tuple[int, int]) -> list[StoredEvent]:
-    seed, first = task
+def _chunk(task: tuple[int, int, bool]) -> list[StoredEvent]:
+    seed, first, places = task
     ledger = _worker.get("ledger")
     if ledger is None:
         ledger = _worker["ledger"] = CaseLedger(Settings(database_url="memory://"))
-    return Population(ledger, seed=seed, first_case=first).stored(CHUNK)
+    return Population(ledger, seed=seed, first_case=first, places=places).stored(CHUNK)
 
 
 def fill(
-    ledgers: Sequence[CaseLedger], events: int, *, seed: int = 1, workers: int | None = None
+    ledgers: Sequence[CaseLedger],
+    events: int,
+    *,
+    seed: int = 1,
+    workers: int | None = None,
+    places: bool = False,
 ) -> int:
     """Adds the same cases to every ledger's store until each holds at least ``events``
-    notifications (they must start equal); returns how many they hold."""
+    notifications (they must start equal); returns how many they hold. ``places``: cases
+    and incidents name places (``Population.places``)."""
     heads = {ledger.recorder.max_notification_id() or 0 for ledger in ledgers}
     if len(heads) != 1:
         raise ValueError("the ledgers must hold the same number of notifications to start")
@@ -321,7 +341,9 @@ def fill(
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         while head < events:
             wanted = max(1, (events - head) // (15 * CHUNK) + 1)
-            tasks = [(seed * 1_000_003 + task + i, (task + i) * CHUNK) for i in range(wanted)]
+            tasks = [
+                (seed * 1_000_003 + task + i, (task + i) * CHUNK, places) for i in range(wanted)
+            ]
             task += wanted
             for stored in pool.map(_chunk, tasks):
                 for ledger in ledgers:

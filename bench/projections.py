@@ -100,13 +100,18 @@ def _raw(
 
 
 def catch_up(
-    ledger: CaseLedger, where: Store, views: ViewStore, kind: type[View], rounds: int
+    ledger: CaseLedger,
+    where: Store,
+    views: ViewStore,
+    kind: type[View],
+    rounds: int,
+    raw: Callable[[View], RawWriter] | None = None,
 ) -> list[Figure]:
-    """The product against the raw loop (and a context loop, for the directory), ``rounds``
-    interleaved rounds after one warm-up, each into fresh tables; then the last round's sets
-    of tables compared."""
+    """The product against the raw loop (``raw``, else the view's in ``RAW``; and a context
+    loop, for the directory), ``rounds`` interleaved rounds after one warm-up, each into
+    fresh tables; then the last round's sets of tables compared."""
     head = ledger.recorder.max_notification_id() or 0
-    writers: dict[str, Callable[[View], RawWriter]] = {"raw": RAW[kind.name]}
+    writers: dict[str, Callable[[View], RawWriter]] = {"raw": raw or RAW[kind.name]}
     if kind.name in CONTEXT:
         writers["context"] = CONTEXT[kind.name][1]
     rates: dict[str, list[float]] = {"product": [], **{name: [] for name in writers}}

@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 from bench import (
     append,
+    case_reviews,
     concurrency,
     http,
     load,
     notary,
+    people,
     projections,
     proofs,
     replay_bench,
@@ -36,6 +38,9 @@ SECTIONS = (
     "proofs",
     "replay",
     "verify",
+    "search",
+    "intake",
+    "case_reviews",
 )
 
 
@@ -99,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         "proofs": lambda: proofs.run(stores, seconds, quick=args.quick),
         "replay": lambda: replay_bench.run(stores, seconds, quick=args.quick),
         "verify": lambda: verify.run(stores, seconds, quick=args.quick),
+        "search": lambda: people.run_search(stores, seconds, quick=args.quick),
+        "intake": lambda: people.run_intake(stores, seconds, quick=args.quick),
+        "case_reviews": lambda: case_reviews.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:
