@@ -88,7 +88,7 @@ class RawDirectory(RawWriter):
         self.shared: dict[tuple[UUID, str], None] = {}
 
     def rows(self, note: Notification, state: dict[str, Any]) -> list[Statement]:
-        kind = note.topic.rsplit(":", 1)[1]
+        kind = note.topic.rsplit(".", 2)[-2]
         case, version = note.originator_id, note.originator_version
         assert isinstance(case, UUID)
         entry = self.cases.get(case)
@@ -218,7 +218,7 @@ class RawDirectoryPerEvent(RawWriter):
         )
 
     def rows(self, note: Notification, state: dict[str, Any]) -> list[Statement]:
-        kind = note.topic.rsplit(":", 1)[1]
+        kind = note.topic.rsplit(".", 2)[-2]
         if kind == "CaseOpened":
             return [
                 (
@@ -283,7 +283,7 @@ class RawStats(RawWriter):
         self.status: list[tuple[object, ...]] = []
 
     def rows(self, note: Notification, state: dict[str, Any]) -> list[Statement]:
-        kind, case = note.topic.rsplit(":", 1)[1], self.param(note.originator_id)
+        kind, case = note.topic.rsplit(".", 2)[-2], self.param(note.originator_id)
         add = self.inserts
         version = note.originator_version
         if kind == "CaseOpened":

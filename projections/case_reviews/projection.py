@@ -21,8 +21,10 @@ and the ``CaseReviewThresholds`` settings, so a changed setting needs no rebuild
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -47,7 +49,7 @@ from projections.case_reviews.store import CASE_COLUMNS, CaseReviewTables, CaseR
 from projections.case_rows import CaseRowsView, case_row
 from projections.paging import Cursor, visible
 from projections.projection import PagedProjection
-from projections.store import Row, ViewStore
+from projections.store import Row, ViewStore, Writer
 from projections.view import LEDGER_NAME
 from projections.visibility import Visibility
 
@@ -109,6 +111,14 @@ class CaseReviewProjection(PagedProjection["CaseReviews"]):
         self.view.insert_tracking(tracking)
 
 
+@dataclass
+class _Held:
+    """A page's held writes: inserts by statement, and each case's highest version."""
+
+    inserts: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
+    versions: dict[UUID, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class CaseReviewPage:
     """A page of judged cases, oldest first; ``next_cursor`` is None on the last page."""
@@ -137,7 +147,46 @@ class CaseReviews(CaseRowsView):
         thresholds: CaseReviewThresholds | None = None,
     ) -> None:
         self.thresholds = thresholds or CaseReviewThresholds()
+        self._held = threading.local()
         super().__init__(store, suffix=suffix, application_name=application_name)
+
+    # -------------------------------------------------------------- writing (inside a page)
+
+    @contextmanager
+    def page(self, writer: Writer | None = None) -> Iterator[int]:
+        """The base's page; the facts' inserts (each keyed, none depending on another) and
+        the version-only updates are held and sent at the page's end, one ``executemany``
+        per statement, just before the tracking. A page that fails sends nothing."""
+        held = _Held()
+        outer = getattr(self._held, "page", None)
+        self._held.page = held
+        try:
+            with super().page(writer) as start:
+                yield start
+                for statement, rows in held.inserts.items():
+                    self.executemany(statement, rows)
+                self.executemany(
+                    f"UPDATE {self.tables.cases} SET last_version = ?"  # noqa: S608
+                    " WHERE case_id = ? AND last_version < ?",
+                    [(v, self.store.uuid_param(c), v) for c, v in held.versions.items()],
+                )
+        finally:
+            self._held.page = outer
+
+    def _page_held(self) -> _Held:
+        held: _Held | None = getattr(self._held, "page", None)
+        if held is None:
+            raise RuntimeError(f"view {self.view_name}: rows are written only inside a page")
+        return held
+
+    def later(self, statement: str, params: Sequence[object]) -> None:
+        """An insert sent at the page's end."""
+        self._page_held().inserts.setdefault(statement, []).append(tuple(params))
+
+    def moved_on(self, case_id: UUID, version: int) -> None:
+        """The case's row moves on to ``version`` at the page's end (if it is behind)."""
+        versions = self._page_held().versions
+        versions[case_id] = max(version, versions.get(case_id, 0))
 
     # -------------------------------------------------------------- queries
 

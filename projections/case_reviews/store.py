@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
-from ledger.events import CaseOpened, CaseReviewRequested, IncidentRecorded
+from ledger.events import CaseEvent, CaseOpened, CaseReviewRequested, IncidentRecorded
 from projections.case_reviews.model import ProblemKind
 from projections.case_rows import CaseRowTables, CaseRowWriter, Executes
 from projections.store import ViewStore
@@ -52,6 +53,10 @@ class CaseReviewTables(CaseRowTables):
 class _CaseReviews(Executes, Protocol):
     tables: CaseReviewTables
 
+    def later(self, statement: str, params: Sequence[object]) -> None: ...
+
+    def moved_on(self, case_id: UUID, version: int) -> None: ...
+
 
 class CaseReviewWriter(CaseRowWriter):
     """The writes the view's handlers make, inside its open page; every row is inserted
@@ -71,6 +76,15 @@ class CaseReviewWriter(CaseRowWriter):
     def cases_table(self) -> str:
         return self.t.cases
 
+    def update(self, event: CaseEvent, **columns: object) -> None:
+        """A change of status, team or officer is written at once; an event that only moves
+        the case's version on is folded into one guarded update per case at the page's end
+        (the same rows: versions only rise, and each update is guarded by the row's)."""
+        if columns:
+            super().update(event, **columns)
+        else:
+            self.reviews.moved_on(event.originator_id, event.originator_version)
+
     def insert_case(self, event: CaseOpened, position: int) -> None:
         s = self.store
         self.view.execute(
@@ -88,7 +102,7 @@ class CaseReviewWriter(CaseRowWriter):
 
     def insert_incident(self, event: IncidentRecorded) -> None:
         s = self.store
-        self.view.execute(
+        self.reviews.later(
             f"INSERT INTO {self.t.incidents}"  # noqa: S608
             " (case_id, incident_id, occurred_at, recorded_at, victim_refs)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, incident_id) DO NOTHING",
@@ -104,7 +118,7 @@ class CaseReviewWriter(CaseRowWriter):
     def insert_problem(self, case_id: UUID, kind: ProblemKind, key: str) -> None:
         """The hook for "the same problem": the case shares ``kind``/``key`` with every other
         case holding it. Alleged perpetrators feed it now; a place key joins the same way."""
-        self.view.execute(
+        self.reviews.later(
             f"INSERT INTO {self.t.problems} (kind, problem_key, case_id)"  # noqa: S608
             " VALUES (?, ?, ?) ON CONFLICT (kind, problem_key, case_id) DO NOTHING",
             (kind.value, key, self.store.uuid_param(case_id)),
@@ -112,7 +126,7 @@ class CaseReviewWriter(CaseRowWriter):
 
     def insert_request(self, event: CaseReviewRequested) -> None:
         s = self.store
-        self.view.execute(
+        self.reviews.later(
             f"INSERT INTO {self.t.requests} (case_id, request_id, received_at)"  # noqa: S608
             " VALUES (?, ?, ?) ON CONFLICT (case_id, request_id) DO NOTHING",
             (
