@@ -3,6 +3,7 @@ was shared with their organisation. Also says whose personal data the view shows
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from uuid import UUID
@@ -105,11 +106,22 @@ class Reader:
         return Erased() if isinstance(plain, ErasedField) else plain
 
 
+Registered = Callable[[UUID], dict[str, str | None] | None]
+"""A person's details as the person register holds them now (unsealed), if it does."""
+
+
 def render(
-    case: Case, principal: Principal, sealer: Sealer, see: Entitlement | None = None
+    case: Case,
+    principal: Principal,
+    sealer: Sealer,
+    see: Entitlement | None = None,
+    registered: Registered | None = None,
 ) -> tuple[CaseOut, set[UUID]]:
     """The view, and the people whose personal data appears in it. ``see`` is what the
-    caller is entitled to (by default what this case entitles them to)."""
+    caller is entitled to (by default what this case entitles them to). With ``registered``,
+    each person's details are the register's as they are now (a correction made on another
+    case shows here too; a person linked by reference alone is named), field by field over
+    what this case recorded; without it (a past version), what the case held."""
     if see is None:
         see = Entitlement.of(case, principal)
     read = Reader(sealer, case.id)
@@ -133,7 +145,8 @@ def render(
     for ref, person in case.persons.items():
         if see.everything or ref in see.people:
             subjects.add(ref)
-            out.people.append(_person(ref, person, read))
+            found = None if registered is None else registered(ref)
+            out.people.append(_person(ref, person, read, found))
     for incident_id, inc in case.incidents.items():
         if (
             see.has("incident")
@@ -291,17 +304,24 @@ def _partnership(
             )
 
 
-def _person(ref: UUID, person: Any, read: Reader) -> PersonOut:
+def _person(
+    ref: UUID, person: Any, read: Reader, registered: dict[str, str | None] | None = None
+) -> PersonOut:
     details = person.details
+    now = registered or {}
+
+    def field(name: str, label: str) -> Text:
+        if now.get(name):
+            return now[name]
+        return None if details is None else read(getattr(details, name), label)
+
     return PersonOut(
         person_ref=ref,
         roles=sorted(r.value for r in person.roles),
-        name=None if details is None else read(details.name, F.PERSON_NAME),
-        contact=None if details is None else read(details.contact, F.PERSON_CONTACT),
-        address=None if details is None else read(details.address, F.PERSON_ADDRESS),
-        date_of_birth=None
-        if details is None
-        else read(details.date_of_birth, F.PERSON_DATE_OF_BIRTH),
+        name=field("name", F.PERSON_NAME),
+        contact=field("contact", F.PERSON_CONTACT),
+        address=field("address", F.PERSON_ADDRESS),
+        date_of_birth=field("date_of_birth", F.PERSON_DATE_OF_BIRTH),
         vulnerabilities=sorted(v.value for v in person.vulnerabilities),
         vulnerability_note=read(person.vulnerability_note, F.PERSON_VULNERABILITY_NOTE),
         self_declared_repeat_victim=person.self_declared_repeat_victim,

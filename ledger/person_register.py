@@ -213,6 +213,14 @@ class PersonRegister:
         """After a merge is saved: the merged record's tokens find the survivor."""
         self.ledger.keys.table.repoint_tokens(str(merged), str(survivor))
 
+    def current(self, person_ref: UUID) -> dict[str, str | None] | None:
+        """The details the register holds now for the person ``person_ref`` names (the
+        survivor's, if the record was merged), unsealed; None if it holds none."""
+        record = self.get(person_ref)
+        if record is not None and record.merged_into is not None:
+            record = self.get(self.resolve(person_ref))
+        return None if record is None else self.details(record)
+
     def details(self, person: Person) -> dict[str, str | None]:
         """A person's details unsealed (an erased field reads as None)."""
         scope_case = person_stream(person.person_ref)

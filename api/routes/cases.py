@@ -161,7 +161,7 @@ def read_case(
     if as_of_version is not None or as_of is not None or time is not None:
         return read_as_of(cases, guard, case_id, version=as_of_version, at=as_of, basis=time)
     case = cases.load(guard, case_id, "case.detail")
-    view, subjects = render(case, guard.caller, ledger.sealer)
+    view, subjects = render(case, guard.caller, ledger.sealer, registered=ledger.people.current)
     if guard.caller.role in STAFF:
         view.case_review = _case_review(reviews, case.id, guard, clock())
     cases.shown(

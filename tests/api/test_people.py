@@ -215,7 +215,16 @@ def test_correcting_a_phone_number_never_blanks_the_address_or_birth_date(
     (held,) = [p for p in view["people"] if p["person_ref"] == ref]
     assert held["address"] == VIC["address"]
     assert sorted(held["roles"]) == ["victim", "witness"]
-    # The old number no longer finds her; the new one does.
+    # Another case names her by reference alone: its view shows her as the register has her.
+    other = api.open()
+    api.ok(f"/cases/{other.case_id}/people", {"role": "victim", "person_ref": ref})
+    (there,) = [p for p in api.view(other.case_id)["people"] if p["person_ref"] == ref]
+    assert (there["name"], there["contact"], there["address"]) == (
+        VIC["name"],
+        "07700 900999",
+        VIC["address"],
+    )
+    # The new number finds her.
     found = client.post("/people/search", json={"contact": "07700 900999"}, headers=api.headers)
     assert [c["person_ref"] for c in found.json()["candidates"]] == [ref]
 
