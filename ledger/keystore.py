@@ -42,6 +42,10 @@ class KeyTable(Protocol):
         """(person ref, kind) of every stored token among ``tokens`` (of the people
         ``within``, if given; at most ``limit`` rows, if given)."""
 
+    def match_with_sound(self, exact: list[str], sound: list[str]) -> list[tuple[str, str]]:
+        """In one round trip: the rows of ``exact`` tokens, and those of ``sound`` tokens
+        held by the people ``exact`` matched."""
+
     def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
         """Moves a merged record's tokens to the record it was merged into, in one
         transaction, so that a search finds the survivor without reading any record."""
@@ -105,6 +109,10 @@ class MemoryKeyTable:
                 if token in wanted and (among is None or ref in among)
             ]
         return found if limit is None else found[:limit]
+
+    def match_with_sound(self, exact: list[str], sound: list[str]) -> list[tuple[str, str]]:
+        hits = self.match_tokens(exact)
+        return [*hits, *self.match_tokens(sound, within=[ref for ref, _ in hits])]
 
     def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
         with self._lock:

@@ -180,16 +180,11 @@ class PersonRegister:
         sound = [t for t, kind in hashed.items() if kind is identity.TokenKind.SURNAME_SOUND]
         exact = [t for t, kind in hashed.items() if kind is not identity.TokenKind.SURNAME_SOUND]
         found: dict[UUID, set[identity.TokenKind]] = defaultdict(set)
-        for ref, kind in table.match_tokens(exact):
+        rows = table.match_with_sound(exact, sound)
+        if not rows and sound:
+            rows = table.match_tokens(sound, limit=FUZZY)
+        for ref, kind in rows:
             found[UUID(ref)].add(identity.TokenKind(kind))
-        if sound:
-            rows = (
-                table.match_tokens(sound, within=[str(r) for r in found])
-                if found
-                else table.match_tokens(sound, limit=FUZZY)
-            )
-            for ref, kind in rows:
-                found[UUID(ref)].add(identity.TokenKind(kind))
         ranked = sorted(found.items(), key=lambda item: (-_score(item[1]), str(item[0])))[:limit]
         born = identity.TokenKind.SURNAME_AND_BIRTH
         undecided = [

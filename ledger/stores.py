@@ -167,6 +167,23 @@ class SQLiteSidecar:
         rows = self._connection().execute(query, params).fetchall()
         return [(str(ref), str(kind)) for ref, kind in rows]
 
+    def match_with_sound(self, exact: list[str], sound: list[str]) -> list[tuple[str, str]]:
+        if not exact:
+            return []
+        hits = ", ".join("?" * len(exact))
+        query = (
+            "WITH hit AS (SELECT person_ref, kind FROM asb_person_tokens"  # noqa: S608
+            f" WHERE token IN ({hits})) SELECT person_ref, kind FROM hit"
+        )
+        if sound:
+            query += (
+                " UNION ALL SELECT person_ref, kind FROM asb_person_tokens"  # noqa: S608
+                f" WHERE token IN ({', '.join('?' * len(sound))})"
+                " AND person_ref IN (SELECT person_ref FROM hit)"
+            )
+        rows = self._connection().execute(query, [*exact, *sound]).fetchall()
+        return [(str(ref), str(kind)) for ref, kind in rows]
+
     def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
         with self._write:
             conn = self._connection()
@@ -347,6 +364,18 @@ class PostgresSidecar:
             params.append(limit)
         with self.pool.connection() as conn:
             rows = conn.execute(query, params).fetchall()
+        return [(str(ref), str(kind)) for ref, kind in rows]
+
+    def match_with_sound(self, exact: list[str], sound: list[str]) -> list[tuple[str, str]]:
+        if not exact:
+            return []
+        query = sql.SQL(
+            "WITH hit AS (SELECT person_ref, kind FROM {t} WHERE token = ANY(%s))"
+            " SELECT person_ref, kind FROM hit UNION ALL SELECT person_ref, kind FROM {t}"
+            " WHERE token = ANY(%s) AND person_ref IN (SELECT person_ref FROM hit)"
+        ).format(t=self._tokens)
+        with self.pool.connection() as conn:
+            rows = conn.execute(query, (exact, sound)).fetchall()
         return [(str(ref), str(kind)) for ref, kind in rows]
 
     def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
