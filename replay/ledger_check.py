@@ -34,12 +34,11 @@ from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY
 from ledger.erasure import ReferenceRegistered
 from ledger.errors import IntegrityFailure
-from ledger.events import CASE_EVENT_TYPES, CaseEvent
+from ledger.events import CaseEvent
 from ledger.integrity import GENESIS
 from ledger.settings import Settings
-from ledger.type_names import type_name
 from ledger.verify import UNREADABLE
-from projections.notary import leaf_digest, logged_topics
+from projections.notary import chained_topics, leaf_digest, logged_topics
 from replay.log_check import LogCheck, LogFinding
 
 CHUNK = 4000
@@ -47,8 +46,10 @@ CHUNK = 4000
 IN_PROCESS = 20_000
 """Below this many notifications, no worker processes."""
 
-CASE_TOPICS = frozenset(type_name(cls) for cls in CASE_EVENT_TYPES)
-"""The stored type names of a case's own events (every other logged record stands alone)."""
+CHAINED_TOPICS = frozenset(chained_topics())
+"""Every hash-chained event: a case's, and those of the other streams that grow (a person's
+record, an organisation's) or hold one event (an access record); each stream's chain is
+checked version by version. Every other logged record stands alone."""
 
 # One checked row: (position, originator bytes, version, topic kind, prev_hash, digest,
 # reason, referenced case bytes, leaf hash). Kind: 0 a case event, 1 a one-event record,
@@ -65,7 +66,7 @@ def check_notes(ledger: CaseLedger, start: int, stop: int) -> list[Checked]:
     for note in ledger.recorder.select_notifications(start, stop - start + 1, stop):
         originator = UUID(str(note.originator_id))
         version = note.originator_version
-        kind = 0 if note.topic in CASE_TOPICS else 1
+        kind = 0 if note.topic in CHAINED_TOPICS else 1
         if note.topic not in topics:
             out.append(
                 (

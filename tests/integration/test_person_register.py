@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -15,14 +16,16 @@ from commands import merge_people
 from ledger import fields
 from ledger.application import CaseLedger
 from ledger.blind_index import INDEX_SCOPE
-from ledger.enums import ErasureReason, PersonRole
+from ledger.enums import Agency, ErasureReason, PersonRole, Role
 from ledger.errors import Rule, RuleViolation
 from ledger.identity import TokenKind
+from ledger.people import person_stream
 from ledger.person_register import PlainDetails, PossibleDuplicate
 from ledger.settings import Settings
-from ledger.values import PersonDetails
+from ledger.values import Actor, PersonDetails
 from tests.builders import CASEWORKER, SUPERVISOR, T0, CaseKit
 from tests.integration.test_organisation_migration import ASB
+from tests.integration.test_tamper import RawEvents, edited, run_cli
 
 MOTHER = PlainDetails(
     name="Fiona Example",
@@ -227,3 +230,42 @@ def _backfill(settings: Settings, tmp_path: Path, *args: str) -> subprocess.Comp
         [ASB, "people", "backfill", *args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+
+
+def test_verify_all_checks_the_chains_of_people_and_organisations_too(
+    ledger: CaseLedger, settings: Settings, tmp_path: Path
+) -> None:
+    """A person corrected and merged, and an organisation retired, are streams of several
+    events: `verify --all` checks each chain version by version, and catches an edit."""
+    first = register(ledger, MOTHER)
+    second = register(ledger, MOTHER, check=False)
+    record = ledger.people.get(first)
+    given = PlainDetails(name=MOTHER.name, contact="07700 900999")
+    intake = ledger.people.intake(record, first, given, actor=CASEWORKER, occurred_at=T0)
+    assert intake.person is not None
+    ledger.save(intake.person)
+    merge_people.handle(
+        merge_people.MergePeople(
+            actor=SUPERVISOR, occurred_at=T0, survivor=first, duplicate=second
+        ),
+        ledger,
+    )
+    admin = Actor(user_id="ad-1", display_name="Ad", role=Role.ADMIN, organisation="council")
+    ledger.organisations.register(
+        actor=admin, occurred_at=T0, org_id="gone-homes", name="Gone Homes",
+        agency=Agency.HOUSING_PROVIDER, protocol_reference="One Staffordshire ISP",
+        joined=date(2020, 1, 1),
+    )  # fmt: skip
+    ledger.organisations.retire(
+        actor=admin, occurred_at=T0, org_id="gone-homes", left=date(2025, 1, 1)
+    )
+    verified = run_cli(ledger, "--all")
+    assert (verified.returncode, verified.stdout) == (0, "intact\n"), verified
+
+    stream = person_stream(first)
+    raw = RawEvents(ledger)
+    _, state = raw.row(stream, 2)
+    raw.set_state(stream, 2, edited(state, b'"user_id":"cw-1"', b'"user_id":"cw-9"'))
+    broken = run_cli(ledger, "--all")
+    assert broken.returncode == 1, broken
+    assert broken.stdout.startswith(f"FAILED case {stream} version 2: "), broken
