@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -283,8 +284,12 @@ def _partnership(
                 "request_id": str(request_id),
                 "applicant_ref": str(r.applicant_ref),
                 "received_at": r.received_at.isoformat(),
+                "acknowledged_at": _iso(r.acknowledged_at),
                 "decision": r.decision.value,
+                "decided_at": _iso(r.decided_at),
                 "outcome": _json(read(r.outcome, F.CASE_REVIEW_OUTCOME)),
+                "concluded_at": _iso(r.concluded_at),
+                "recommendations": _json(read(r.recommendations, F.CASE_REVIEW_RECOMMENDATIONS)),
             }
             for request_id, r in case.case_reviews.items()
         ]
@@ -380,6 +385,10 @@ def _closure(case: Case, read: Reader) -> ClosureOut | None:
         closed_at=c.closed_at,
         closed_by=c.closed_by,
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _json(value: Text) -> Any:

@@ -1,4 +1,4 @@
-"""Record the threshold decision and outcome of an ASB Case Review request."""
+"""Record the threshold decision on an ASB Case Review request and its reasons."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class DecideCaseReview(CaseCommand):
 
 
 def handle(cmd: DecideCaseReview, uow: UnitOfWork) -> Receipt:
-    """Record the threshold decision and outcome of an ASB Case Review request."""
+    """Record the threshold decision on an ASB Case Review request and its reasons."""
     seal = uow.seal(cmd.case_id)
 
     def decide(case: Case) -> None:

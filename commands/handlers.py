@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from commands import (
+    acknowledge_case_review,
     add_agency,
     agree_timescales,
     assess_risk,
@@ -15,6 +16,7 @@ from commands import (
     cancel_action,
     close_case,
     complete_action,
+    conclude_case_review,
     decide_case_review,
     link_person,
     open_case,
@@ -52,7 +54,9 @@ HANDLERS: Mapping[type[Command], Handler] = {
     take_enforcement_action.TakeEnforcementAction: take_enforcement_action.handle,
     review_case.ReviewCase: review_case.handle,
     request_case_review.RequestCaseReview: request_case_review.handle,
+    acknowledge_case_review.AcknowledgeCaseReview: acknowledge_case_review.handle,
     decide_case_review.DecideCaseReview: decide_case_review.handle,
+    conclude_case_review.ConcludeCaseReview: conclude_case_review.handle,
     close_case.CloseCase: close_case.handle,
     reopen_case.ReopenCase: reopen_case.handle,
     assign_case.AssignCase: assign_case.handle,

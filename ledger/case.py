@@ -18,6 +18,7 @@ from ledger.case_closure import ClosureSteps
 from ledger.case_copy import copy_case
 from ledger.case_partnership import PartnershipSteps
 from ledger.case_plan import PlanSteps
+from ledger.case_review import CaseReviewSteps
 from ledger.case_state import (
     Assessment,
     CaseReviewRequest,
@@ -63,7 +64,7 @@ incidents that happened before it."""
 
 
 @stored_as("asb.case.Case.v1")
-class Case(PlanSteps, PartnershipSteps, ClosureSteps, Aggregate):
+class Case(PlanSteps, PartnershipSteps, CaseReviewSteps, ClosureSteps, Aggregate):
     """One ASB case, from the first complaint to formal closure."""
 
     clock_skew: ClassVar[timedelta] = timedelta(minutes=5)

@@ -1,4 +1,4 @@
-"""Working with others: contacts, support, sharing, police, agencies, enforcement, case reviews."""
+"""Working with others: contacts, support, sharing, police, agencies, enforcement."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from ledger.case_steps import CaseSteps
 from ledger.case_steps import utc as _utc
 from ledger.enums import (
     Agency,
-    CaseReviewDecision,
     ConsentStatus,
     ContactDirection,
     ContactMethod,
@@ -327,60 +326,5 @@ class PartnershipSteps(CaseSteps):
             tool=tool,
             subject_ref=subject_ref,
             legislation=legislation.value,
-            outcome=outcome,
-        )
-
-    def request_case_review(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        request_id: UUID,
-        applicant_ref: UUID,
-        received_at: datetime,
-    ) -> None:
-        """Records an ASB Case Review (Community Trigger) request by a linked person. A
-        closed case takes one too: a request often follows a closure the victim disputes."""
-        if request_id in self.case_reviews:
-            raise RuleViolation(Rule.CASE_REVIEW_DUPLICATE, f"request {request_id} already made")
-        self._require_linked((applicant_ref,), "applicant_ref")
-        self.trigger_event(
-            events.CaseReviewRequested,
-            actor=actor,
-            occurred_at=occurred_at,
-            request_id=request_id,
-            applicant_ref=applicant_ref,
-            received_at=_utc(received_at, "received_at"),
-        )
-
-    def decide_case_review(
-        self,
-        *,
-        actor: Actor,
-        occurred_at: datetime,
-        request_id: UUID,
-        decision: CaseReviewDecision,
-        outcome: Sealed | None,
-    ) -> None:
-        """Records the threshold decision and outcome of an ASB Case Review (on a closed
-        case too, as its request may be)."""
-        rules.require(outcome, "outcome")
-        request = self.case_reviews.get(request_id)
-        if request is None:
-            raise RuleViolation(Rule.CASE_REVIEW_UNKNOWN, f"no case review request {request_id}")
-        if decision is CaseReviewDecision.PENDING:
-            raise RuleViolation(
-                Rule.CASE_REVIEW_DECIDED,
-                "pending is not a decision: decide a case review as threshold_met or"
-                " threshold_not_met",
-            )
-        if request.decision is not CaseReviewDecision.PENDING:
-            raise RuleViolation(Rule.CASE_REVIEW_DECIDED, "a case review is decided once")
-        self.trigger_event(
-            events.CaseReviewDecided,
-            actor=actor,
-            occurred_at=occurred_at,
-            request_id=request_id,
-            decision=decision,
             outcome=outcome,
         )

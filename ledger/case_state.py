@@ -164,6 +164,12 @@ class CaseReviewRequest:
     received_at: datetime
     decision: CaseReviewDecision = CaseReviewDecision.PENDING
     outcome: Sealed | None = None
+    """The reasons for the threshold decision."""
+    acknowledged_at: datetime | None = None
+    decided_at: datetime | None = None
+    concluded_at: datetime | None = None
+    recommendations: Sealed | None = None
+    """The review's outcome: its findings and recommendations."""
 
 
 @dataclass(frozen=True)

@@ -542,9 +542,23 @@ class CaseReviewRequested(CaseEvent):
         case.case_reviews[self.request_id] = CaseReviewRequest(self.applicant_ref, self.received_at)
 
 
+@stored_as("asb.case.CaseReviewAcknowledged.v1")
+class CaseReviewAcknowledged(CaseEvent):
+    """An ASB Case Review request was acknowledged to the applicant."""
+
+    request_id: UUID
+
+    def apply(self, case: Case) -> None:
+        case.case_reviews[self.request_id] = replace(
+            case.case_reviews[self.request_id], acknowledged_at=self.occurred_at
+        )
+
+
 @stored_as("asb.case.CaseReviewDecided.v1")
 class CaseReviewDecided(CaseEvent):
-    """The threshold decision and outcome of an ASB Case Review request."""
+    """The threshold decision on an ASB Case Review request, with its reasons (``outcome``:
+    the name is stored; it holds the decision's reasons, not the review's outcome, which is
+    ``CaseReviewConcluded``)."""
 
     request_id: UUID
     decision: CaseReviewDecision
@@ -552,7 +566,26 @@ class CaseReviewDecided(CaseEvent):
 
     def apply(self, case: Case) -> None:
         case.case_reviews[self.request_id] = replace(
-            case.case_reviews[self.request_id], decision=self.decision, outcome=self.outcome
+            case.case_reviews[self.request_id],
+            decision=self.decision,
+            outcome=self.outcome,
+            decided_at=self.occurred_at,
+        )
+
+
+@stored_as("asb.case.CaseReviewConcluded.v1")
+class CaseReviewConcluded(CaseEvent):
+    """The outcome of an ASB Case Review whose threshold was met: its findings and
+    recommendations."""
+
+    request_id: UUID
+    recommendations: Sealed
+
+    def apply(self, case: Case) -> None:
+        case.case_reviews[self.request_id] = replace(
+            case.case_reviews[self.request_id],
+            concluded_at=self.occurred_at,
+            recommendations=self.recommendations,
         )
 
 

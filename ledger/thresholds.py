@@ -5,7 +5,8 @@ Two groups, each read from ``ASB_``-prefixed environment variables (or ``.env``)
 - ``RiskThresholds`` (``ASB_RISK_*``): the cumulative-harm rules. Each escalation is a count
   of incidents in a rolling window of days before the moment asked about.
 - ``Timescales`` (``ASB_TIMESCALE_*``): first contact and police referral due (working days,
-  England and Wales), case review and reassessment intervals (calendar days), by risk level.
+  England and Wales), case review and reassessment intervals (calendar days), by risk level,
+  and the ASB Case Review's acknowledgement, threshold decision and outcome (working days).
 - ``CaseReviewThresholds`` (``ASB_CASE_REVIEW_*``): the ASB Case Review (Community Trigger)
   threshold (DOMAIN §4): qualifying complaints, individuals, the window and what qualifies.
 
@@ -121,6 +122,15 @@ class Timescales(BaseSettings):
     police_referral: int = Field(
         default=1, ge=0, le=365, description="Working days after a criminal incident is recorded"
     )
+    case_review_acknowledgement: int = Field(
+        default=3, ge=0, le=365, description="Working days from an ASB Case Review request"
+    )
+    case_review_decision: int = Field(
+        default=15, ge=0, le=365, description="Working days from the request to its decision"
+    )
+    case_review_outcome: int = Field(
+        default=25, ge=0, le=365, description="Working days from the request to its outcome"
+    )
     timezone: str = Field(default="Europe/London", description="Where due dates fall")
 
     @field_validator("timezone")
@@ -160,6 +170,10 @@ class Timescales(BaseSettings):
     def review_due(self, since: datetime, level: RiskLevel | None) -> date:
         """The default next review when none was set: ``since`` plus the level's interval."""
         return self.local_date(since) + self.review_interval(level)
+
+    def case_review_due(self, received_at: datetime, days: int) -> date:
+        """``days`` working days after an ASB Case Review request was received."""
+        return add_working_days(self.local_date(received_at), days)
 
 
 class CaseReviewThresholds(BaseSettings):

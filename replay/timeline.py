@@ -25,6 +25,8 @@ from ledger.events import (
     CaseEvent,
     CaseOpened,
     CaseReopened,
+    CaseReviewAcknowledged,
+    CaseReviewConcluded,
     CaseReviewDecided,
     CaseReviewed,
     CaseReviewRequested,
@@ -286,11 +288,21 @@ def _(event: CaseReviewRequested) -> Line:
 
 
 @describe.register
+def _(event: CaseReviewAcknowledged) -> Line:
+    return ("ASB Case Review request acknowledged", (f"case_review:{event.request_id}",))
+
+
+@describe.register
 def _(event: CaseReviewDecided) -> Line:
     return (
         f"ASB Case Review decided: {_v(event.decision)}",
         (f"case_review:{event.request_id}",),
     )
+
+
+@describe.register
+def _(event: CaseReviewConcluded) -> Line:
+    return ("ASB Case Review concluded: outcome recorded", (f"case_review:{event.request_id}",))
 
 
 @describe.register

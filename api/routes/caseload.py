@@ -21,7 +21,15 @@ router = APIRouter(tags=["caseload"])
 
 CaseloadReader = Annotated[Guard, Depends(authorize(Action.READ_CASELOAD))]
 Overdue = Literal[
-    "any", "first_contact", "review", "target_resolution", "action", "police_referral"
+    "any",
+    "first_contact",
+    "review",
+    "target_resolution",
+    "action",
+    "police_referral",
+    "case_review_acknowledgement",
+    "case_review_decision",
+    "case_review_outcome",
 ]
 Level = Literal["standard", "medium", "high", "unassessed"]
 Derived = Literal["standard", "medium", "high"]
@@ -57,8 +65,11 @@ def list_caseload(
     """The open cases you may see, oldest first, with their age, assessed risk level, the
     level their cumulative harm indicates now (``derived_level``, across their victims'
     cases) and everything outstanding: first contact, the next review, the target
-    resolution, each open action, and each criminal incident not yet referred to the
-    police. Overdue is judged against the server's clock. No personal data."""
+    resolution, each open action, each criminal incident not yet referred to the police,
+    and each ASB Case Review's acknowledgement, threshold decision and outcome. A closed
+    case is listed too (``closed``) while an ASB Case Review on it is outstanding, with
+    only the review's steps due. Overdue is judged against the server's clock. No
+    personal data."""
     now = clock()
     risk.require(min_position)
     items: list[CaseloadItemOut] = []
@@ -105,7 +116,9 @@ def caseload_summary(
     min_position: MinPositionDep = None,
 ) -> CaseloadSummaryOut:
     """Open cases you may see, counted by lead department, team and officer: by assessed
-    risk level, overdue by kind, and the oldest case's age."""
+    risk level, overdue by kind, and the oldest case's age. Closed cases with an ASB Case
+    Review outstanding are counted apart (``closed_case_reviews``) and in the overdue
+    counts."""
     now = clock()
     groups = caseload.summary(
         visibility=visibility(guard.caller),

@@ -13,7 +13,9 @@ from api.policy import AuthorisedBy, authoriser
 from api.routes.common import COMMAND_HEADERS, COMMAND_RESPONSES, CaseId, Contributor, Staff
 from api.schemas.partnership import (
     AgencyIn,
+    CaseReviewAcknowledgementIn,
     CaseReviewDecisionIn,
+    CaseReviewOutcomeIn,
     CaseReviewRequestIn,
     ContactIn,
     EnforcementIn,
@@ -23,6 +25,8 @@ from api.schemas.partnership import (
     SupportReferralIn,
 )
 from api.schemas.views import ReceiptOut
+
+RequestId = Annotated[UUID, Path(description="The case review request's id")]
 
 router = APIRouter(
     prefix="/cases/{case_id}",
@@ -159,6 +163,27 @@ def request_a_case_review(
 
 @router.post(
     openapi_extra=COMMAND_HEADERS,
+    path="/case-review-requests/{request_id}/acknowledgement",
+    name="acknowledge_case_review",
+    status_code=201,
+    response_model=ReceiptOut,
+)
+def acknowledge_a_case_review(
+    case_id: CaseId,
+    request_id: RequestId,
+    body: CaseReviewAcknowledgementIn,
+    guard: Staff,
+    commands: CommandsDep,
+) -> JSONResponse:
+    """Record that an ASB Case Review request was acknowledged to the applicant (due 3
+    working days after it was received). Once, and before the threshold decision."""
+    return commands.run(
+        guard, body, lambda ctx: body.to_command(case_id, request_id, ctx), case_id=case_id
+    )
+
+
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
     path="/case-review-requests/{request_id}/decision",
     name="decide_case_review",
     status_code=201,
@@ -166,12 +191,34 @@ def request_a_case_review(
 )
 def decide_a_case_review(
     case_id: CaseId,
-    request_id: Annotated[UUID, Path(description="The case review request's id")],
+    request_id: RequestId,
     body: CaseReviewDecisionIn,
     guard: Staff,
     commands: CommandsDep,
 ) -> JSONResponse:
-    """Record the threshold decision and outcome of an ASB Case Review request."""
+    """Record the threshold decision on an ASB Case Review request (due 15 working days
+    after it was received) and its reasons (``outcome``)."""
+    return commands.run(
+        guard, body, lambda ctx: body.to_command(case_id, request_id, ctx), case_id=case_id
+    )
+
+
+@router.post(
+    openapi_extra=COMMAND_HEADERS,
+    path="/case-review-requests/{request_id}/outcome",
+    name="conclude_case_review",
+    status_code=201,
+    response_model=ReceiptOut,
+)
+def conclude_a_case_review(
+    case_id: CaseId,
+    request_id: RequestId,
+    body: CaseReviewOutcomeIn,
+    guard: Staff,
+    commands: CommandsDep,
+) -> JSONResponse:
+    """Record the outcome of an ASB Case Review (due 25 working days after the request was
+    received): its findings and recommendations. Only once the threshold was decided met."""
     return commands.run(
         guard, body, lambda ctx: body.to_command(case_id, request_id, ctx), case_id=case_id
     )

@@ -16,13 +16,16 @@ class DueItemOut(BaseModel):
 
     kind: str = Field(
         examples=["first_contact"],
-        description="first_contact, review, target_resolution, action or police_referral",
+        description="first_contact, review, target_resolution, action, police_referral,"
+        " case_review_acknowledgement, case_review_decision or case_review_outcome",
     )
     due: date
     overdue: bool
     days_overdue: int = Field(ge=0)
     ref: str | None = Field(
-        default=None, description="The action id, or the incident id of a police referral"
+        default=None,
+        description="The action id, the incident id of a police referral, or the request id"
+        " of an ASB Case Review",
     )
     agreed: bool = Field(
         description="An agreed or set date (timescales, a review, an action), not a default"
@@ -41,7 +44,7 @@ class DueItemOut(BaseModel):
 
 
 class CaseloadItemOut(BaseModel):
-    """An open case on the caseload: no personal data, only references, codes and dates."""
+    """A case on the caseload: no personal data, only references, codes and dates."""
 
     case_id: UUID
     reference: str = Field(examples=["ASB-2026-000123"])
@@ -57,6 +60,10 @@ class CaseloadItemOut(BaseModel):
     received_at: datetime
     age_days: int
     version: int
+    closed: bool = Field(
+        default=False,
+        description="A closed case, listed while an ASB Case Review on it is outstanding",
+    )
     overdue: list[str] = Field(description="The kinds of item overdue, sorted")
     due: list[DueItemOut] = Field(description="Everything outstanding, soonest first")
 
@@ -74,6 +81,7 @@ class CaseloadItemOut(BaseModel):
             received_at=f.received_at,
             age_days=entry.age_days,
             version=f.version,
+            closed=f.closed,
             overdue=sorted(kind.value for kind in entry.overdue),
             due=[DueItemOut.of(item) for item in entry.items],
         )
@@ -92,8 +100,11 @@ class CaseloadGroupOut(BaseModel):
     team: str | None
     officer: str | None
     open: int
-    by_risk: dict[str, int] = Field(description="By assessed level, and 'unassessed'")
-    overdue_cases: int = Field(description="Cases with anything overdue")
+    closed_case_reviews: int = Field(
+        description="Closed cases listed while an ASB Case Review on them is outstanding"
+    )
+    by_risk: dict[str, int] = Field(description="By assessed level, and 'unassessed' (open)")
+    overdue_cases: int = Field(description="Cases with anything overdue (closed ones too)")
     overdue: dict[str, int] = Field(description="Cases with each kind of item overdue")
     oldest_age_days: int
 
@@ -104,6 +115,7 @@ class CaseloadGroupOut(BaseModel):
             team=group.team,
             officer=group.officer,
             open=group.open,
+            closed_case_reviews=group.closed_case_reviews,
             by_risk=dict(group.by_risk),
             overdue_cases=group.overdue_cases,
             overdue={kind.value: count for kind, count in group.overdue},

@@ -11,7 +11,9 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from api.commanding import Context
 from api.errors import invalid_field
 from api.schemas.base import Body, LongText, Occurred, RequiredShortText, RequiredText, ShortText
+from commands.acknowledge_case_review import AcknowledgeCaseReview
 from commands.add_agency import AddAgency
+from commands.conclude_case_review import ConcludeCaseReview
 from commands.decide_case_review import DecideCaseReview
 from commands.record_contact import RecordContact
 from commands.refer_for_support import ReferForSupport
@@ -304,11 +306,27 @@ class CaseReviewRequestIn(Occurred):
         )
 
 
+class CaseReviewAcknowledgementIn(Occurred):
+    """That an ASB Case Review request was acknowledged to the applicant (and when)."""
+
+    def to_command(self, case_id: UUID, request_id: UUID, ctx: Context) -> AcknowledgeCaseReview:
+        return AcknowledgeCaseReview(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            request_id=request_id,
+        )
+
+
 class CaseReviewDecisionIn(Occurred):
-    """The threshold decision and outcome of an ASB Case Review request."""
+    """The threshold decision on an ASB Case Review request and its reasons."""
 
     decision: CaseReviewDecision = Field(examples=["threshold_met"])
-    outcome: RequiredText = Field(examples=["Threshold met; review panel on 3 December."])
+    outcome: RequiredText = Field(
+        examples=["Threshold met; review panel on 3 December."],
+        description="The reasons for the decision, as given to the applicant",
+    )
 
     def to_command(self, case_id: UUID, request_id: UUID, ctx: Context) -> DecideCaseReview:
         return DecideCaseReview(
@@ -319,4 +337,23 @@ class CaseReviewDecisionIn(Occurred):
             request_id=request_id,
             decision=self.decision,
             outcome=self.outcome,
+        )
+
+
+class CaseReviewOutcomeIn(Occurred):
+    """The outcome of an ASB Case Review whose threshold was met."""
+
+    recommendations: RequiredText = Field(
+        examples=["Panel held 3 December: joint visit, acoustic monitoring, CPW if it recurs."],
+        description="The review's findings and recommendations, as given to the applicant",
+    )
+
+    def to_command(self, case_id: UUID, request_id: UUID, ctx: Context) -> ConcludeCaseReview:
+        return ConcludeCaseReview(
+            case_id=case_id,
+            expected_version=ctx.expected_version,
+            actor=ctx.actor,
+            occurred_at=self.when(ctx.occurred_at),
+            request_id=request_id,
+            recommendations=self.recommendations,
         )

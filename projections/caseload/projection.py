@@ -5,7 +5,10 @@ case: reference, status, lead department, team, officer, assessed level, receive
 first contact time, agreed dates), ``asb_view_caseload_people`` (case, person ref, role: to
 tell a contact with a victim or the complainant), ``asb_view_caseload_actions`` (action id,
 due date, status) and ``asb_view_caseload_criminal`` (each criminal incident, when it was
-recorded and when referred to the police). References, codes, times and dates only.
+recorded and when referred to the police) and ``asb_view_caseload_case_reviews`` (each ASB
+Case Review request: when received, acknowledged and concluded, and the threshold decision).
+References, codes, times and dates only. A closed case stays listed while a review on it is
+outstanding (``queries.listed``).
 
 The view stores facts; due dates and overdue are worked out when asked, against the
 caller's ``now`` and the ``Timescales`` settings (``projections/caseload/model.py``, ``dues``).
@@ -31,7 +34,11 @@ from ledger.events import (
     ActionCompleted,
     ActionPlanned,
     CaseClosed,
+    CaseReviewAcknowledged,
+    CaseReviewConcluded,
+    CaseReviewDecided,
     CaseReviewed,
+    CaseReviewRequested,
     ContactRecorded,
     IncidentRecorded,
     PersonLinked,
@@ -47,7 +54,7 @@ from projections.caseload.model import (
     DueKind,
     summarise,
 )
-from projections.caseload.queries import case_filters, read_entries
+from projections.caseload.queries import case_filters, listed, read_entries
 from projections.caseload.store import CaseloadTables, CaseloadWriter
 from projections.paging import Cursor
 from projections.projection import PagedProjection
@@ -141,6 +148,32 @@ class CaseloadProjection(PagedProjection["Caseload"]):
         self.view.rows.update(event)
         self.view.insert_tracking(tracking)
 
+    @process_event.register(CaseReviewRequested)
+    def _review_requested(self, event: CaseReviewRequested, tracking: Tracking) -> None:
+        self.view.rows.request_case_review(event)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReviewAcknowledged)
+    def _review_acknowledged(self, event: CaseReviewAcknowledged, tracking: Tracking) -> None:
+        at = self.view.store.time_param(event.occurred_at)
+        self.view.rows.case_review_step(event, "acknowledged_at", at)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReviewDecided)
+    def _review_decided(self, event: CaseReviewDecided, tracking: Tracking) -> None:
+        self.view.rows.case_review_step(event, "decision", event.decision.value)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(CaseReviewConcluded)
+    def _review_concluded(self, event: CaseReviewConcluded, tracking: Tracking) -> None:
+        at = self.view.store.time_param(event.occurred_at)
+        self.view.rows.case_review_step(event, "concluded_at", at)
+        self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
     @process_event.register(CaseClosed)
     def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
         self.view.rows.settle_actions(event.originator_id, event.cancelled_actions)
@@ -149,7 +182,8 @@ class CaseloadProjection(PagedProjection["Caseload"]):
 
 
 class Caseload(CaseRowsView):
-    """Open cases with their age, risk level and what is due or overdue on them."""
+    """Open cases (and closed ones with an ASB Case Review outstanding) with their age, risk
+    level and what is due or overdue on them."""
 
     name = "caseload"
     index = "asb_view_caseload"
@@ -176,7 +210,8 @@ class Caseload(CaseRowsView):
         min_position: int | None = None,
         wait: float | None = None,
     ) -> CaseloadPage:
-        """The open cases ``visibility`` allows, oldest first, judged at ``now``.
+        """The open cases ``visibility`` allows (and closed ones with an ASB Case Review
+        outstanding, ``facts.closed``), oldest first, judged at ``now``.
 
         ``risk_level`` is an assessed level or ``unassessed``; ``overdue`` is a ``DueKind``
         or ``any``. Overdue is decided once judged, so rows are read a batch at a time until
@@ -185,7 +220,9 @@ class Caseload(CaseRowsView):
         """
         after = _CURSOR.after(cursor)
         wanted = None if overdue in (None, "any") else DueKind(overdue)
-        where = case_filters(self.store, visibility, team, officer, risk_level, lead_department)
+        where = case_filters(
+            self.store, self.tables, visibility, team, officer, risk_level, lead_department
+        )
         self.require(min_position, wait)
         if where is None:
             return CaseloadPage([], None)
@@ -215,7 +252,9 @@ class Caseload(CaseRowsView):
         wait: float | None = None,
     ) -> list[CaseloadGroup]:
         """Open cases the caller may see, counted by lead department, team and officer."""
-        where = case_filters(self.store, visibility, team, officer, None, lead_department)
+        where = case_filters(
+            self.store, self.tables, visibility, team, officer, None, lead_department
+        )
         self.require(min_position, wait)
         if where is None:
             return []
@@ -229,8 +268,9 @@ class Caseload(CaseRowsView):
             after = int(rows[-1][8])
 
     def entry(self, case_id: UUID, *, now: datetime) -> CaseloadEntry | None:
-        """One open case as the caseload shows it (None if unknown or closed)."""
-        where = (["status = 'open'", "case_id = ?"], [self.store.uuid_param(case_id)])
+        """One case as the caseload shows it (None if unknown, or closed with no ASB Case
+        Review outstanding)."""
+        where = ([listed(self.tables), "c.case_id = ?"], [self.store.uuid_param(case_id)])
         rows = self._fetch(where, 0, 1)
         return self._judge(rows, now)[0] if rows else None
 

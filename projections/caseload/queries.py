@@ -1,4 +1,5 @@
-"""Reading the caseload view: which open cases a caller asked for, and judging them at a moment."""
+"""Reading the caseload view: which cases a caller asked for (open, or closed with an ASB Case
+Review outstanding), and judging them at a moment."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.enums import Department, RiskLevel
+from ledger.enums import CaseReviewDecision, Department, RiskLevel
 from ledger.thresholds import Timescales
-from projections.caseload.model import CaseloadEntry, CaseloadFacts, dues
-from projections.caseload.store import CaseloadTables
+from projections.caseload.model import CaseloadEntry, CaseloadFacts, CaseReviewSteps, dues
+from projections.caseload.store import REVIEW_OUTSTANDING, CaseloadTables
 from projections.paging import uuid_in, visible
 from projections.store import Row, ViewStore
 from projections.visibility import Visibility
@@ -19,8 +20,18 @@ from projections.visibility import Visibility
 UNASSESSED = "unassessed"
 
 
+def listed(tables: CaseloadTables) -> str:
+    """The condition on a case row (``c``) of being on the caseload: open, or closed with an
+    ASB Case Review outstanding."""
+    return (
+        f"(c.status = 'open' OR EXISTS (SELECT 1 FROM {tables.case_reviews} r"  # noqa: S608
+        f" WHERE r.case_id = c.case_id AND {REVIEW_OUTSTANDING}))"
+    )
+
+
 def case_filters(
     store: ViewStore,
+    tables: CaseloadTables,
     visibility: Visibility,
     team: str | None,
     officer: str | None,
@@ -36,7 +47,7 @@ def case_filters(
     if seen is None:
         return None
     conditions, params = seen
-    conditions = [*conditions, "status = 'open'"]
+    conditions = [*conditions, listed(tables)]
     params = list(params)
     for column, value in (
         ("team", team),
@@ -88,6 +99,24 @@ def read_entries(
         unreferred[store.uuid_value(case_id)].append(
             (store.uuid_value(incident_id), store.time_value(recorded_at))
         )
+    reviews: dict[UUID, list[CaseReviewSteps]] = defaultdict(list)
+    of_cases, cases_param = uuid_in(store, "r.case_id", ids)
+    for case_id, request_id, received_at, acknowledged_at, decision, concluded_at in store.select(
+        store.sql(
+            "SELECT case_id, request_id, received_at, acknowledged_at, decision,"  # noqa: S608
+            f" concluded_at FROM {tables.case_reviews} r WHERE {of_cases} AND {REVIEW_OUTSTANDING}"
+        ),
+        (cases_param,),
+    ):
+        reviews[store.uuid_value(case_id)].append(
+            CaseReviewSteps(
+                request_id=store.uuid_value(request_id),
+                received_at=store.time_value(received_at),
+                acknowledged=acknowledged_at is not None,
+                decision=CaseReviewDecision(decision or CaseReviewDecision.PENDING.value),
+                concluded=concluded_at is not None,
+            )
+        )
     entries = []
     for case_id, row in zip(ids, rows, strict=True):
         facts = CaseloadFacts(
@@ -107,6 +136,10 @@ def read_entries(
             risk_assessed_at=None if row[13] is None else store.time_value(row[13]),
             open_actions=tuple(sorted(actions.get(case_id, []))),
             unreferred=tuple(sorted(unreferred.get(case_id, []), key=lambda u: (u[1], str(u[0])))),
+            closed=row[14] != "open",
+            case_reviews=tuple(
+                sorted(reviews.get(case_id, []), key=lambda r: (r.received_at, str(r.request_id)))
+            ),
         )
         entries.append(dues(facts, now=now, timescales=timescales))
     return entries

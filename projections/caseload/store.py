@@ -12,6 +12,10 @@ from ledger.events import (
     ActionCompleted,
     ActionPlanned,
     CaseOpened,
+    CaseReviewAcknowledged,
+    CaseReviewConcluded,
+    CaseReviewDecided,
+    CaseReviewRequested,
     ContactRecorded,
     IncidentRecorded,
     PoliceReferralMade,
@@ -23,8 +27,12 @@ from projections.tables import table
 CASE_COLUMNS = (
     "case_id, reference, lead_department, team, officer, risk_level, received_at,"
     " last_version, opened_position, first_contact_at, agreed_first_contact, next_review,"
-    " target_resolution, risk_assessed_at"
+    " target_resolution, risk_assessed_at, status"
 )
+REVIEW_OUTSTANDING = (
+    "(r.decision IS NULL OR (r.decision = 'threshold_met' AND r.concluded_at IS NULL))"
+)
+"""An ASB Case Review request (``r``) not decided, or decided met and not concluded."""
 _UPDATABLE = frozenset(
     {
         "status",
@@ -44,6 +52,7 @@ class CaseloadTables(CaseRowTables):
     people: str = table("asb_view_caseload_people", key="case_id, person_ref, role")
     actions: str = table("asb_view_caseload_actions", key="case_id, action_id")
     criminal: str = table("asb_view_caseload_criminal", key="incident_id")
+    case_reviews: str = table("asb_view_caseload_case_reviews", key="request_id")
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -64,6 +73,12 @@ class CaseloadTables(CaseRowTables):
             f"CREATE TABLE IF NOT EXISTS {self.criminal} ("
             f" incident_id {uuid} PRIMARY KEY, case_id {uuid} NOT NULL,"
             f" recorded_at {time} NOT NULL, referred_at {time})",
+            f"CREATE TABLE IF NOT EXISTS {self.case_reviews} ("
+            f" request_id {uuid} PRIMARY KEY, case_id {uuid} NOT NULL,"
+            f" received_at {time} NOT NULL, acknowledged_at {time}, decision TEXT,"
+            f" concluded_at {time})",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_case_review_case')}"
+            f" ON {self.case_reviews} (case_id)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_open')}"
             f" ON {self.cases} (status, opened_position)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_criminal_case')}"
@@ -81,7 +96,7 @@ class CaseloadTables(CaseRowTables):
         where = " AND ".join([*conditions, "opened_position > ?"])
         return store.select(
             store.sql(
-                f"SELECT {CASE_COLUMNS} FROM {self.cases} WHERE {where}"  # noqa: S608
+                f"SELECT {CASE_COLUMNS} FROM {self.cases} c WHERE {where}"  # noqa: S608
                 " ORDER BY opened_position LIMIT ?"
             ),
             (*params, after, count),
@@ -199,3 +214,32 @@ class CaseloadWriter(CaseRowWriter):
                     s.uuid_param(event.originator_id),
                 ),
             )
+
+    def request_case_review(self, event: CaseReviewRequested) -> None:
+        s = self.store
+        self.view.execute(
+            f"INSERT INTO {self.t.case_reviews} (request_id, case_id, received_at)"  # noqa: S608
+            " VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
+            (
+                s.uuid_param(event.request_id),
+                s.uuid_param(event.originator_id),
+                s.time_param(event.received_at),
+            ),
+        )
+
+    def case_review_step(
+        self,
+        event: CaseReviewAcknowledged | CaseReviewDecided | CaseReviewConcluded,
+        column: str,
+        value: object,
+    ) -> None:
+        """A step of a request recorded (``column`` set), once."""
+        self.view.execute(
+            f"UPDATE {self.t.case_reviews} SET {column} = ?"  # noqa: S608 - names from code
+            f" WHERE request_id = ? AND case_id = ? AND {column} IS NULL",
+            (
+                value,
+                self.store.uuid_param(event.request_id),
+                self.store.uuid_param(event.originator_id),
+            ),
+        )

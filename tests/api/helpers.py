@@ -160,6 +160,11 @@ def _request_review(api: Api, scene: Scene) -> None:
     api.do("request_case_review", scene)
 
 
+def _decide_met(api: Api, scene: Scene) -> None:
+    api.do("request_case_review", scene)
+    api.do("decide_case_review", scene)
+
+
 def _close(api: Api, scene: Scene) -> None:
     api.do("close_case", scene)
 
@@ -330,6 +335,23 @@ def _review_decided(view: JSON, scene: Scene, receipt: JSON) -> None:
     (request,) = view["case_reviews"]
     assert request["request_id"] == scene.ids["request_id"]
     assert (request["decision"], request["outcome"]) == ("threshold_met", "Panel on 3 December.")
+
+
+def _review_acknowledged(view: JSON, scene: Scene, receipt: JSON) -> None:
+    (request,) = view["case_reviews"]
+    assert request["request_id"] == scene.ids["request_id"]
+    assert (request["acknowledged_at"], request["decision"]) == (
+        "2026-03-02T09:00:00+00:00",
+        "pending",
+    )
+
+
+def _review_concluded(view: JSON, scene: Scene, receipt: JSON) -> None:
+    (request,) = view["case_reviews"]
+    assert request["request_id"] == scene.ids["request_id"]
+    assert request["decision"] == "threshold_met"
+    assert request["recommendations"] == "Joint visit; acoustic monitoring."
+    assert request["concluded_at"] == "2026-03-02T09:00:00+00:00"
 
 
 def _closed(view: JSON, scene: Scene, receipt: JSON) -> None:
@@ -552,6 +574,15 @@ ALL_COMMANDS = [
         effect=_review_requested,
     ),
     Command(
+        name="acknowledge_case_review",
+        path=CASE + "/case-review-requests/{request_id}/acknowledgement",
+        events=("CaseReviewAcknowledged",),
+        body=lambda s: {},
+        broken=("occurred_at", "yesterday", "body.occurred_at"),
+        effect=_review_acknowledged,
+        prepare=_request_review,
+    ),
+    Command(
         name="decide_case_review",
         path=CASE + "/case-review-requests/{request_id}/decision",
         events=("CaseReviewDecided",),
@@ -559,6 +590,15 @@ ALL_COMMANDS = [
         broken=("decision", "maybe", "body.decision"),
         effect=_review_decided,
         prepare=_request_review,
+    ),
+    Command(
+        name="conclude_case_review",
+        path=CASE + "/case-review-requests/{request_id}/outcome",
+        events=("CaseReviewConcluded",),
+        body=lambda s: {"recommendations": "Joint visit; acoustic monitoring."},
+        broken=("recommendations", MISSING, "body.recommendations"),
+        effect=_review_concluded,
+        prepare=_decide_met,
     ),
     Command(
         name="close_case",

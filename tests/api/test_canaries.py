@@ -106,6 +106,7 @@ class Story:
             "agency.contact",
             "review.notes",
             "case_review.outcome",
+            "case_review.recommendations",
             "enforcement.outcome",
             *(f"share_{s}.{f}" for s in ("summary", "police") for f in _SHARE_FIELDS),
             "closure.full_reasons",
@@ -284,7 +285,11 @@ def write(client: TestClient, tokens: Tokens, story: Story) -> None:
     request_id = post("/case-review-requests", {"applicant_ref": story.victim}, "request_id")
     post(
         f"/case-review-requests/{request_id}/decision",
-        {"decision": "threshold_not_met", "outcome": story.c("case_review.outcome")},
+        {"decision": "threshold_met", "outcome": story.c("case_review.outcome")},
+    )
+    post(
+        f"/case-review-requests/{request_id}/outcome",
+        {"recommendations": story.c("case_review.recommendations")},
     )
     post(
         "/enforcement-actions",
@@ -445,7 +450,7 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
     auditor = tokens("auditor", team=None)
     events = client.get(f"{at}/events", headers=auditor)
     assert events.status_code == 200, events.text
-    assert len(events.json()["events"]) == 18  # opened, assigned and 16 commands
+    assert len(events.json()["events"]) == 19  # opened, assigned and 17 commands
     _absent(everything, _text(events), "the raw events an auditor reads")
     one = client.get(f"{at}/events/2", headers=auditor)
     assert one.status_code == 200, one.text

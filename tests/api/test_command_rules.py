@@ -138,7 +138,13 @@ NO_CONTACT = {
 ALL_YES = {q.key: 2 for q in ASB_VRA_V1.questions}
 
 
-TAKEN_WHEN_CLOSED = {"reopen_case", "request_case_review", "decide_case_review"}
+TAKEN_WHEN_CLOSED = {
+    "reopen_case",
+    "request_case_review",
+    "acknowledge_case_review",
+    "decide_case_review",
+    "conclude_case_review",
+}
 """Commands a closed case takes: its reopening, and an ASB Case Review (which often follows
 a closure)."""
 
@@ -508,6 +514,54 @@ PROVOCATIONS = [
         valid("decide_case_review", decision="pending"),
         prepared("decide_case_review"),
         how="decided-as-pending",
+    ),
+    Provocation(
+        Rule.CASE_REVIEW_UNKNOWN,
+        "acknowledge_case_review",
+        valid("acknowledge_case_review"),
+        named(request_id=str(uuid4())),
+        how="acknowledge-unknown",
+    ),
+    Provocation(
+        Rule.CASE_REVIEW_ACKNOWLEDGED,
+        "acknowledge_case_review",
+        valid("acknowledge_case_review"),
+        given(prepared("acknowledge_case_review"), done("acknowledge_case_review")),
+    ),
+    Provocation(
+        Rule.CASE_REVIEW_ACKNOWLEDGED,
+        "acknowledge_case_review",
+        valid("acknowledge_case_review"),
+        given(prepared("acknowledge_case_review"), done("decide_case_review")),
+        how="after-the-decision",
+    ),
+    Provocation(
+        Rule.CASE_REVIEW_NOT_DECIDED,
+        "conclude_case_review",
+        valid("conclude_case_review"),
+        done("request_case_review"),
+    ),
+    Provocation(
+        Rule.CASE_REVIEW_THRESHOLD_NOT_MET,
+        "conclude_case_review",
+        valid("conclude_case_review"),
+        given(
+            done("request_case_review"),
+            done("decide_case_review", decision="threshold_not_met"),
+        ),
+    ),
+    Provocation(
+        Rule.CASE_REVIEW_CONCLUDED,
+        "conclude_case_review",
+        valid("conclude_case_review"),
+        given(prepared("conclude_case_review"), done("conclude_case_review")),
+    ),
+    Provocation(
+        Rule.TEXT_REQUIRED,
+        "conclude_case_review",
+        valid("conclude_case_review", recommendations="  "),
+        prepared("conclude_case_review"),
+        how="conclude-blank",
     ),
     Provocation(Rule.CLOSURE_REASONS_REQUIRED, "close_case", valid("close_case", full_reasons=" ")),
     Provocation(Rule.CLOSURE_FEEDBACK_REQUIRED, "close_case", valid("close_case", feedback=None)),

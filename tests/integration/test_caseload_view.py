@@ -14,7 +14,7 @@ import pytest
 from ledger.application import CaseLedger
 from ledger.calendar import add_working_days
 from ledger.case import Case
-from ledger.enums import ContactOutcome, Department, PersonRole, RiskLevel
+from ledger.enums import CaseReviewDecision, ContactOutcome, Department, PersonRole, RiskLevel
 from ledger.thresholds import Timescales
 from projections import ViewBehind, ViewRunner, ViewStore, Visibility
 from projections.caseload.model import CaseloadEntry, DueKind
@@ -27,6 +27,7 @@ from tests.integration.view_steps import Steps, assert_no_plaintext, redeliver_e
 __all__ = ["steps", "view_store"]  # fixtures shared with the risk view's tests
 
 LONDON = ZoneInfo("Europe/London")
+MET, NOT_MET = CaseReviewDecision.THRESHOLD_MET, CaseReviewDecision.THRESHOLD_NOT_MET
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=LONDON)
 
 
@@ -167,7 +168,9 @@ def population(steps: Steps, runner: ViewRunner) -> dict[str, Case]:
     steps.assess(d, RiskLevel.STANDARD)
     steps.agree(d, date(2026, 3, 12), date(2026, 3, 18), date(2026, 3, 19))
     steps.contact(d, steps.kits[d.id].complainant, ContactOutcome.REACHED)
+    steps.case_review(a, acknowledged=True, decision=MET, concluded=True)  # nothing outstanding
     steps.close(e)
+    steps.case_review(e, 31, acknowledged=True, decision=NOT_MET)  # e stays off the caseload
     runner.catch_up()
     return made
 
@@ -350,6 +353,7 @@ def test_the_tables_hold_references_codes_and_dates_only(
         "people": 5,
         "actions": 1,
         "criminal": 1,
+        "case_reviews": 2,
     }
     assert_no_plaintext(caseload, contents)
 

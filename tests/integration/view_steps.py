@@ -13,6 +13,7 @@ from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     Agency,
+    CaseReviewDecision,
     ClosureReason,
     ContactDirection,
     ContactMethod,
@@ -211,6 +212,43 @@ class Steps:
             reason=self.kits[case.id].text("a note", "reason"),
         )
         self.save(case)
+
+    def case_review(
+        self,
+        case: Case,
+        days: float = 1,
+        *,
+        acknowledged: bool = False,
+        decision: CaseReviewDecision = CaseReviewDecision.PENDING,
+        concluded: bool = False,
+    ) -> UUID:
+        """An ASB Case Review requested by the complainant ``days`` after T0, and its
+        steps, each a day after the one before."""
+        kit, request = self.kits[case.id], uuid4()
+        when = T0 + timedelta(days=days)
+        case.request_case_review(
+            actor=CASEWORKER, occurred_at=when, request_id=request,
+            applicant_ref=kit.complainant, received_at=when,
+        )  # fmt: skip
+        self.save(case)
+        if acknowledged:
+            case.acknowledge_case_review(
+                actor=CASEWORKER, occurred_at=when + timedelta(days=1), request_id=request
+            )
+            self.save(case)
+        if decision is not CaseReviewDecision.PENDING:
+            case.decide_case_review(
+                actor=SUPERVISOR, occurred_at=when + timedelta(days=2), request_id=request,
+                decision=decision, outcome=kit.text("a note", "outcome"),
+            )  # fmt: skip
+            self.save(case)
+        if concluded:
+            case.conclude_case_review(
+                actor=SUPERVISOR, occurred_at=when + timedelta(days=3), request_id=request,
+                recommendations=kit.text("a note", "recommendations"),
+            )  # fmt: skip
+            self.save(case)
+        return request
 
     def reassign(self, case: Case, team: str, officer: str | None = None) -> None:
         case.assign(actor=SUPERVISOR, occurred_at=T0, team=team, officer=officer)

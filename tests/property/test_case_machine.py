@@ -115,6 +115,9 @@ class Model:
     agencies: set[str] = field(default_factory=set)
     warned: set[UUID] = field(default_factory=set)
     reviews: dict[UUID, bool] = field(default_factory=dict)  # decided yet?
+    reviews_met: set[UUID] = field(default_factory=set)
+    reviews_acknowledged: set[UUID] = field(default_factory=set)
+    reviews_concluded: set[UUID] = field(default_factory=set)
     level: RiskLevel | None = None
     score: int | None = None
     contacts: list[Contacted] = field(default_factory=list)
@@ -738,6 +741,44 @@ class CaseMachine(RuleBasedStateMachine):
             outcome=self.text("no_outcome" not in bad, "case_review.outcome"),
         ):  # fmt: skip
             m.reviews[request] = True
+            if decision is CaseReviewDecision.THRESHOLD_MET:
+                m.reviews_met.add(request)
+
+    @rule(data=st.data(), bad=faults("unknown", "again"))
+    def acknowledge_case_review(self, data: st.DataObject, bad: frozenset[str]) -> None:
+        m = self.model
+        request = self.choose(data, m.reviews, "unknown" in bad, "request")
+        broken = on({  # once, and before the decision (which acknowledges it)
+            Rule.CASE_REVIEW_UNKNOWN: request not in m.reviews,
+            Rule.CASE_REVIEW_ACKNOWLEDGED: request in m.reviews_acknowledged
+            or m.reviews.get(request, False),
+        })  # fmt: skip
+        if self.attempt(
+            broken, self.case.acknowledge_case_review, actor=CASEWORKER, occurred_at=self.when(),
+            request_id=request,
+        ):  # fmt: skip
+            m.reviews_acknowledged.add(request)
+
+    @rule(data=st.data(), bad=faults("unknown", "no_recommendations"))
+    def conclude_case_review(self, data: st.DataObject, bad: frozenset[str]) -> None:
+        m = self.model
+        request = self.choose(data, m.reviews, "unknown" in bad, "request")
+        known = request in m.reviews
+        text = self.text("no_recommendations" not in bad, "case_review.recommendations")
+        broken = on({  # once, after the threshold was decided met
+            Rule.TEXT_REQUIRED: "no_recommendations" in bad,
+            Rule.CASE_REVIEW_UNKNOWN: not known,
+            Rule.CASE_REVIEW_NOT_DECIDED: known and not m.reviews[request],
+            Rule.CASE_REVIEW_THRESHOLD_NOT_MET: known and m.reviews[request]
+            and request not in m.reviews_met,
+            Rule.CASE_REVIEW_CONCLUDED: request in m.reviews_concluded,
+        })  # fmt: skip
+        if self.attempt(
+            broken, self.case.conclude_case_review, actor=SUPERVISOR, occurred_at=self.when(),
+            request_id=request,
+            recommendations=text,
+        ):  # fmt: skip
+            m.reviews_concluded.add(request)
 
     @rule(
         reason=st.sampled_from(ClosureReason),
@@ -844,6 +885,12 @@ class CaseMachine(RuleBasedStateMachine):
         assert {
             r: x.decision is not CaseReviewDecision.PENDING for r, x in case.case_reviews.items()
         } == m.reviews
+        reviews = case.case_reviews.items()
+        assert {r for r, x in reviews if x.acknowledged_at is not None} == m.reviews_acknowledged
+        assert {r for r, x in reviews if x.decision is CaseReviewDecision.THRESHOLD_MET} == (
+            m.reviews_met
+        )
+        assert {r for r, x in reviews if x.concluded_at is not None} == m.reviews_concluded
         assert case.risk_level is m.level
         assert (case.team, case.officer) == m.assigned
         assert (case.assessments[-1].score if case.assessments else None) == m.score

@@ -24,15 +24,19 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from commands import (
+    acknowledge_case_review,
     assess_risk,
     assign_case,
     close_case,
+    conclude_case_review,
+    decide_case_review,
     link_person,
     merge_people,
     record_contact,
     record_incident,
     refer_to_police,
     reopen_case,
+    request_case_review,
     share_information,
 )
 from commands.common import PersonText
@@ -42,6 +46,7 @@ from commands.unit_of_work import UnitOfWork
 from ledger.application import CaseLedger
 from ledger.enums import (
     Agency,
+    CaseReviewDecision,
     Category,
     Channel,
     ClosureReason,
@@ -68,6 +73,10 @@ from tests.conftest import PG_URL, _conninfo, require_postgres
 from tests.integration.test_projection_runner import record_access
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+THRESHOLD_MET, THRESHOLD_NOT_MET = (
+    CaseReviewDecision.THRESHOLD_MET,
+    CaseReviewDecision.THRESHOLD_NOT_MET,
+)
 ACTIONS = (
     "open",
     "victim",
@@ -79,6 +88,7 @@ ACTIONS = (
     "assign",
     "close",
     "reopen",
+    "case_review",
     "read",
     "known",
     "merge",
@@ -105,6 +115,7 @@ class Scenario:
         self.cases: list[uuid.UUID] = []
         self.victims: dict[uuid.UUID, list[uuid.UUID]] = {}
         self.incidents: dict[uuid.UUID, list[uuid.UUID]] = {}
+        self.requests: dict[uuid.UUID, list[uuid.UUID]] = {}
 
     def apply(self, step: Step) -> None:
         action, which, days = step
@@ -269,6 +280,8 @@ class Scenario:
                 ),
                 UnitOfWork(ledger=ledger),
             )
+        elif action == "case_review":
+            self._case_review(case_id, on, which, days)
         elif action == "reopen":
             reopen_case.handle(
                 reopen_case.ReopenCase(**on, reason="Fictional: again"),
@@ -276,6 +289,44 @@ class Scenario:
             )
         else:
             record_access(ledger, case_id)
+
+    def _case_review(self, case_id: uuid.UUID, on: On, which: int, days: int) -> None:
+        """An ASB Case Review's step (``which``: request, acknowledge, decide, conclude) on
+        the case's last request; out of order, it is refused and skipped."""
+        uow, requests = UnitOfWork(ledger=self.ledger), self.requests.setdefault(case_id, [])
+        if which == 0 or not requests:
+            request = uuid.uuid4()
+            request_case_review.handle(
+                request_case_review.RequestCaseReview(
+                    **on,
+                    request_id=request,
+                    applicant_ref=self.ledger.get_case(case_id).complainant_ref,
+                    received_at=on["occurred_at"],
+                ),
+                uow,
+            )
+            requests.append(request)
+        elif which == 1:
+            acknowledge_case_review.handle(
+                acknowledge_case_review.AcknowledgeCaseReview(**on, request_id=requests[-1]), uow
+            )
+        elif which == 2:
+            decide_case_review.handle(
+                decide_case_review.DecideCaseReview(
+                    **on,
+                    request_id=requests[-1],
+                    decision=(THRESHOLD_MET, THRESHOLD_NOT_MET)[days % 4 == 3],
+                    outcome="Fictional: reasons",
+                ),
+                uow,
+            )
+        else:
+            conclude_case_review.handle(
+                conclude_case_review.ConcludeCaseReview(
+                    **on, request_id=requests[-1], recommendations="Fictional: recommendations"
+                ),
+                uow,
+            )
 
 
 @contextmanager

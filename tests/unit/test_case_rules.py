@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -631,6 +631,77 @@ def test_deciding_a_case_review_as_pending_says_pending_is_no_decision(
     assert raised.value.detail == (
         "pending is not a decision: decide a case review as threshold_met or threshold_not_met"
     )
+
+
+def _requested(kit: CaseKit, case: Case) -> UUID:
+    request = uuid4()
+    case.request_case_review(
+        actor=CASEWORKER, occurred_at=T0, request_id=request,
+        applicant_ref=kit.complainant, received_at=T0,
+    )  # fmt: skip
+    case.collect_events()
+    return request
+
+
+def _acknowledge(case: Case, request: UUID) -> Callable[[], None]:
+    return lambda: case.acknowledge_case_review(
+        actor=CASEWORKER, occurred_at=T0 + timedelta(days=1), request_id=request
+    )
+
+
+def _decide(kit: CaseKit, case: Case, request: UUID, met: bool) -> None:
+    case.decide_case_review(
+        actor=SUPERVISOR, occurred_at=T0 + timedelta(days=10), request_id=request,
+        decision=CaseReviewDecision.THRESHOLD_MET if met else CaseReviewDecision.THRESHOLD_NOT_MET,
+        outcome=kit.text("three complaints in six months"),
+    )  # fmt: skip
+    case.collect_events()
+
+
+def _conclude(kit: CaseKit, case: Case, request: UUID, text: bool = True) -> Callable[[], None]:
+    return lambda: case.conclude_case_review(
+        actor=SUPERVISOR, occurred_at=T0 + timedelta(days=20), request_id=request,
+        recommendations=kit.text("joint visit; monitoring") if text else None,
+    )  # fmt: skip
+
+
+def test_a_case_review_request_is_acknowledged_once_and_before_its_decision(
+    kit: CaseKit, case: Case
+) -> None:
+    refused(case, Rule.CASE_REVIEW_UNKNOWN, _acknowledge(case, uuid4()))
+    request = _requested(kit, case)
+    _acknowledge(case, request)()
+    (event,) = case.collect_events()
+    assert event.request_id == request  # type: ignore[attr-defined]
+    assert case.case_reviews[request].acknowledged_at == T0 + timedelta(days=1)
+    refused(case, Rule.CASE_REVIEW_ACKNOWLEDGED, _acknowledge(case, request))
+
+    unacknowledged = _requested(kit, case)
+    _decide(kit, case, unacknowledged, met=False)
+    refused(case, Rule.CASE_REVIEW_ACKNOWLEDGED, _acknowledge(case, unacknowledged))
+
+
+def test_a_case_review_is_concluded_once_after_the_threshold_was_decided_met(
+    kit: CaseKit, case: Case
+) -> None:
+    refused(case, Rule.CASE_REVIEW_UNKNOWN, _conclude(kit, case, uuid4()))
+    request = _requested(kit, case)
+    refused(case, Rule.CASE_REVIEW_NOT_DECIDED, _conclude(kit, case, request))
+    _decide(kit, case, request, met=True)
+    refused(case, Rule.TEXT_REQUIRED, _conclude(kit, case, request, text=False))
+    _conclude(kit, case, request)()
+    case.collect_events()
+    review = case.case_reviews[request]
+    assert (review.decided_at, review.concluded_at) == (
+        T0 + timedelta(days=10),
+        T0 + timedelta(days=20),
+    )
+    assert review.recommendations is not None
+    refused(case, Rule.CASE_REVIEW_CONCLUDED, _conclude(kit, case, request))
+
+    not_met = _requested(kit, case)
+    _decide(kit, case, not_met, met=False)
+    refused(case, Rule.CASE_REVIEW_THRESHOLD_NOT_MET, _conclude(kit, case, not_met))
 
 
 def test_each_sealed_field_is_under_the_key_it_belongs_to(kit: CaseKit, case: Case) -> None:

@@ -22,6 +22,13 @@ from projections.caseload.model import (
 )
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+CASE_REVIEW_KINDS = frozenset(
+    {
+        DueKind.CASE_REVIEW_ACKNOWLEDGEMENT,
+        DueKind.CASE_REVIEW_DECISION,
+        DueKind.CASE_REVIEW_OUTCOME,
+    }
+)
 TIMES = Timescales()
 LONDON = ZoneInfo("Europe/London")
 
@@ -202,7 +209,7 @@ def test_items_soonest_first_with_age_and_every_overdue_kind() -> None:
         DueKind.REVIEW,
         DueKind.TARGET_RESOLUTION,
     ]
-    assert entry.overdue == frozenset(DueKind)
+    assert entry.overdue == frozenset(DueKind) - CASE_REVIEW_KINDS
     assert judged(f, RECEIVED).overdue == frozenset()
     assert judged(f, RECEIVED - timedelta(days=1)).age_days == 0
 
@@ -237,7 +244,11 @@ def test_counts_by_department_team_and_officer() -> None:
         DueKind.TARGET_RESOLUTION: 0,
         DueKind.ACTION: 0,
         DueKind.POLICE_REFERRAL: 0,
+        DueKind.CASE_REVIEW_ACKNOWLEDGEMENT: 0,
+        DueKind.CASE_REVIEW_DECISION: 0,
+        DueKind.CASE_REVIEW_OUTCOME: 0,
     }
+    assert mine.closed_case_reviews == 0
     assert (unassigned.open, unassigned.overdue_cases, unassigned.oldest_age_days) == (1, 0, 3)
     assert dict(unassigned.by_risk)["unassessed"] == 1
     assert (housing.open, housing.overdue_cases) == (1, 0)

@@ -699,7 +699,7 @@ def test_a_merged_record_points_to_the_survivor_and_takes_no_more_change(
         assert refused_change.value.rule is Rule.PERSON_MERGE
 
 
-def test_a_closed_case_takes_an_asb_case_review_request_and_its_decision(
+def test_a_closed_case_takes_an_asb_case_review_request_and_each_of_its_steps(
     kit: CaseKit, case: Case
 ) -> None:
     close_as(kit, case, actor=SUPERVISOR)()
@@ -708,12 +708,24 @@ def test_a_closed_case_takes_an_asb_case_review_request_and_its_decision(
         actor=CASEWORKER, occurred_at=T0 + timedelta(days=31), request_id=request,
         applicant_ref=kit.complainant, received_at=T0 + timedelta(days=31),
     )  # fmt: skip
+    case.acknowledge_case_review(
+        actor=CASEWORKER, occurred_at=T0 + timedelta(days=32), request_id=request
+    )
     case.decide_case_review(
         actor=SUPERVISOR, occurred_at=T0 + timedelta(days=40), request_id=request,
-        decision=CaseReviewDecision.THRESHOLD_MET, outcome=kit.text("review held"),
+        decision=CaseReviewDecision.THRESHOLD_MET, outcome=kit.text("threshold met"),
+    )  # fmt: skip
+    case.conclude_case_review(
+        actor=SUPERVISOR, occurred_at=T0 + timedelta(days=50), request_id=request,
+        recommendations=kit.text("review held: mediation and a warning"),
     )  # fmt: skip
     assert case.closed
-    assert case.case_reviews[request].decision is CaseReviewDecision.THRESHOLD_MET
+    review = case.case_reviews[request]
+    assert review.decision is CaseReviewDecision.THRESHOLD_MET
+    assert (review.acknowledged_at, review.concluded_at) == (
+        T0 + timedelta(days=32),
+        T0 + timedelta(days=50),
+    )
 
 
 def test_a_place_is_a_uprn_or_an_address_with_a_postcode_and_a_house(

@@ -38,6 +38,8 @@ NAMES = {
     "asb.case.CaseClosed.v1",
     "asb.case.CaseOpened.v1",
     "asb.case.CaseReopened.v1",
+    "asb.case.CaseReviewAcknowledged.v1",
+    "asb.case.CaseReviewConcluded.v1",
     "asb.case.CaseReviewDecided.v1",
     "asb.case.CaseReviewRequested.v1",
     "asb.case.CaseReviewed.v1",
