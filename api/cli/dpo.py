@@ -177,7 +177,12 @@ def disclosures(
     try:
         case_id = None if case is None else _case(ledger, case)
         query = DisclosureQuery(
-            subject=subject_ref, case_id=case_id, actor=actor, since=start, until=end
+            subject=subject_ref,
+            also=() if subject_ref is None else tuple(ledger.people.same_person(subject_ref)),
+            case_id=case_id,
+            actor=actor,
+            since=start,
+            until=end,
         )
         try:
             store = open_view_store(ledger.store_config)

@@ -68,7 +68,12 @@ def list_disclosures(
         raise invalid_field("query.case", "no case has this reference")
     try:
         query = DisclosureQuery(
-            subject=subject, case_id=case_id, actor=actor, since=since, until=until
+            subject=subject,
+            also=() if subject is None else tuple(ledger.people.same_person(subject)),
+            case_id=case_id,
+            actor=actor,
+            since=since,
+            until=until,
         )
     except ValueError:
         raise invalid_field("query.from", "must not be after `to`") from None

@@ -42,6 +42,7 @@ from ledger.events import (
     IncidentRecordedV2,
     PersonLinked,
 )
+from ledger.people import PersonMerged
 from ledger.thresholds import CaseReviewThresholds
 from projections.case_reviews.facts import CaseReviewFacts
 from projections.case_reviews.model import CaseReviewStatus, ProblemKind
@@ -61,11 +62,11 @@ class CaseReviewProjection(PagedProjection["CaseReviews"]):
     """Case events into complaint facts and problem keys; any other case event moves the
     case row's version on."""
 
-    topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
+    topics = (*(get_topic(cls) for cls in CASE_EVENT_TYPES), get_topic(PersonMerged))
     reads = frozenset(
         {"reference", "received_at", "complainant_ref", "team", "officer"}
         | {"person_ref", "role", "incident_id", "occurred_at", "victim_refs", "timestamp"}
-        | {"request_id", "place"}
+        | {"request_id", "place", "into"}
     )
 
     @singledispatchmethod
@@ -82,6 +83,15 @@ class CaseReviewProjection(PagedProjection["CaseReviews"]):
                 event.originator_id, ProblemKind.PERPETRATOR, str(event.person_ref)
             )
         self.view.rows.update(event)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register(PersonMerged)
+    def _merged(self, event: PersonMerged, tracking: Tracking) -> None:
+        """Two records of one alleged perpetrator: their cases are one problem from now on."""
+        self.view.send_held()
+        self.view.rows.merge_problems(
+            ProblemKind.PERPETRATOR, str(event.person_ref), str(event.into)
+        )
         self.view.insert_tracking(tracking)
 
     @process_event.register(CaseOpenedV2)
@@ -172,6 +182,13 @@ class CaseReviews(CaseRowsView):
                 )
         finally:
             self._held.page = outer
+
+    def send_held(self) -> None:
+        """Sends the page's held inserts now (a statement that reads them follows)."""
+        held = self._page_held()
+        for statement, rows in held.inserts.items():
+            self.executemany(statement, rows)
+        held.inserts.clear()
 
     def _page_held(self) -> _Held:
         held: _Held | None = getattr(self._held, "page", None)

@@ -57,6 +57,8 @@ class _CaseReviews(Executes, Protocol):
 
     def moved_on(self, case_id: UUID, version: int) -> None: ...
 
+    def send_held(self) -> None: ...
+
 
 class CaseReviewWriter(CaseRowWriter):
     """The writes the view's handlers make, inside its open page; every row is inserted
@@ -122,6 +124,19 @@ class CaseReviewWriter(CaseRowWriter):
             f"INSERT INTO {self.t.problems} (kind, problem_key, case_id)"  # noqa: S608
             " VALUES (?, ?, ?) ON CONFLICT (kind, problem_key, case_id) DO NOTHING",
             (kind.value, key, self.store.uuid_param(case_id)),
+        )
+
+    def merge_problems(self, kind: ProblemKind, merged: str, into: str) -> None:
+        """Every case holding ``merged``'s key holds ``into``'s instead (a merged record)."""
+        self.view.execute(
+            f"INSERT INTO {self.t.problems} (kind, problem_key, case_id)"  # noqa: S608
+            f" SELECT kind, ?, case_id FROM {self.t.problems} WHERE kind = ? AND problem_key = ?"
+            " ON CONFLICT (kind, problem_key, case_id) DO NOTHING",
+            (into, kind.value, merged),
+        )
+        self.view.execute(
+            f"DELETE FROM {self.t.problems} WHERE kind = ? AND problem_key = ?",  # noqa: S608
+            (kind.value, merged),
         )
 
     def insert_request(self, event: CaseReviewRequested) -> None:

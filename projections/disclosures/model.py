@@ -59,6 +59,8 @@ class DisclosureQuery:
     (``since`` inclusive, ``until`` exclusive, on ``occurred_at``). All given filters apply."""
 
     subject: UUID | None = None
+    also: tuple[UUID, ...] = ()
+    """Other references of the subject: records merged with theirs (the person register)."""
     case_id: UUID | None = None
     actor: str | None = None
     since: datetime | None = None

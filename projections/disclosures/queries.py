@@ -90,14 +90,16 @@ class DisclosureQueries:
     def _select(
         self, query: DisclosureQuery, *, after: int | None, newest_first: bool, limit: int
     ) -> list[Disclosure]:
-        join = ""
         params: list[object] = []
         conditions: list[str] = []
         if query.subject is not None:
-            join = (
-                f" JOIN {self.tables.subjects} s ON s.position = d.position AND s.subject_ref = ?"
+            refs = list(dict.fromkeys((query.subject, *query.also)))
+            marks = ", ".join("?" * len(refs))
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM {self.tables.subjects} s"  # noqa: S608
+                f" WHERE s.position = d.position AND s.subject_ref IN ({marks}))"
             )
-            params.append(self.store.uuid_param(query.subject))
+            params.extend(self.store.uuid_param(ref) for ref in refs)
         if query.case_id is not None:
             conditions.append("d.case_id = ?")
             params.append(self.store.uuid_param(query.case_id))
@@ -113,7 +115,7 @@ class DisclosureQueries:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.store.select(
             self.store.sql(
-                f"SELECT {_SELECTED} FROM {self.tables.rows} d{join}{where}"  # noqa: S608
+                f"SELECT {_SELECTED} FROM {self.tables.rows} d{where}"  # noqa: S608
                 f" ORDER BY d.position {'DESC' if newest_first else 'ASC'} LIMIT ?"
             ),
             (*params, limit),

@@ -170,3 +170,32 @@ def test_complaints_about_one_address_meet_the_threshold_as_one_problem(
     elsewhere = desk.open(north, location="8 Mill Lane, Stafford ST16 2AB")
     flag = flag_of(client, north, elsewhere)
     assert flag is None or all(p["kind"] != "place" or p["met_by"] == [] for p in flag["problems"])
+
+
+def test_one_perpetrator_recorded_three_times_is_one_problem_once_merged(
+    client: TestClient, tokens: Tokens, clock: Clock, desk: Desk
+) -> None:
+    """Three officers each record the same neighbour as a new person: three problems, none
+    met. A supervisor merges the records: one problem, met by the three complaints."""
+    north = tokens()
+    first, a = complain(desk, clock, north, None, 0)
+    second, b = complain(desk, clock, north, None, 20)
+    third, c = complain(desk, clock, north, None, 40)
+    assert len({a, b, c}) == 3
+    assert ok(client, north, "/case-reviews/eligible", min_position=desk.position)["items"] == []
+    supervisor = tokens("supervisor", user="sup-1")
+    position = 0
+    for duplicate in (b, c):
+        merged = client.post(
+            f"/people/{a}/merge", json={"duplicate": duplicate}, headers=supervisor
+        )
+        assert merged.status_code == 201, merged.text
+        position = max(merged.json()["positions"])
+    body = ok(client, north, "/case-reviews/eligible", min_position=position)
+    assert ids(body) == [first, second, third]
+    (shared,) = [p for p in body["items"][0]["flag"]["problems"] if p["kind"] != "case"]
+    assert (shared["kind"], shared["key"], shared["met_by"]) == (
+        "alleged_perpetrator",
+        a,
+        ["complaints"],
+    )

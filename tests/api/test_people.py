@@ -242,6 +242,7 @@ def test_a_merge_joins_two_records_and_the_risk_view_follows(
     before = _victim_risk(_risk(api, one.case_id, last["position"]), first)
     assert before["cases"] == 1
 
+    api.view(two.case_id)  # a read of the second record's case, before the merge
     supervisor = tokens("supervisor", user="sup-1")
     url = f"/people/{first}/merge"
     problem(client.post(url, json={"duplicate": second}, headers=api.headers), 403)
@@ -270,6 +271,16 @@ def test_a_merge_joins_two_records_and_the_risk_view_follows(
         url, json={"duplicate": "00000000-0000-4000-8000-000000000000"}, headers=supervisor
     )
     problem(unknown, 422, rule="person.unknown")
+    # The disclosure log asked about the person answers for both records.
+    dpo = tokens("dpo", team=None)
+    log = client.get(
+        "/dpo/disclosures",
+        params={"subject": first, "min_position": position, "limit": 500},
+        headers=dpo,
+    )
+    assert log.status_code == 200, log.text
+    named = {s for item in log.json()["items"] for s in item["subjects"]}
+    assert {first, second} <= named
     # Search finds the merged record as the survivor.
     found = client.post("/people/search", json=VIC, headers=api.headers).json()["candidates"]
     assert [c["person_ref"] for c in found] == [first]
