@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 ShortText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 """Names, organisations, references: short, single-line values, no control characters
@@ -38,8 +38,20 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _written(value: object) -> object:
+    """A date and time is written as text (RFC 3339, with its offset), as the schema says:
+    a number, which pydantic would take as seconds since 1970, is refused."""
+    if isinstance(value, int | float):
+        raise ValueError("a date and time is written as text, with its offset")
+    return value
+
+
+WrittenTime = Annotated[AwareDatetime, BeforeValidator(_written)]
+"""An ``AwareDatetime`` given as text, never as a number."""
+
+
 class Occurred(Body):
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: WrittenTime | None = Field(
         default=None,
         description="When it happened in the world (with a timezone); default: now.",
     )

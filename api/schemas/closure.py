@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from api.commanding import Context
 from api.schemas.base import (
@@ -13,6 +13,7 @@ from api.schemas.base import (
     Occurred,
     RequiredText,
     StaffId,
+    WrittenTime,
 )
 from commands.assign_case import AssignCase
 from commands.close_case import CloseCase
@@ -24,7 +25,7 @@ class FeedbackIn(Body):
     """Feedback given to the complainant; by their preferred method, or say why not."""
 
     method: ContactMethod = Field(examples=["phone"])
-    given_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    given_at: WrittenTime | None = Field(default=None, description="Default: now.")
     why_not_preferred: LongText | None = None
 
 

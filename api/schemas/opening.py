@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from api.commanding import Context
-from api.schemas.base import Occurred, PersonIn, PlaceIn, RequiredText, ShortText, StaffId
+from api.schemas.base import (
+    Occurred,
+    PersonIn,
+    PlaceIn,
+    RequiredText,
+    ShortText,
+    StaffId,
+    WrittenTime,
+)
 from commands.common import PersonText
 from commands.open_case import OpenCase
 from ledger.enums import Category, Channel, ContactMethod, Department
@@ -26,7 +34,7 @@ class OpenCaseIn(Occurred):
     """A complaint about anti-social behaviour."""
 
     channel: Channel = Field(examples=["phone"])
-    received_at: AwareDatetime | None = Field(
+    received_at: WrittenTime | None = Field(
         default=None, description="When the complaint was received; default: now."
     )
     category: Category = Field(examples=["personal"])

@@ -6,11 +6,19 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from api.commanding import Context
 from api.errors import invalid_field
-from api.schemas.base import Body, LongText, Occurred, RequiredShortText, RequiredText, ShortText
+from api.schemas.base import (
+    Body,
+    LongText,
+    Occurred,
+    RequiredShortText,
+    RequiredText,
+    ShortText,
+    WrittenTime,
+)
 from commands.acknowledge_case_review import AcknowledgeCaseReview
 from commands.add_agency import AddAgency
 from commands.conclude_case_review import ConcludeCaseReview
@@ -190,7 +198,7 @@ class PoliceReferralIn(Occurred):
         " (``GET /reference-data``; ``ASB_POLICE_REFERENCE_FORMAT``); another is refused as"
         " ``police_referral.reference_format``.",
     )
-    disseminated_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    disseminated_at: WrittenTime | None = Field(default=None, description="Default: now.")
     organisation: ShortText | None = Field(
         default=None,
         examples=["staffordshire-police"],
@@ -292,7 +300,7 @@ class CaseReviewRequestIn(Occurred):
 
     request_id: UUID | None = None
     applicant_ref: UUID
-    received_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    received_at: WrittenTime | None = Field(default=None, description="Default: now.")
 
     def to_command(self, case_id: UUID, ctx: Context) -> RequestCaseReview:
         return RequestCaseReview(

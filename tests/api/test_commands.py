@@ -431,3 +431,19 @@ def test_a_method_a_path_lacks_is_405_naming_every_method_it_has(client: TestCli
             response = client.request(method, path)
             assert response.status_code == 405, (method, path)
             assert set(response.headers["Allow"].split(", ")) == methods, (method, path)
+
+
+def test_a_time_given_as_a_number_is_refused_naming_the_field(
+    client: TestClient, tokens: Tokens
+) -> None:
+    """Schemathesis found it: pydantic takes ``-178`` for seconds since 1970, which the
+    schema (a date-time string) does not allow."""
+    api = Api(client, tokens())
+    scene = api.open()
+    before = api.history(scene.case_id)
+    for value in (-178, 1_700_000_000, 1.5):
+        body = {**COMMANDS["record_incident"].body(scene), "occurred_at": value}
+        response = api.post(f"/cases/{scene.case_id}/incidents", body)
+        problem(response, 422)
+        assert named_fields(response) == ["body.occurred_at"]
+    assert api.history(scene.case_id) == before
