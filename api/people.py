@@ -29,14 +29,11 @@ class PeopleReader:
         self.risk = risk
         self.principal = principal
 
-    def cases(self, person_ref: UUID) -> tuple[list[PersonCase], int]:
-        """The person's cases the caller may see, and how many others there are."""
-        return self.cases_after(person_ref, None)
-
     def cases_after(
         self, person_ref: UUID, min_position: int | None
     ) -> tuple[list[PersonCase], int]:
-        """As ``cases``, once the view has reached ``min_position`` (read-your-writes)."""
+        """The person's cases the caller may see, and how many others there are, once the
+        view has reached ``min_position`` (read-your-writes; None: as it is)."""
         every = self.risk.person_cases(person_ref, min_position=min_position)
         shown = [
             case
