@@ -49,6 +49,7 @@ class Action(Enum):
     MERGE_PEOPLE = "people.merge"  # two records found to be one person
     READ_LINKS = "case.links"  # the cases linked to a case by a person or a place
     SEARCH_PLACES = "places.search"  # the cases at an address
+    ERASE_PERSON = "dpo.erase"  # a data protection officer's erasure of a person
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -79,6 +80,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.MERGE_PEOPLE: frozenset({Role.SUPERVISOR}),
     Action.READ_LINKS: STAFF | READERS,
     Action.SEARCH_PLACES: STAFF,
+    Action.ERASE_PERSON: frozenset({Role.DPO}),
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the

@@ -77,6 +77,7 @@ class Rule(Enum):
     PERSON_POSSIBLE_DUPLICATE = "person.possible_duplicate"
     PERSON_UNKNOWN = "person.unknown"
     PLACE_UNRECOGNISED = "place.unrecognised"
+    ERASURE_CASE_OPEN = "erasure.case_open"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from api.deps import AccessDep, DisclosuresDep, LedgerDep, MinPositionDep
-from api.errors import invalid_field
+from api.deps import AccessDep, ClockDep, DisclosuresDep, LedgerDep, MinPositionDep, RiskDep
+from api.errors import Problem, invalid_field
 from api.policy import Action, Guard, authorize
 from api.routes.cases import READ_RESPONSES
-from api.routes.common import CASE_ID_OR_REFERENCE, case_id_named
-from api.schemas.dpo import DisclosureOut, DisclosuresOut
+from api.routes.common import CASE_ID_OR_REFERENCE, COMMAND_RESPONSES, case_id_named
+from api.schemas.dpo import DisclosureOut, DisclosuresOut, ErasedOut, ErasureIn
+from commands import erase_person as erase_person_command
 from projections.disclosures.model import DisclosureQuery
+from projections.view import ViewBehind
 
 router = APIRouter(tags=["data protection"])
 
 DisclosureReader = Annotated[Guard, Depends(authorize(Action.READ_DISCLOSURES))]
+Eraser = Annotated[Guard, Depends(authorize(Action.ERASE_PERSON))]
 
 
 @router.get(
@@ -89,3 +94,49 @@ def list_disclosures(
     return DisclosuresOut(
         items=[DisclosureOut.of(entry) for entry in page.items], next_cursor=page.next_cursor
     )
+
+
+ERASURES: dict[int | str, dict[str, Any]] = {
+    **{status: COMMAND_RESPONSES[status] for status in (400, 401, 403, 422, 503)},
+    201: {"description": "Erased: the keys destroyed, each destruction recorded"},
+}
+
+
+@router.post(
+    "/dpo/erasures",
+    name="dpo.erase",
+    status_code=201,
+    response_model=ErasedOut,
+    responses=ERASURES,
+)
+async def erase_person(
+    guard: Eraser, body: ErasureIn, ledger: LedgerDep, risk: RiskDep, clock: ClockDep
+) -> JSONResponse:
+    """Erases a person (the DPO's decision, with its ground): the keys of every record found
+    to be them are destroyed, so every field sealed under them reads as erased wherever it
+    was recorded (case views, rebuilds, exports, the register), their index tokens go, and
+    each destruction is recorded without personal data. Refused (``erasure.case_open``)
+    while a case on which they are a victim or an alleged perpetrator is open. The hash
+    chains commit to ciphertext digests, so ``verify --all`` still passes."""
+    head = ledger.recorder.max_notification_id() or 0
+    try:  # the cases as of now, so that a case just opened is counted
+        cases = risk.person_cases(body.person_ref, min_position=head)
+    except ViewBehind:
+        raise Problem(
+            503,
+            "view-behind",
+            "View behind",
+            "the risk view has not reached the ledger's head yet; retry shortly",
+            headers={"Retry-After": "1"},
+        ) from None
+    command = erase_person_command.ErasePerson(
+        actor=guard.caller.actor(),
+        occurred_at=clock(),
+        person_ref=body.person_ref,
+        ground=body.ground,
+    )
+    scopes = await run_in_threadpool(
+        erase_person_command.handle, command, ledger, [c.case_id for c in cases]
+    )
+    out = ErasedOut(person_ref=body.person_ref, erased=scopes)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -1,4 +1,4 @@
-"""Response models of the data protection officer's queries: the disclosure log."""
+"""The data protection officer's queries and decisions: the disclosure log, erasure."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from api.schemas.base import Body
+from ledger.enums import ErasureReason
 from projections.disclosures.model import Disclosure
 
 
@@ -80,3 +82,15 @@ class DisclosureOut(BaseModel):
 class DisclosuresOut(BaseModel):
     items: list[DisclosureOut]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
+class ErasureIn(Body):
+    """A data protection officer's decision to erase a person, with its ground."""
+
+    person_ref: UUID
+    ground: ErasureReason = Field(examples=["subject_request"])
+
+
+class ErasedOut(BaseModel):
+    person_ref: UUID
+    erased: list[str] = Field(description="The key scopes destroyed (one per record of theirs)")

@@ -656,6 +656,7 @@ NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.PERSON_NOTHING_TO_CORRECT: "intake corrects only what differs: unit-tested",
     Rule.PERSON_MERGE: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.PERSON_UNKNOWN: "POST /people/{ref}/merge: tests/api/test_people.py",
+    Rule.ERASURE_CASE_OPEN: "POST /dpo/erasures: tests/api/test_erasure_api.py",
 }
 
 

@@ -51,6 +51,7 @@ def test_every_command_route_is_in_the_table(client: TestClient) -> None:
         "/people/search",
         "/people/{person_ref}/merge",
         "/places/search",
+        "/dpo/erasures",
     }
 
 

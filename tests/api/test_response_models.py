@@ -32,6 +32,7 @@ HAND_BUILT = {
     "organisations.register": "a 201 with a Location header, its receipt built once",
     "organisations.retire": "a 201, its receipt built once",
     "people.merge": "a 201 with a Location header",
+    "dpo.erase": "a 201, its answer built once",
 }
 """The routes that answer with a ``Response`` they build, and why."""
 

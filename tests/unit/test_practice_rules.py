@@ -6,6 +6,7 @@ recorded (``refused``); else the event says what the rule decided."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
@@ -24,6 +25,7 @@ from ledger.enums import (
     ContactDirection,
     ContactMethod,
     ContactOutcome,
+    ErasureReason,
     HarmIndicator,
     IncidentType,
     LawfulBasis,
@@ -778,3 +780,32 @@ def test_the_register_refuses_a_strong_duplicate_and_an_unknown_merge(
     with pytest.raises(RuleViolation) as unknown:
         people.merge(uuid4(), ref, actor=SUPERVISOR, occurred_at=T0)
     assert unknown.value.rule is Rule.PERSON_UNKNOWN
+
+
+def test_a_person_an_open_case_needs_is_not_erased(memory_ledger: CaseLedger) -> None:
+    from commands import erase_person
+
+    kit = CaseKit(memory_ledger)
+    case = kit.open()
+    memory_ledger.save_new_case(case)
+    command = erase_person.ErasePerson(
+        actor=SUPERVISOR,
+        occurred_at=T0,
+        person_ref=kit.complainant,
+        ground=ErasureReason.SUBJECT_REQUEST,
+    )
+    # The complainant alone: no open case needs them as victim or alleged perpetrator.
+    assert erase_person.handle(command, memory_ledger, [case.id]) == [f"person:{kit.complainant}"]
+    victim = uuid4()
+    case = memory_ledger.get_case(case.id)
+    case.link_person(
+        actor=CASEWORKER,
+        occurred_at=T0,
+        person_ref=victim,
+        role=PersonRole.VICTIM,
+        details=kit.details(victim, "Vic Tim"),
+    )
+    memory_ledger.save_case(case)
+    with pytest.raises(RuleViolation) as refused:
+        erase_person.handle(replace(command, person_ref=victim), memory_ledger, [case.id])
+    assert refused.value.rule is Rule.ERASURE_CASE_OPEN
