@@ -10,6 +10,7 @@ cases; the number of cases they may not see is given.
 
 from __future__ import annotations
 
+from typing import TypeVar
 from uuid import UUID
 
 from api.policy import CaseFacts, sees
@@ -17,8 +18,18 @@ from api.principal import Principal
 from api.schemas.people import CandidateOut, PersonCaseOut
 from ledger.application import CaseLedger
 from ledger.person_register import Candidate
-from projections.risk.model import PersonCase
+from projections.risk.model import LinkedCase, PersonCase
 from projections.risk.projection import CumulativeRisk
+
+RowT = TypeVar("RowT", PersonCase, LinkedCase)
+
+
+def split_visible(principal: Principal, cases: list[RowT]) -> tuple[list[RowT], int]:
+    """The cases of a view's rows that ``principal`` may see (the policy's ``sees`` on the
+    row's team and officer), and how many others there are. Partners use none of these
+    staff views, so no share is consulted."""
+    shown = [c for c in cases if sees(principal, CaseFacts(c.team, c.officer, frozenset()))]
+    return shown, len(cases) - len(shown)
 
 
 class PeopleReader:
@@ -34,13 +45,9 @@ class PeopleReader:
     ) -> tuple[list[PersonCase], int]:
         """The person's cases the caller may see, and how many others there are, once the
         view has reached ``min_position`` (read-your-writes; None: as it is)."""
-        every = self.risk.person_cases(person_ref, min_position=min_position)
-        shown = [
-            case
-            for case in every
-            if sees(self.principal, CaseFacts(case.team, case.officer, frozenset()))
-        ]
-        return shown, len(every) - len(shown)
+        return split_visible(
+            self.principal, self.risk.person_cases(person_ref, min_position=min_position)
+        )
 
     def entitled(self, shown: list[PersonCase]) -> bool:
         """Whether the caller may see who the person is: only through a case of theirs that

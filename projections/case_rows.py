@@ -10,12 +10,14 @@ it has no handler of its own for to ``case_row``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Protocol
+from uuid import UUID
 
 from ledger.events import CaseAssigned, CaseClosed, CaseEvent, CaseOpened, CaseReopened
 from ledger.thresholds import Timescales
-from projections.store import ViewStore
+from projections.paging import uuid_in
+from projections.store import Row, ViewStore
 from projections.tables import Tables
 from projections.view import LEDGER_NAME, View
 
@@ -33,6 +35,8 @@ class CaseRowsView(View):
 
     index: ClassVar[str]
     """The prefix of the view's index names (the suffix is added)."""
+    case_columns: ClassVar[str] = ""
+    """The columns ``case_rows`` reads from the per-case table (the view's own list)."""
     writer_type: ClassVar[type[CaseRowWriter]]
     """The view's writes, inside its pages (``self.rows``)."""
     tables: CaseRowTables
@@ -52,6 +56,20 @@ class CaseRowsView(View):
 
     def table_statements(self) -> list[str]:
         return self.tables.statements(self.store, self.index + self.suffix)
+
+    def case_rows(self, case_ids: Iterable[UUID]) -> list[Row]:
+        """The per-case rows (``case_columns``) of ``case_ids`` the view holds."""
+        ids = set(case_ids)
+        if not ids:
+            return []
+        condition, param = uuid_in(self.store, "case_id", ids)
+        return self.store.select(
+            self.store.sql(
+                f"SELECT {self.case_columns} FROM {self.rows.cases_table}"  # noqa: S608
+                f" WHERE {condition}"
+            ),
+            (param,),
+        )
 
     def contents(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, in key order: to compare a rebuild with the live view."""

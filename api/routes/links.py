@@ -7,13 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import AccessDep, LedgerDep, MinPositionDep, RiskDep
-from api.policy import Action, CaseFacts, Guard, authorize, sees
-from api.principal import Principal
+from api.people import split_visible
+from api.policy import Action, Guard, authorize
 from api.reading import CaseReadsDep
 from api.routes.cases import READ_RESPONSES
 from api.routes.common import COMMAND_RESPONSES, CaseId
 from api.schemas.links import CasesAtOut, LinkedCaseOut, LinksOut, PlaceSearchIn
-from projections.risk.model import LinkedCase
 
 router = APIRouter(tags=["links"])
 
@@ -22,11 +21,6 @@ PlaceSearcher = Annotated[Guard, Depends(authorize(Action.SEARCH_PLACES))]
 SEARCHES: dict[int | str, dict[str, Any]] = {
     status: COMMAND_RESPONSES[status] for status in (400, 401, 403, 422, 503)
 }
-
-
-def _split(principal: Principal, cases: list[LinkedCase]) -> tuple[list[LinkedCase], int]:
-    shown = [c for c in cases if sees(principal, CaseFacts(c.team, c.officer, frozenset()))]
-    return shown, len(cases) - len(shown)
 
 
 @router.get(
@@ -44,7 +38,7 @@ def read_links(
     every reason; only those the caller may see are shown, the rest counted. Recorded as an
     access naming the people through whom the cases link."""
     case = cases.load(guard, case_id, "case.links")
-    shown, hidden = _split(guard.caller, risk.links(case.id, min_position=min_position))
+    shown, hidden = split_visible(guard.caller, risk.links(case.id, min_position=min_position))
     cases.shown(
         guard,
         case_id=case.id,
@@ -71,6 +65,6 @@ def search_places(
     place = ledger.places.named(body.uprn, body.address, "body")
     assert place is not None  # the body names one (checked by the model)
     risk.require(min_position)
-    shown, hidden = _split(guard.caller, risk.cases_at(place))
+    shown, hidden = split_visible(guard.caller, risk.cases_at(place))
     access.record(request, guard.caller, case_id=None, case_version=None, view="places.search")
     return CasesAtOut(place=place, cases=[LinkedCaseOut.of(c) for c in shown], other_cases=hidden)

@@ -142,6 +142,7 @@ class CaseReviews(CaseRowsView):
 
     name = "case_reviews"
     index = "asb_view_case_review"
+    case_columns = CASE_COLUMNS
     tables_type = CaseReviewTables
     projection_type = CaseReviewProjection
     writer_type = CaseReviewWriter
@@ -217,12 +218,7 @@ class CaseReviews(CaseRowsView):
     ) -> CaseReviewStatus | None:
         """A case's threshold at ``now`` (None if the view has no such case yet)."""
         self.require(min_position, wait)
-        rows = self.store.select(
-            self.store.sql(
-                f"SELECT {CASE_COLUMNS} FROM {self.tables.cases} WHERE case_id = ?"  # noqa: S608
-            ),
-            (self.store.uuid_param(case_id),),
-        )
+        rows = self.case_rows([case_id])
         if not rows:
             return None
         (judged,) = self._judge(rows, now)

@@ -108,6 +108,7 @@ class CumulativeRisk(CaseRowsView):
 
     name = "cumulative_risk"
     index = "asb_view_risk"
+    case_columns = CASE_COLUMNS
     tables_type = RiskTables
     projection_type = RiskProjection
     writer_type = RiskWriter
@@ -144,12 +145,7 @@ class CumulativeRisk(CaseRowsView):
         for the view to reach a command's position, and raises ``ViewBehind`` if it does not.
         """
         self.require(min_position, wait)
-        rows = self.store.select(
-            self.store.sql(
-                f"SELECT {CASE_COLUMNS} FROM {self.tables.cases} WHERE case_id = ?"  # noqa: S608
-            ),
-            (self.store.uuid_param(case_id),),
-        )
+        rows = self.case_rows([case_id])
         if not rows:
             return None
         (judged,) = self._judge(rows, now)
@@ -217,15 +213,7 @@ class CumulativeRisk(CaseRowsView):
     def derived_levels(self, case_ids: Sequence[UUID], *, now: datetime) -> dict[UUID, RiskLevel]:
         """The level cumulative harm indicates for each case the view holds, at ``now``
         (one batch of reads, whatever the number of cases)."""
-        if not case_ids:
-            return {}
-        condition, param = uuid_in(self.store, "case_id", case_ids)
-        rows = self.store.select(
-            self.store.sql(
-                f"SELECT {CASE_COLUMNS} FROM {self.tables.cases} WHERE {condition}"  # noqa: S608
-            ),
-            (param,),
-        )
+        rows = self.case_rows(case_ids)
         return {risk.case_id: risk.judgement.derived_level for risk in self._judge(rows, now)}
 
     def links(
@@ -297,16 +285,8 @@ class CumulativeRisk(CaseRowsView):
         return self._linked_cases(reasons)
 
     def _linked_cases(self, reasons: dict[UUID, list[LinkReason]]) -> list[LinkedCase]:
-        if not reasons:
-            return []
-        s, t = self.store, self.tables
-        condition, param = uuid_in(s, "case_id", reasons)
-        rows = s.select(
-            s.sql(
-                f"SELECT {CASE_COLUMNS} FROM {t.cases} WHERE {condition}"  # noqa: S608
-            ),
-            (param,),
-        )
+        s = self.store
+        rows = self.case_rows(reasons)
         found = [
             LinkedCase(
                 case_id=s.uuid_value(row[0]),
