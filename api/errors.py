@@ -53,12 +53,18 @@ class Problem(Exception):
         self.extra = extra
 
 
-def not_found() -> Problem:
+def not_found(detail: str = "no such case") -> Problem:
     """The same answer whether the case does not exist or the caller may not see it."""
-    return Problem(404, "not-found", "Not found", "no such case")
+    return Problem(404, "not-found", "Not found", detail)
 
 
-CONFLICTS = frozenset({Rule.ORGANISATION_ALREADY_REGISTERED, Rule.PERSON_POSSIBLE_DUPLICATE})
+CONFLICTS = frozenset(
+    {
+        Rule.ORGANISATION_ALREADY_REGISTERED,
+        Rule.PERSON_POSSIBLE_DUPLICATE,
+        Rule.ERASURE_OPEN_SAR,
+    }
+)
 """Rules broken by what already exists rather than by the request: 409, not 422."""
 
 

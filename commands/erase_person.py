@@ -4,7 +4,8 @@ Every record found to be the person (a merge joins two) loses its key, and with 
 field sealed under it, wherever recorded, and its blind-index tokens; each destruction is
 recorded (``KeyErasure``: the scope, the ground and who decided, no personal data). It is
 refused while a case on which they are a victim or an alleged perpetrator is open: the case
-still needs them (``erasure.case_open``).
+still needs them (``erasure.case_open``); and while a subject access request about them is
+open (``erasure.open_sar``): erasing what a request covers is an offence (DPA 2018 s173).
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def handle(cmd: ErasePerson, ledger: CaseLedger, cases: Iterable[UUID]) -> list[
     """Checks ``cases`` (every case the person is on, as the caller found them) as they
     stand now, then erases; returns the key scopes destroyed."""
     refs = set(ledger.people.same_person(cmd.person_ref))
+    held = ledger.sars.open_for(refs)
+    if held:
+        raise RuleViolation(
+            Rule.ERASURE_OPEN_SAR,
+            f"subject access request {held[0]} about this person is open: their data is"
+            " held until it is answered (DPA 2018 s173)",
+        )
     for case_id in cases:
         case = ledger.get_case(case_id)
         roles = set().union(*(case.persons[r].roles for r in refs if r in case.persons))

@@ -51,6 +51,7 @@ from ledger.person_register import PersonRegister
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.places import Places
 from ledger.positions import position_of
+from ledger.sar_register import SarRegister
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
 from ledger.sqliterecorder import LeanSQLiteApplicationRecorder, lean_application_recorder
@@ -105,6 +106,8 @@ class CaseLedger(Application[UUID]):
         """Places as events hold them: UPRNs, or blind-indexed addresses."""
         self.people = PersonRegister(self)
         """The people behind the cases, and their blind index (``ledger/person_register.py``)."""
+        self.sars = SarRegister(self)
+        """Subject access requests, and the holds they place (``ledger/sar_register.py``)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)

@@ -327,3 +327,64 @@ class AccessOutcome(Enum):
     GRANTED = "granted"
     DENIED = "denied"
     NOT_FOUND = "not_found"
+
+
+class SarRequester(Enum):
+    """Who made a subject access request: the person, or someone acting for them."""
+
+    DATA_SUBJECT = "data_subject"
+    REPRESENTATIVE = "representative"  # a solicitor, an advocate, a parent: authority checked
+
+
+class SarPart(Enum):
+    """What a subject access request asks for (UK GDPR Article 15(1) and (3))."""
+
+    RECORDS = "records"  # a copy of the data itself
+    RECIPIENTS = "recipients"  # who it was disclosed to, and on what basis
+    ACCESSES = "accesses"  # when it was consulted, and why
+    SOURCES = "sources"  # where it came from
+    RETENTION = "retention"  # how long it is kept
+
+
+class SarStopReason(Enum):
+    """Why a subject access request's clock stopped (ICO guidance: the time limit)."""
+
+    AWAITING_IDENTITY = "awaiting_identity"
+    AWAITING_CLARIFICATION = "awaiting_clarification"
+    AWAITING_AUTHORITY = "awaiting_authority"  # a representative's authority to act
+
+
+class SarExtensionReason(Enum):
+    """Why the response time was extended (UK GDPR Article 12(3))."""
+
+    COMPLEX = "complex"
+    NUMEROUS = "numerous"  # several requests from the same person
+
+
+class SarDecision(Enum):
+    """A reviewer's decision on one item of a response."""
+
+    RELEASE = "release"
+    WITHHOLD = "withhold"
+
+
+class WithholdGround(Enum):
+    """Why an item of a response is withheld: an exemption or restriction, as a code."""
+
+    THIRD_PARTY = "third_party"  # DPA 2018 Sch 2 para 16: another person's data
+    CRIME = "crime"  # DPA 2018 Sch 2 para 2: prevention or detection of crime
+    LEGAL_PRIVILEGE = "legal_privilege"  # DPA 2018 Sch 2 para 19
+    SERIOUS_HARM = "serious_harm"  # DPA 2018 Sch 3 para 7: serious harm (social work data)
+    OBSTRUCT_INQUIRY = "s45_4_a"  # DPA 2018 s45(4)(a): an official inquiry or investigation
+    PREJUDICE_INVESTIGATION = "s45_4_b"  # s45(4)(b): detection or prosecution of offences
+    PUBLIC_SECURITY = "s45_4_c"  # s45(4)(c)
+    NATIONAL_SECURITY = "s45_4_d"  # s45(4)(d)
+    RIGHTS_OF_OTHERS = "s45_4_e"  # s45(4)(e): the rights and freedoms of others
+
+
+class SarClosure(Enum):
+    """How a subject access request ended without a response."""
+
+    WITHDRAWN = "withdrawn"  # the requester withdrew it
+    MANIFESTLY_UNFOUNDED = "manifestly_unfounded"  # Article 12(5)
+    EXCESSIVE = "excessive"  # Article 12(5)

@@ -78,6 +78,13 @@ class Rule(Enum):
     PERSON_UNKNOWN = "person.unknown"
     PLACE_UNRECOGNISED = "place.unrecognised"
     ERASURE_CASE_OPEN = "erasure.case_open"
+    ERASURE_OPEN_SAR = "erasure.open_sar"
+    SAR_CLOSED = "sar.closed"
+    SAR_CLOCK = "sar.clock"
+    SAR_EXTENSION = "sar.extension_refused"
+    SAR_GROUND = "sar.ground"
+    SAR_ITEM_UNKNOWN = "sar.item_unknown"
+    SAR_DATE = "sar.date"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
 
 

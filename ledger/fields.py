@@ -39,3 +39,50 @@ CLOSURE_EXPLANATION = "closure.explanation"
 CLOSURE_ADVICE = "closure.advice"
 CLOSURE_WHY_NOT_PREFERRED = "closure.why_not_preferred"
 REOPEN_REASON = "reopen.reason"
+
+PERSON_DETAILS = {  # a PersonDetails' fields, by attribute
+    "name": PERSON_NAME,
+    "contact": PERSON_CONTACT,
+    "address": PERSON_ADDRESS,
+    "date_of_birth": PERSON_DATE_OF_BIRTH,
+}
+
+BOUND: dict[str, dict[str, str]] = {
+    "CaseOpened": {
+        **{f"complainant.{k}": v for k, v in PERSON_DETAILS.items()},
+        "description": CASE_DESCRIPTION,
+        "location": CASE_LOCATION,
+    },
+    "PersonLinked": {
+        **{f"details.{k}": v for k, v in PERSON_DETAILS.items()},
+        "vulnerability_note": PERSON_VULNERABILITY_NOTE,
+    },
+    "IncidentRecorded": {"description": INCIDENT_DESCRIPTION, "location": INCIDENT_LOCATION},
+    "RiskAssessed": {"rationale": RISK_RATIONALE, "override.rationale": RISK_OVERRIDE_RATIONALE},
+    "ActionPlanned": {"description": ACTION_DESCRIPTION},
+    "ActionCompleted": {"outcome": ACTION_OUTCOME},
+    "ActionCancelled": {"outcome": ACTION_OUTCOME},
+    "ContactRecorded": {"summary": CONTACT_SUMMARY},
+    "SupportReferralMade": {"needs": SUPPORT_NEEDS, "consent_note": SUPPORT_CONSENT_NOTE},
+    "InformationShared": {
+        "justification": SHARE_JUSTIFICATION,
+        "consent_note": SHARE_CONSENT_NOTE,
+        "recipient.person": SHARE_RECIPIENT_PERSON,
+    },
+    "AgencyJoined": {"role": AGENCY_ROLE, "contact": AGENCY_CONTACT},
+    "EnforcementActionTaken": {"outcome": ENFORCEMENT_OUTCOME},
+    "CaseReviewed": {"notes": REVIEW_NOTES},
+    "CaseReviewDecided": {"outcome": CASE_REVIEW_OUTCOME},
+    "CaseReviewConcluded": {"recommendations": CASE_REVIEW_RECOMMENDATIONS},
+    "CaseClosed": {
+        "full_reasons": CLOSURE_REASONS,
+        "explanation": CLOSURE_EXPLANATION,
+        "advice": CLOSURE_ADVICE,
+        "feedback.why_not_preferred": CLOSURE_WHY_NOT_PREFERRED,
+    },
+    "CaseReopened": {"reason": REOPEN_REASON},
+}
+"""Where each sealed field of each case event is bound (event kind, then the field's path
+within the event): what a reader of stored events, rather than of the aggregate, unseals
+it under. ``tests/unit/test_sealed_binding.py`` checks that every sealed field of every
+event class is here, and that a case with every kind of event unseals under it."""

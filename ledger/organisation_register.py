@@ -77,6 +77,11 @@ class OrganisationRegister:
         except RuleViolation:
             return None
 
+    def name_of(self, org_id: str) -> str:
+        """The organisation's name, or its id if it is not registered."""
+        record = self.get(org_id) if org_id else None
+        return org_id if record is None else record.name
+
     def require(self, org_id: str, on: date, field: str) -> OrganisationRecord:
         """The organisation ``org_id``, a signatory on ``on``; else the rule it breaks."""
         return self._load(org_id, field).record.require_active(on, field)

@@ -100,6 +100,18 @@ class Settings(BaseSettings):
         description="... or once this many seconds have passed, if any event was logged",
     )
 
+    council_name: str = Field(
+        default="The council",
+        min_length=1,
+        max_length=200,
+        description="The council's name, as subject access responses give it",
+    )
+    sar_dir: Path | None = Field(
+        default=None,
+        description="Where issued subject access responses are written (default:"
+        " data_dir/sar-responses), one folder per request",
+    )
+
     @field_validator("police_reference_format")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
@@ -116,6 +128,10 @@ class Settings(BaseSettings):
     @property
     def master_key_path(self) -> Path:
         return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def sar_path(self) -> Path:
+        return self.sar_dir or self.data_dir / "sar-responses"
 
     @property
     def notary_key_path(self) -> Path:

@@ -39,6 +39,8 @@ from ledger.checkpoint import (
 )
 from ledger.integrity import GENESIS, NotCanonicalisable, hash_commitment
 from replay.bundle import Bundle, BundleCase, BundleEvent, MalformedBundle, parse_bundle
+from replay.sar_bundle import SarBundleFailed, is_sar_bundle
+from replay.sar_bundle import check as check_sar
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,8 @@ def run(
 ) -> int:
     """Verify the files and print the verdict: 0 intact, 1 a check failed, 2 bad usage."""
     out, err = out or sys.stdout, err or sys.stderr
+    if since_path is None and is_sar_bundle(_peek(bundle_path)):
+        return _run_sar(bundle_path, key_path, out, err)
     try:
         bundle, key, since = load(bundle_path, key_path, since_path)
     except BadUsage as error:
@@ -244,6 +248,30 @@ def run(
         print(f"{result.cases} cases, {result.events} events checked", file=err)
     print(result.line(), file=out)
     return 0 if result.intact else 1
+
+
+def _peek(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""  # load() reports it
+
+
+def _run_sar(bundle_path: Path, key_path: Path, out: TextIO, err: TextIO) -> int:
+    """A subject access response's bundle (``replay/sar_bundle.py``) and its report."""
+    try:
+        key = VerifierKey.parse(_read(key_path, "key").decode("utf-8"))
+    except (BadUsage, ValueError) as error:
+        print(f"verify: {key_path} is not a verifier key: {error}".splitlines()[0], file=err)
+        return 2
+    try:
+        events, sar_id = check_sar(bundle_path, key)
+    except SarBundleFailed as failure:
+        print(f"FAILED subject access response: {failure}", file=out)
+        return 1
+    print(f"subject access response {sar_id}: {events} cited events checked", file=err)
+    print("intact", file=out)
+    return 0
 
 
 class _Parser(argparse.ArgumentParser):

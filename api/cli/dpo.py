@@ -25,6 +25,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.cli.common import err, open_ledger
+from api.cli.sar import sar_app
 from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Role
@@ -35,6 +36,7 @@ from projections.runner import ViewRunner
 from projections.store import UnsupportedStore, open_view_store
 
 dpo_app = typer.Typer(no_args_is_help=True, help="The data protection officer's queries.")
+dpo_app.add_typer(sar_app, name="sar")
 
 COLUMNS = tuple(field.name for field in dataclasses.fields(Disclosure))
 """The CSV's columns: the log's fields, in order (lists are space-separated)."""

@@ -19,6 +19,7 @@ from api.routes import (
     plan,
     reference,
     risk,
+    sars,
     stats,
     timeline,
 )
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     partnership.router,
     lifecycle.router,
     dpo.router,
+    sars.router,
     stats.router,
     caseload.router,
     risk.router,

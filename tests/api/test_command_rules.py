@@ -657,6 +657,13 @@ NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.PERSON_MERGE: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.PERSON_UNKNOWN: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.ERASURE_CASE_OPEN: "POST /dpo/erasures: tests/api/test_erasure_api.py",
+    Rule.ERASURE_OPEN_SAR: "POST /dpo/erasures: tests/api/test_sars_api.py",
+    Rule.SAR_CLOSED: "POST /dpo/sars/{id}/...: tests/api/test_sars_api.py",
+    Rule.SAR_CLOCK: "POST /dpo/sars/{id}/...: tests/unit/test_sar.py",
+    Rule.SAR_EXTENSION: "POST /dpo/sars/{id}/extension: tests/unit/test_sar.py",
+    Rule.SAR_GROUND: "POST /dpo/sars/{id}/items/{item}/decision: tests/api/test_sars_api.py",
+    Rule.SAR_ITEM_UNKNOWN: "POST /dpo/sars/{id}/items/{item}/decision: test_sars_api.py",
+    Rule.SAR_DATE: "POST /dpo/sars and its steps: tests/unit/test_sar.py",
 }
 
 

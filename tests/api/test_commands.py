@@ -52,6 +52,19 @@ def test_every_command_route_is_in_the_table(client: TestClient) -> None:
         "/people/{person_ref}/merge",
         "/places/search",
         "/dpo/erasures",
+        *(
+            f"/dpo/sars{tail}"
+            for tail in (
+                "",
+                "/{sar_id}/identity",
+                "/{sar_id}/clock/stop",
+                "/{sar_id}/clock/restart",
+                "/{sar_id}/extension",
+                "/{sar_id}/close",
+                "/{sar_id}/items/{item}/decision",
+                "/{sar_id}/issue",
+            )
+        ),
     }
 
 

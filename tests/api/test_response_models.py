@@ -33,6 +33,16 @@ HAND_BUILT = {
     "organisations.retire": "a 201, its receipt built once",
     "people.merge": "a 201 with a Location header",
     "dpo.erase": "a 201, its answer built once",
+    "sars.request": "a 201 with a Location header",
+    "sars.identity": "a 201 with a Location header",
+    "sars.stop_clock": "a 201 with a Location header",
+    "sars.restart_clock": "a 201 with a Location header",
+    "sars.extend": "a 201 with a Location header",
+    "sars.close": "a 201 with a Location header",
+    "sars.decide": "a 201 with a Location header",
+    "sars.issue": "a 201, its answer built once",
+    "sars.report": "the issued report file, text/html",
+    "sars.bundle": "the issued bundle file, as written",
 }
 """The routes that answer with a ``Response`` they build, and why."""
 

@@ -195,7 +195,9 @@ def test_the_verifier_imports_no_store_api_or_aggregate(offline: Offline) -> Non
     assert done.stdout == "intact\n", done
     verdict = done.stderr.splitlines()[-1]
     own = "['ledger', 'ledger.checkpoint', 'ledger.integrity', 'ledger.merkle', "
-    assert verdict == f"0 [] {own}'replay', 'replay.bundle', 'replay.offline']", verdict
+    assert verdict == (
+        f"0 [] {own}'replay', 'replay.bundle', 'replay.offline', 'replay.sar_bundle']"
+    ), verdict
 
 
 def test_help_shows_the_bundle_options(offline: Offline) -> None:
@@ -227,5 +229,5 @@ def test_the_console_script_path_imports_no_more_than_the_verifier(offline: Offl
     assert done.stdout == "intact\n", done
     verdict = done.stderr.splitlines()[-1]
     own = "['api', 'api.cli', 'api.cli.entry', 'ledger', 'ledger.checkpoint', 'ledger.integrity', "
-    own += "'ledger.merkle', 'replay', 'replay.bundle', 'replay.offline']"
+    own += "'ledger.merkle', 'replay', 'replay.bundle', 'replay.offline', 'replay.sar_bundle']"
     assert verdict == f"0 [] {own}", verdict

@@ -794,8 +794,9 @@ def test_sealing_under_an_erased_scope_is_refused(kit: CaseKit) -> None:
 
 
 def test_every_rule_code_is_exercised_here() -> None:
-    source = Path(__file__).read_text(encoding="utf-8") + (
-        Path(__file__).with_name("test_practice_rules.py").read_text(encoding="utf-8")
+    source = "".join(
+        Path(__file__).with_name(name).read_text(encoding="utf-8")
+        for name in ("test_case_rules.py", "test_practice_rules.py", "test_sar.py")
     )
     untested = [rule.name for rule in Rule if f"Rule.{rule.name}" not in source]
     assert untested == []

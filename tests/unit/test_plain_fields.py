@@ -86,6 +86,11 @@ PLAIN |= {
     "CaseOpenedV2.place": FORMAT + ": a UPRN or a keyed hash of an address (ledger.places.check)",
     "IncidentRecordedV2.place": FORMAT + ": a UPRN or a keyed hash of an address"
     " (ledger.places.check)",
+    "SarItemReviewed.item": CLOSED_LIST + ": an item of the request's draft, as the ledger"
+    " names them (replay.sar_items: third_party:<ref>:<field>, actor:<staff id>,"
+    " record:<case>:<version>); anything else is refused (sar.item_unknown)",
+    "SarIssued.report_sha256": FORMAT + ": 64 hex digits (ledger.sar.SubjectAccessRequest.issue)",
+    "SarIssued.bundle_sha256": FORMAT + ": 64 hex digits (ledger.sar.SubjectAccessRequest.issue)",
 }
 
 SAFE = (bool, int, float, UUID, datetime, date, Sealed, type(None))
