@@ -34,14 +34,22 @@ class SQLiteKeyRows:
 
     def key_rows(
         self, after: str, limit: int, *, since: datetime | None = None
-    ) -> list[tuple[str, bytes]]:
-        query = "SELECT scope, wrapped FROM asb_data_keys WHERE wrapped IS NOT NULL AND scope > ?"
-        params: list[object] = [after]
+    ) -> tuple[list[tuple[str, bytes]], str]:
+        """In rowid order, the table's own: a page of rows then sits on a few pages of the
+        file, where in scope order (random ids) each row of a batch is on a page of its own
+        and its update rewrites the whole page (measured: 3x slower for 100,000 keys)."""
+        query = (
+            "SELECT rowid, scope, wrapped FROM asb_data_keys WHERE wrapped IS NOT NULL"
+            " AND rowid > ?"
+        )
+        params: list[object] = [int(after or 0)]
         if since is not None:  # CURRENT_TIMESTAMP's own form, in UTC
             query += " AND created_at >= ?"
             params.append(since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
-        rows = self._connection().execute(query + " ORDER BY scope LIMIT ?", [*params, limit])
-        return [(str(scope), bytes(wrapped)) for scope, wrapped in rows.fetchall()]
+        rows = self._connection().execute(query + " ORDER BY rowid LIMIT ?", [*params, limit])
+        found = rows.fetchall()
+        page = [(str(scope), bytes(wrapped)) for _, scope, wrapped in found]
+        return page, str(found[-1][0]) if found else after
 
     def count_keys(self) -> int:
         row = (
@@ -85,7 +93,7 @@ class PostgresKeyRows:
 
     def key_rows(
         self, after: str, limit: int, *, since: datetime | None = None
-    ) -> list[tuple[str, bytes]]:
+    ) -> tuple[list[tuple[str, bytes]], str]:
         query = "SELECT scope, wrapped FROM {} WHERE wrapped IS NOT NULL AND scope > %s"
         params: list[object] = [after]
         if since is not None:
@@ -94,7 +102,8 @@ class PostgresKeyRows:
         statement = sql.SQL(query + " ORDER BY scope LIMIT %s").format(self._keys)
         with self.pool.connection() as conn:
             rows = conn.execute(statement, [*params, limit]).fetchall()
-        return [(str(scope), bytes(wrapped)) for scope, wrapped in rows]
+        page = [(str(scope), bytes(wrapped)) for scope, wrapped in rows]
+        return page, page[-1][0] if page else after
 
     def count_keys(self) -> int:
         with self.pool.connection() as conn:

@@ -44,9 +44,10 @@ class KeyTable(Protocol):
 
     def key_rows(
         self, after: str, limit: int, *, since: datetime | None = None
-    ) -> list[tuple[str, bytes]]:
-        """Up to ``limit`` rows still holding a key, by scope, after ``after`` (created at
-        or after ``since``, if given): (scope, wrapped key)."""
+    ) -> tuple[list[tuple[str, bytes]], str]:
+        """Up to ``limit`` rows still holding a key (created at or after ``since``, if
+        given), as (scope, wrapped key), in the order the store walks fastest; and where the
+        next page starts, to pass back as ``after`` ("" for the first page)."""
 
     def count_keys(self) -> int:
         """How many rows still hold a key."""

@@ -34,7 +34,7 @@ class MemoryKeyTable:
 
     def key_rows(
         self, after: str, limit: int, *, since: datetime | None = None
-    ) -> list[tuple[str, bytes]]:
+    ) -> tuple[list[tuple[str, bytes]], str]:
         with self._lock:
             held = sorted(
                 (scope, wrapped)
@@ -43,7 +43,8 @@ class MemoryKeyTable:
                 and scope > after
                 and (since is None or self.created.get(scope, since) >= since)
             )
-        return held[:limit]
+        page = held[:limit]
+        return page, page[-1][0] if page else after
 
     def count_keys(self) -> int:
         with self._lock:

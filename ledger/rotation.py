@@ -122,9 +122,8 @@ class KeyRotation:
         since: datetime | None = None,
         on_batch: Callable[[RotationCount], None] | None = None,
     ) -> None:
-        after = ""
-        while rows := self.table.key_rows(after, self.batch, since=since):
-            after = rows[-1][0]
+        rows, after = self.table.key_rows("", self.batch, since=since)
+        while rows:
             swaps = []
             for scope, wrapped in rows:
                 if scope == MASTER_CHECK_SCOPE:
@@ -141,3 +140,4 @@ class KeyRotation:
             count.changed += len(swaps) - swapped  # destroyed, or rewrapped by a process
             if on_batch is not None:
                 on_batch(count)
+            rows, after = self.table.key_rows(after, self.batch, since=since)
