@@ -112,7 +112,9 @@ class KeyStore:
     Sealing asks the key table, every time, whether the scope's key still exists (one
     indexed lookup; ``aeads_for_sealing`` asks for several scopes in one query), so no
     process seals new data under a key that another process destroyed: it would be lost,
-    readable nowhere. The cache only saves the unwrap.
+    readable nowhere. The cache only saves the unwrap. (A destroy committed in the
+    milliseconds between the check and the command's commit still meets what that command
+    sealed: it reads as erased, as if written just before the erasure.)
 
     Reading trusts the cache for ``cache_seconds``: a destroy here evicts at once, and
     another process may go on reading a destroyed scope's fields until its entry expires.

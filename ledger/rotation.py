@@ -15,6 +15,9 @@ those keys changes, so every chain and checkpoint verifies as before.
    in one rename. The old key is not kept: it would sit beside the new one, as exposed as
    before, and would still open the keys of people erased since any backup was taken (a
    backup taken before the rotation needs it: copy it away first if such backups are kept).
+
+Every process must see the same files (one path, ``Settings.master_key_file`` in production):
+a host holding a copy of its own needs the new key put in place before the old one is gone.
 """
 
 from __future__ import annotations
