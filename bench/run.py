@@ -24,6 +24,7 @@ from bench import (
     projections,
     proofs,
     replay_bench,
+    rotation,
     sar,
     verify,
 )
@@ -42,6 +43,7 @@ SECTIONS = (
     "search",
     "intake",
     "case_reviews",
+    "rotation",
     "sar",
 )
 
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": lambda: people.run_search(stores, seconds, quick=args.quick),
         "intake": lambda: people.run_intake(stores, seconds, quick=args.quick),
         "case_reviews": lambda: case_reviews.run(stores, seconds, quick=args.quick),
+        "rotation": lambda: rotation.run(stores, seconds, quick=args.quick),
         "sar": lambda: sar.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []

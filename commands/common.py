@@ -10,6 +10,7 @@ from uuid import UUID
 from ledger import fields
 from ledger.application import CaseLedger
 from ledger.person_register import PlainDetails
+from ledger.sealing import case_scope, person_scope
 from ledger.values import Actor, PersonDetails, Sealed
 
 
@@ -61,8 +62,12 @@ class Seal:
     under that person's key. Blank text seals to ``None``, so the aggregate's rules fire."""
 
     def __init__(self, ledger: CaseLedger, case_id: UUID) -> None:
-        self.sealer = ledger.sealer
+        self.sealer = ledger.sealer.for_one_command()
         self.case_id = case_id
+
+    def confirm(self, *person_refs: UUID) -> None:
+        """Asks the key table about the case's scope and these people's in one query."""
+        self.sealer.confirm([case_scope(self.case_id), *map(person_scope, person_refs)])
 
     def text(self, value: str | None, field: str) -> Sealed | None:
         return self.sealer.seal_text(value, case_id=self.case_id, field=field)

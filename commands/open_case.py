@@ -71,6 +71,7 @@ def handle(cmd: OpenCase, uow: UnitOfWork) -> Receipt:
         preferred_contact=cmd.preferred_contact,
     )
     seal = uow.seal(cmd.case_id)
+    seal.confirm(cmd.complainant_ref)
     complainant = seal.details(cmd.complainant_ref, cmd.complainant)
     assert complainant is not None  # its name was checked above
     case = Case.open(

@@ -45,7 +45,8 @@ from ledger.errors import (
 )
 from ledger.events import CASE_EVENT_TYPES
 from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
-from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
+from ledger.keystore import KeyStore, KeyTable, MasterKeys, MemoryKeyTable
+from ledger.masterkey import master_keys, open_master_key
 from ledger.organisation_register import OrganisationRegister
 from ledger.person_register import PersonRegister
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
@@ -92,11 +93,18 @@ class CaseLedger(Application[UUID]):
             }
         super().__init__(env={**self.store_config.library_env, **cache, **(env or {})})
         self._sidecar_tables = table
+        path = self.settings.master_key_path
         if self.store_config.kind == "memory":
-            master = AESGCM.generate_key(bit_length=256)
+            masters = MasterKeys(AESGCM.generate_key(bit_length=256))
+            self.keys = KeyStore(table, masters, self.settings.key_cache_seconds)
         else:
-            master = open_master_key(self.settings.master_key_path, table)
-        self.keys = KeyStore(table, master, self.settings.key_cache_seconds)
+            masters = open_master_key(path, table)
+            self.keys = KeyStore(
+                table,
+                masters,
+                self.settings.key_cache_seconds,
+                reload=lambda: master_keys(path, table),
+            )
         Case.clock_skew = timedelta(seconds=self.settings.clock_skew_seconds)
         self.vocabulary = self.settings.vocabulary()
         """The council's wards and the force's reference format (``ASB_WARDS``, ...)."""
@@ -111,12 +119,15 @@ class CaseLedger(Application[UUID]):
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)
-        self._fingerprint_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"asb-ledger/fingerprint/v1"
-        ).derive(master)
-        self._pseudonym_root = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"asb-ledger/pseudonym/v1"
-        ).derive(master)
+        # Kept in the key table (first derived from the master key, as they were before),
+        # so a rotation of the master key changes neither a stored idempotency fingerprint
+        # nor the pseudonyms of an analyst's dataset.
+        self._fingerprint_key = self.keys.kept_key(
+            "asb:fingerprint-key", _derive(masters.wrapping, b"asb-ledger/fingerprint/v1")
+        )
+        self._pseudonym_root = self.keys.kept_key(
+            "asb:pseudonym-root", _derive(masters.wrapping, b"asb-ledger/pseudonym/v1")
+        )
 
     @staticmethod
     def _sidecar(config: StoreConfig) -> KeyTable:
@@ -285,12 +296,9 @@ class CaseLedger(Application[UUID]):
     def pseudonym_key(self, dataset: str) -> bytes:
         """A key for the keyed pseudonyms of one dataset (an analyst's export): derived from
         the master key, never stored, and different for every dataset label."""
-        return HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=None,
-            info=b"asb-ledger/pseudonym/v1/dataset\x00" + dataset.encode("utf-8"),
-        ).derive(self._pseudonym_root)
+        return _derive(
+            self._pseudonym_root, b"asb-ledger/pseudonym/v1/dataset\x00" + dataset.encode("utf-8")
+        )
 
     # ------------------------------------------------------------- reading
 
@@ -374,3 +382,7 @@ class CaseLedger(Application[UUID]):
     def verify_all(self) -> Iterator[Verdict]:
         for case_id in self.case_ids():
             yield self.verify_case(case_id, known=True)
+
+
+def _derive(key: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)

@@ -5,16 +5,24 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.errors import MasterKeyError, Rule, RuleViolation, UnknownKey
+from ledger.memorykeys import MemoryKeyTable
+
+__all__ = ["KeyStore", "KeyTable", "MasterKeys", "MemoryKeyTable", "unwrap", "wrap"]
 
 KEY_BYTES = 32
 _WRAP_TAG = b"asb-ledger/dek/v1\x00"
+MASTER_CHECK_SCOPE = "asb:master-key-check"
+"""A data key kept only to prove that a master key is the store's own. It is the first row a
+rotation rewraps, so the master key it unwraps under is the one new keys are wrapped with."""
 
 
 class KeyTable(Protocol):
@@ -23,12 +31,30 @@ class KeyTable(Protocol):
     def load_key(self, scope: str) -> tuple[bool, bytes | None]:
         """(row exists, wrapped key or None when destroyed)."""
 
+    def load_keys(self, scopes: list[str]) -> dict[str, bytes | None]:
+        """In one query, as ``load_key`` for each scope: the scopes with a row (wrapped key,
+        or None when destroyed); scopes without one are left out."""
+
     def insert_key(self, scope: str, wrapped: bytes) -> bool:
         """Inserts unless a row for the scope exists; False if a concurrent creator won."""
 
     def destroy_key(self, scope: str) -> bool:
         """Removes the key for good; True if it was there to destroy. Destroying a person's
         key (``person:<ref>``) deletes their blind-index tokens in the same transaction."""
+
+    def key_rows(
+        self, after: str, limit: int, *, since: datetime | None = None
+    ) -> tuple[list[tuple[str, bytes]], str]:
+        """Up to ``limit`` rows still holding a key (created at or after ``since``, if
+        given), as (scope, wrapped key), in the order the store walks fastest; and where the
+        next page starts, to pass back as ``after`` ("" for the first page)."""
+
+    def count_keys(self) -> int:
+        """How many rows still hold a key."""
+
+    def swap_keys(self, rows: list[tuple[str, bytes, bytes]]) -> int:
+        """Rewraps (scope, old, new): each row is updated only while it still holds ``old``
+        (so a key destroyed meanwhile stays destroyed), in one transaction; how many were."""
 
     def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
         """In one transaction: the year's next case number, and the rows inserted (by scope)."""
@@ -57,135 +83,66 @@ class KeyTable(Protocol):
         """How many tokens a person has in the index."""
 
 
-class MemoryKeyTable:
-    """For unit tests only."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, bytes | None] = {}
-        self.numbers: dict[int, int] = {}
-        self.tokens: dict[tuple[str, str], str] = {}
-        self._lock = threading.Lock()
-
-    def load_key(self, scope: str) -> tuple[bool, bytes | None]:
-        with self._lock:
-            return scope in self.rows, self.rows.get(scope)
-
-    def insert_key(self, scope: str, wrapped: bytes) -> bool:
-        with self._lock:
-            if scope in self.rows:
-                return False
-            self.rows[scope] = wrapped
-            return True
-
-    def destroy_key(self, scope: str) -> bool:
-        with self._lock:
-            had = self.rows.get(scope) is not None
-            self.rows[scope] = None
-            if scope.startswith("person:"):
-                person = scope.removeprefix("person:")
-                self.tokens = {k: v for k, v in self.tokens.items() if k[1] != person}
-            return had
-
-    def reserve(self, year: int, rows: list[tuple[str, bytes]]) -> tuple[int, set[str]]:
-        with self._lock:
-            inserted = {scope for scope, _ in rows if scope not in self.rows}
-            self.rows.update((scope, wrapped) for scope, wrapped in rows if scope in inserted)
-            self.numbers[year] = self.numbers.get(year, 0) + 1
-            return self.numbers[year], inserted
-
-    def add_tokens(self, person_ref: str, tokens: dict[str, str]) -> None:
-        with self._lock:
-            self.tokens.update(((token, person_ref), kind) for token, kind in tokens.items())
-
-    def match_tokens(
-        self, tokens: list[str], *, within: list[str] | None = None, limit: int | None = None
-    ) -> list[tuple[str, str]]:
-        wanted = set(tokens)
-        among = None if within is None else set(within)
-        with self._lock:
-            found = [
-                (ref, kind)
-                for (token, ref), kind in self.tokens.items()
-                if token in wanted and (among is None or ref in among)
-            ]
-        return found if limit is None else found[:limit]
-
-    def match_with_sound(self, exact: list[str], sound: list[str]) -> list[tuple[str, str]]:
-        hits = self.match_tokens(exact)
-        return [*hits, *self.match_tokens(sound, within=[ref for ref, _ in hits])]
-
-    def repoint_tokens(self, from_ref: str, to_ref: str) -> None:
-        with self._lock:
-            moved = {(t, r): k for (t, r), k in self.tokens.items() if r == from_ref}
-            for token, _ in moved:
-                self.tokens.setdefault((token, to_ref), moved[(token, from_ref)])
-                del self.tokens[(token, from_ref)]
-
-    def kinds_of(self, person_refs: list[str]) -> list[tuple[str, str]]:
-        wanted = set(person_refs)
-        with self._lock:
-            return sorted({(ref, kind) for (_, ref), kind in self.tokens.items() if ref in wanted})
-
-    def count_tokens(self, person_ref: str) -> int:
-        with self._lock:
-            return sum(1 for _, ref in self.tokens if ref == person_ref)
+def wrap(master: AESGCM, scope: str, key: bytes) -> bytes:
+    """A data key wrapped under a master key, bound to its scope."""
+    nonce = os.urandom(12)
+    return nonce + master.encrypt(nonce, key, _WRAP_TAG + scope.encode())
 
 
-MASTER_CHECK_SCOPE = "asb:master-key-check"
-"""A data key kept only to prove, at start-up, that the master key is the store's own."""
-
-
-def open_master_key(path: Path, table: KeyTable) -> bytes:
-    """The master key for a store: created on first run, refused if it does not fit.
-
-    A store whose data keys exist but whose master key file is missing, or a key file that
-    does not unwrap them, stops the process with a clear error instead of quietly making a
-    new key under which no other process could read."""
-    keyed, _ = table.load_key(MASTER_CHECK_SCOPE)
-    if keyed and not path.exists():
-        raise MasterKeyError(
-            f"the store holds data keys but the master key {path} is missing: restore it"
-        )
-    master = load_or_create_master_key(path)
+def unwrap(master: AESGCM, scope: str, wrapped: bytes) -> bytes | None:
+    """The data key, or None if ``master`` is not the key it was wrapped under."""
     try:
-        KeyStore(table, master, cache_seconds=0).key_for_sealing(MASTER_CHECK_SCOPE)
-    except MasterKeyError:
-        raise MasterKeyError(
-            f"the master key {path} does not unwrap this store's data keys"
-        ) from None
-    return master
+        return master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
+    except InvalidTag:
+        return None
 
 
-def load_or_create_master_key(path: Path) -> bytes:
-    """Reads the master key file, creating it (0600) on first run."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(AESGCM.generate_key(bit_length=256))
-    key = path.read_bytes()
-    if len(key) != KEY_BYTES:
-        raise ValueError(f"master key {path} must hold {KEY_BYTES} bytes")
-    return key
+@dataclass(frozen=True)
+class MasterKeys:
+    """The master key new data keys are wrapped under (the one the check scope unwraps
+    under) and, while a rotation is under way, the other one, which may still unwrap some."""
+
+    wrapping: bytes
+    others: tuple[bytes, ...] = ()
 
 
 class KeyStore:
     """Wraps, caches and destroys data keys.
 
-    Unwrapped keys are cached for ``cache_seconds``; a destroy here evicts at once, and
-    other processes stop using a destroyed key when their cache entry expires.
+    Sealing asks the key table, every time, whether the scope's key still exists (one
+    indexed lookup; ``aeads_for_sealing`` asks for several scopes in one query), so no
+    process seals new data under a key that another process destroyed: it would be lost,
+    readable nowhere. The cache only saves the unwrap. (A destroy committed in the
+    milliseconds between the check and the command's commit still meets what that command
+    sealed: it reads as erased, as if written just before the erasure.)
+
+    Reading trusts the cache for ``cache_seconds``: a destroy here evicts at once, and
+    another process may go on reading a destroyed scope's fields until its entry expires.
+    That shows nothing its reader could not have read a moment before, and loses nothing,
+    whereas asking the table on every read would cost a lookup per scope on every view.
+
+    ``reload`` re-reads the master key files: a process started before a rotation meets
+    keys it cannot unwrap, or finds the check scope rewrapped after wrapping a new key
+    under the old master key, and then takes up the new one (``ledger/rotation.py``).
     """
 
-    def __init__(self, table: KeyTable, master_key: bytes, cache_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        table: KeyTable,
+        master_key: bytes | MasterKeys,
+        cache_seconds: float = 30.0,
+        *,
+        reload: Callable[[], MasterKeys] | None = None,
+    ) -> None:
         self.table = table
-        self._master = AESGCM(master_key)
+        masters = MasterKeys(master_key) if isinstance(master_key, bytes) else master_key
+        self._lock = threading.Lock()
+        self._ring: tuple[bytes, ...] = ()
+        self._aeads: tuple[AESGCM, ...] = ()
+        self._use([masters.wrapping, *masters.others])
+        self._reload = reload
         self._cache: dict[str, tuple[bytes, AESGCM, float]] = {}
         self._cache_seconds = cache_seconds
-        self._lock = threading.Lock()
 
     def key_for_sealing(self, scope: str) -> bytes:
         """The scope's key, created on first use; refused once the scope was erased."""
@@ -198,8 +155,22 @@ class KeyStore:
             raise ValueError(f"{scope} is not an index key's scope")
         return self._for_sealing(scope)[0]
 
+    def kept_key(self, scope: str, first: bytes) -> bytes:
+        """A key the store keeps for good under ``scope``, stored as ``first`` on first use:
+        a rotation rewraps it, so what is derived from it outlives the master key."""
+        exists, wrapped = self.table.load_key(scope)
+        return self._sealable(scope, exists, wrapped, first)[0]
+
     def aead_for_sealing(self, scope: str) -> AESGCM:
         return self._for_sealing(scope)[1]
+
+    def aeads_for_sealing(self, scopes: list[str]) -> dict[str, AESGCM]:
+        """As ``aead_for_sealing`` for each scope, asking the key table once for them all."""
+        found = self.table.load_keys(scopes)
+        return {
+            scope: self._sealable(scope, scope in found, found.get(scope))[1]
+            for scope in dict.fromkeys(scopes)
+        }
 
     def aead_for_reading(self, scope: str) -> AESGCM | None:
         """The scope's cipher, or None if it was destroyed. A scope never keyed is an error."""
@@ -213,31 +184,66 @@ class KeyStore:
         number, inserted = self.table.reserve(
             year, [(scope, wrapped) for scope, (_, wrapped) in fresh.items()]
         )
+        self._settle({scope: fresh[scope] for scope in inserted})
         for scope in inserted:
             self._remember(scope, fresh[scope][0])
         return number
 
-    def _new_key(self, scope: str) -> tuple[bytes, bytes]:
-        """A fresh data key and its wrapping under the master key."""
-        key = AESGCM.generate_key(bit_length=256)
-        nonce = os.urandom(12)
-        return key, nonce + self._master.encrypt(nonce, key, _WRAP_TAG + scope.encode())
+    def _new_key(self, scope: str, key: bytes | None = None) -> tuple[bytes, bytes]:
+        """A fresh data key (or ``key``) and its wrapping under the master key."""
+        key = key or AESGCM.generate_key(bit_length=256)
+        return key, wrap(self._aeads[0], scope, key)
+
+    def _settle(self, inserted: dict[str, tuple[bytes, bytes]]) -> None:
+        """Makes sure keys just inserted are under the master key a rotation keeps.
+
+        A rotation rewraps the check scope before any other row. If it is still under the
+        key used here, the rotation began after these rows were committed and will rewrap
+        them; if not, this process rewraps them itself, under the key the check scope is
+        now under (compare-and-swap, so it and the rotation may both try)."""
+        if not inserted or self._reload is None:
+            return
+        _, check = self.table.load_key(MASTER_CHECK_SCOPE)
+        if check is None or unwrap(self._aeads[0], MASTER_CHECK_SCOPE, check) is not None:
+            return
+        old = self._ring[0]
+        self._take_up(self._reload())
+        if self._ring[0] != old:
+            wrapping = self._aeads[0]
+            self.table.swap_keys([(s, w, wrap(wrapping, s, k)) for s, (k, w) in inserted.items()])
+
+    def _take_up(self, masters: MasterKeys) -> None:
+        """Wraps under the reloaded key from now on, and still unwraps under every other."""
+        self._use([masters.wrapping, *masters.others, *self._ring])
+
+    def _use(self, keys: list[bytes]) -> None:
+        ring = tuple(dict.fromkeys(keys))
+        if ring != self._ring:
+            aeads = tuple(AESGCM(key) for key in ring)
+            with self._lock:
+                self._ring, self._aeads = ring, aeads
 
     def _for_sealing(self, scope: str) -> tuple[bytes, AESGCM]:
-        cached = self._cached(scope)
-        if cached is not None:
-            return cached
         exists, wrapped = self.table.load_key(scope)
+        return self._sealable(scope, exists, wrapped)
+
+    def _sealable(
+        self, scope: str, exists: bool, wrapped: bytes | None, first: bytes | None = None
+    ) -> tuple[bytes, AESGCM]:
+        """The key of a scope the key table was just asked about, made if it has none."""
         if not exists:
-            fresh, sealed_key = self._new_key(scope)
+            fresh, sealed_key = self._new_key(scope, first)
             if self.table.insert_key(scope, sealed_key):
+                self._settle({scope: (fresh, sealed_key)})
                 return self._remember(scope, fresh)
             exists, wrapped = self.table.load_key(scope)  # a concurrent creator won
         if wrapped is None:
+            with self._lock:
+                self._cache.pop(scope, None)
             raise RuleViolation(
                 Rule.KEY_DESTROYED, f"{scope} was erased; nothing more is sealed under it"
             )
-        return self._unwrap(scope, wrapped)
+        return self._cached(scope) or self._unwrap(scope, wrapped)
 
     def _for_reading(self, scope: str) -> tuple[bytes, AESGCM] | None:
         cached = self._cached(scope)
@@ -256,11 +262,20 @@ class KeyStore:
         return cached[0], cached[1]
 
     def _unwrap(self, scope: str, wrapped: bytes) -> tuple[bytes, AESGCM]:
-        try:
-            key = self._master.decrypt(wrapped[:12], wrapped[12:], _WRAP_TAG + scope.encode())
-        except InvalidTag:
-            raise MasterKeyError(f"the data key for {scope} does not unwrap") from None
-        return self._remember(scope, key)
+        for master in self._aeads:
+            key = unwrap(master, scope, wrapped)
+            if key is not None:
+                return self._remember(scope, key)
+        if self._reload is not None and self._reloaded():
+            return self._unwrap(scope, wrapped)
+        raise MasterKeyError(f"the data key for {scope} does not unwrap")
+
+    def _reloaded(self) -> bool:
+        """Re-reads the master key files; True if they held a key not known here."""
+        before = set(self._ring)
+        assert self._reload is not None
+        self._take_up(self._reload())
+        return not set(self._ring) <= before
 
     def _remember(self, scope: str, key: bytes) -> tuple[bytes, AESGCM]:
         aead = AESGCM(key)

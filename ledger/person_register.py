@@ -337,8 +337,9 @@ class PersonRegister:
 
     def _seal_some(self, person_ref: UUID, given: PlainDetails) -> dict[str, Sealed | None]:
         stream = person_stream(person_ref)
+        sealer = self.ledger.sealer.for_one_command()
         return {
-            name: self.ledger.sealer.seal_personal(
+            name: sealer.seal_personal(
                 getattr(given, name), case_id=stream, person_ref=person_ref, field=_FIELDS[name]
             )
             for name in ("name", "contact", "address", "date_of_birth")

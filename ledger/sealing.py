@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.errors import SealBroken, UnknownKey
 from ledger.keystore import KeyStore
@@ -37,17 +38,38 @@ def associated_data(case_id: UUID, field: str, scope: str) -> bytes:
 
 
 class Sealer:
-    """Seals and unseals personal fields; blank text seals to ``None`` (rules then apply)."""
+    """Seals and unseals personal fields; blank text seals to ``None`` (rules then apply).
 
-    def __init__(self, keys: KeyStore) -> None:
+    Each seal asks the key table whether its scope's key still exists (``KeyStore``); a
+    sealer ``for_one_command`` asks once per scope, or once for several (``confirm``)."""
+
+    def __init__(self, keys: KeyStore, confirmed: dict[str, AESGCM] | None = None) -> None:
         self.keys = keys
+        self._confirmed = confirmed
+
+    def for_one_command(self) -> Sealer:
+        """A sealer for the milliseconds of one command, which asks about each scope once."""
+        return Sealer(self.keys, {})
+
+    def confirm(self, scopes: list[str]) -> None:
+        """Asks about several scopes in one query, before sealing under them."""
+        if self._confirmed is not None:
+            self._confirmed.update(self.keys.aeads_for_sealing(scopes))
+
+    def _aead(self, scope: str) -> AESGCM:
+        if self._confirmed is None:
+            return self.keys.aead_for_sealing(scope)
+        aead = self._confirmed.get(scope)
+        if aead is None:
+            aead = self._confirmed[scope] = self.keys.aead_for_sealing(scope)
+        return aead
 
     def seal(
         self, plaintext: str | None, *, case_id: UUID, field: str, scope: str
     ) -> Sealed | None:
         if plaintext is None or not plaintext.strip():
             return None
-        aead = self.keys.aead_for_sealing(scope)
+        aead = self._aead(scope)
         nonce = os.urandom(NONCE_BYTES)
         blob = nonce + aead.encrypt(
             nonce, plaintext.encode("utf-8"), associated_data(case_id, field, scope)

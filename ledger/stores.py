@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from ledger.keyrows import PostgresKeyRows, SQLiteKeyRows
 from ledger.sqlitelock import write_lock
 
 _SQLITE_SCHEMA = (
@@ -36,7 +37,7 @@ def _person_of(scope: str) -> str | None:
     return scope[len(PERSON_SCOPE) :] if scope.startswith(PERSON_SCOPE) else None
 
 
-class SQLiteSidecar:
+class SQLiteSidecar(SQLiteKeyRows):
     """Key and reference tables in the embedded store's database file."""
 
     def __init__(self, path: str) -> None:
@@ -231,7 +232,7 @@ class SQLiteSidecar:
             self._local.conn = None
 
 
-class PostgresSidecar:
+class PostgresSidecar(PostgresKeyRows):
     """Key and reference tables in the production PostgreSQL database."""
 
     def __init__(self, conninfo: str, schema: str = "public", max_size: int = 4) -> None:

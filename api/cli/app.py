@@ -11,6 +11,7 @@ import typer
 from api.cli.audit import checkpoint, export, verify_all
 from api.cli.common import err, open_ledger, report_failure, resolve_case
 from api.cli.dpo import dpo_app
+from api.cli.keys import keys_app
 from api.cli.organisations import organisations_app
 from api.cli.people import people_app
 from api.cli.projections import projections_app
@@ -20,6 +21,7 @@ from ledger.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="The ASB case ledger.")
 app.add_typer(dpo_app, name="dpo")
+app.add_typer(keys_app, name="keys")
 app.add_typer(projections_app, name="projections")
 app.add_typer(organisations_app, name="organisations")
 app.add_typer(people_app, name="people")

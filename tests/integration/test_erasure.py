@@ -424,12 +424,6 @@ def test_a_lost_key_is_an_error_not_an_erasure(ledger: CaseLedger) -> None:
         fresh.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: KeyStore.key_for_sealing returns a cached key without asking the key table,"
-    " so another CaseLedger that read the subject in the last ASB_KEY_CACHE_SECONDS still"
-    " seals new data under the destroyed scope (readable nowhere else: silently lost)",
-)
 def test_another_ledger_seals_nothing_new_under_a_destroyed_scope(ledger: CaseLedger) -> None:
     subjects = open_case(ledger)
     other = CaseLedger(ledger.settings)  # another worker process on the same store

@@ -9,7 +9,8 @@ from uuid import uuid4
 import pytest
 
 from ledger.errors import SealBroken
-from ledger.keystore import KeyStore, MemoryKeyTable, load_or_create_master_key
+from ledger.keystore import KeyStore, MemoryKeyTable
+from ledger.masterkey import load_or_create_master_key
 from ledger.sealing import Erased, Sealer, case_scope, person_scope
 
 
