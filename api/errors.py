@@ -58,7 +58,14 @@ def not_found() -> Problem:
     return Problem(404, "not-found", "Not found", "no such case")
 
 
-CONFLICTS = frozenset({Rule.ORGANISATION_ALREADY_REGISTERED, Rule.PERSON_POSSIBLE_DUPLICATE})
+CONFLICTS = frozenset(
+    {
+        Rule.ORGANISATION_ALREADY_REGISTERED,
+        Rule.PERSON_POSSIBLE_DUPLICATE,
+        Rule.BREAK_GLASS_ACTIVE,
+        Rule.ALERT_CLOSED,
+    }
+)
 """Rules broken by what already exists rather than by the request: 409, not 422."""
 
 

@@ -79,6 +79,9 @@ class Rule(Enum):
     PLACE_UNRECOGNISED = "place.unrecognised"
     ERASURE_CASE_OPEN = "erasure.case_open"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
+    BREAK_GLASS_NOT_NEEDED = "break_glass.not_needed"
+    BREAK_GLASS_ACTIVE = "break_glass.already_granted"
+    ALERT_CLOSED = "break_glass.alert_closed"
 
 
 class LedgerError(Exception):

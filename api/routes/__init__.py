@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routes import (
+    break_glass,
     case_reviews,
     caseload,
     cases,
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     partnership.router,
     lifecycle.router,
     dpo.router,
+    break_glass.router,
     stats.router,
     caseload.router,
     risk.router,

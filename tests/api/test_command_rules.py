@@ -657,6 +657,9 @@ NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.PERSON_MERGE: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.PERSON_UNKNOWN: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.ERASURE_CASE_OPEN: "POST /dpo/erasures: tests/api/test_erasure_api.py",
+    Rule.BREAK_GLASS_NOT_NEEDED: "POST /cases/{id}/break-glass: tests/api/test_break_glass_api.py",
+    Rule.BREAK_GLASS_ACTIVE: "POST /cases/{id}/break-glass: tests/api/test_break_glass_api.py",
+    Rule.ALERT_CLOSED: "POST /dpo/alerts/{id}/close: tests/api/test_break_glass_api.py",
 }
 
 
