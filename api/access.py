@@ -50,7 +50,9 @@ class AccessLog:
         subjects: Iterable[UUID] = (),
         outcome: AccessOutcome = AccessOutcome.GRANTED,
         reason: str | None = None,
+        grant: UUID | None = None,
     ) -> None:
+        """Appends the record (``grant``: a read under that break-glass grant, so marked)."""
         from api.policy import PURPOSE
 
         record = AccessRecord.record(
@@ -64,6 +66,7 @@ class AccessLog:
             subjects=tuple(subjects),
             outcome=outcome,
             reason=reason,
+            grant_id=grant,
         )
         try:
             self.ledger.record_access(record)

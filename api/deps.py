@@ -23,6 +23,7 @@ from api.metrics import Metrics
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
 from projections import CaseDirectory, ReadModels, View
+from projections.alerts.projection import BreakGlassAlerts
 from projections.case_reviews.projection import CaseReviews
 from projections.caseload.projection import Caseload
 from projections.disclosures.projection import DisclosureLog
@@ -118,6 +119,7 @@ CaseloadDep = Annotated[Caseload, Depends(view_of(Caseload))]
 CaseReviewsDep = Annotated[CaseReviews, Depends(view_of(CaseReviews))]
 StatsDep = Annotated[AnalystStats, Depends(view_of(AnalystStats))]
 DisclosuresDep = Annotated[DisclosureLog, Depends(view_of(DisclosureLog))]
+AlertsDep = Annotated[BreakGlassAlerts, Depends(view_of(BreakGlassAlerts))]
 NotaryDep = Annotated[Notary | None, Depends(get_notary)]
 
 

@@ -63,6 +63,8 @@ CONFLICTS = frozenset(
         Rule.ORGANISATION_ALREADY_REGISTERED,
         Rule.PERSON_POSSIBLE_DUPLICATE,
         Rule.ERASURE_OPEN_SAR,
+        Rule.BREAK_GLASS_ACTIVE,
+        Rule.ALERT_CLOSED,
     }
 )
 """Rules broken by what already exists rather than by the request: 409, not 422."""

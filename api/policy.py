@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from api.errors import forbidden
 from api.principal import Principal
 from ledger.case import Case
 from ledger.enums import AccessPurpose, Role
-from ledger.errors import RuleViolation
+from ledger.errors import Rule, RuleViolation
 from ledger.rules import AUTHORISERS
 from ledger.values import Actor
 from projections import Visibility
@@ -52,6 +53,9 @@ class Action(Enum):
     ERASE_PERSON = "dpo.erase"  # a data protection officer's erasure of a person
     MANAGE_SARS = "dpo.sars.manage"  # record, review and issue subject access requests
     READ_SARS = "dpo.sars.read"  # the subject access queue and drafts: DPO and auditor
+    BREAK_GLASS = "case.break_glass"  # a supervisor's time-limited read outside their team
+    READ_ALERTS = "dpo.alerts"  # the queue of break-glass uses: DPO and auditor only
+    CLOSE_ALERT = "dpo.close_alert"  # the DPO's review of a break-glass use
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -85,10 +89,25 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.ERASE_PERSON: frozenset({Role.DPO}),
     Action.MANAGE_SARS: frozenset({Role.DPO}),
     Action.READ_SARS: READERS,
+    Action.BREAK_GLASS: frozenset({Role.SUPERVISOR}),
+    Action.READ_ALERTS: READERS,
+    Action.CLOSE_ALERT: frozenset({Role.DPO}),
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the
 Merkle log's checkpoints and proofs (hashes only; asked by case, the case's own rule applies)."""
+
+BREAK_GLASS_READS = frozenset(
+    {
+        Action.READ_CASE,
+        Action.READ_EVENTS,
+        Action.READ_TIMELINE,
+        Action.READ_RISK,
+        Action.READ_LINKS,
+    }
+)
+"""The reads a supervisor's running break-glass grant opens on a case outside their teams.
+Never a command: a grant lets its holder read, not change, the case."""
 
 PURPOSE: dict[Role, AccessPurpose] = {
     Role.CASEWORKER: AccessPurpose.CASE_MANAGEMENT,
@@ -105,9 +124,11 @@ class Decision:
     reason: str
     hide: bool = False  # refuse as "not found": the caller may not know the case exists
     rule: str | None = None  # the rule code a refusal carries, where one applies
+    grant: UUID | None = None  # allowed under this break-glass grant: the read is marked so
 
 
 ALLOW = Decision(True, "allowed")
+NOT_NEEDED = Rule.BREAK_GLASS_NOT_NEEDED.value
 
 
 @dataclass(frozen=True)
@@ -117,10 +138,13 @@ class CaseFacts:
     team: str | None
     officer: str | None
     shared_with: frozenset[str]
+    grant: UUID | None = None
+    """The caller's break-glass grant on the case running now, if any: read from the
+    ledger's own grant index (``ledger/break_glass.py``), never from a view that may lag."""
 
     @classmethod
-    def of(cls, case: Case) -> CaseFacts:
-        return cls(case.team, case.officer, frozenset(s.organisation for s in case.shares))
+    def of(cls, case: Case, grant: UUID | None = None) -> CaseFacts:
+        return cls(case.team, case.officer, frozenset(s.organisation for s in case.shares), grant)
 
 
 def decide(principal: Principal | None, action: Action, case: CaseFacts | None = None) -> Decision:
@@ -133,7 +157,15 @@ def decide(principal: Principal | None, action: Action, case: CaseFacts | None =
         return Decision(False, f"the {principal.role.value} role may not {action.value}")
     if case is None:
         return ALLOW
+    if action is Action.BREAK_GLASS:  # only for a case the caller may not read otherwise
+        if sees(principal, case):
+            return Decision(
+                False, "you may read this case already: no grant is needed", rule=NOT_NEEDED
+            )
+        return ALLOW
     if not sees(principal, case):
+        if case.grant is not None and opens(principal, action):
+            return Decision(True, "under a break-glass grant", grant=case.grant)
         return Decision(False, "not a case of the caller's", hide=True)
     if (
         principal.role is Role.PARTNER
@@ -142,6 +174,17 @@ def decide(principal: Principal | None, action: Action, case: CaseFacts | None =
     ):
         return Decision(False, f"a partner may not {action.value} on a shared case")
     return ALLOW
+
+
+def opens(principal: Principal, action: Action) -> bool:
+    """Whether a break-glass grant could open ``action`` to the caller: a supervisor's read."""
+    return principal.role is Role.SUPERVISOR and action in BREAK_GLASS_READS
+
+
+def may_need_grant(principal: Principal, action: Action, case: CaseFacts) -> bool:
+    """Whether only a break-glass grant could let the caller do ``action`` on the case: then
+    (and only then) is their grant looked up, so other reads cost nothing more."""
+    return opens(principal, action) and not sees(principal, case)
 
 
 def sees(principal: Principal, case: CaseFacts) -> bool:

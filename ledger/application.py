@@ -27,6 +27,7 @@ from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.access import AccessRecord
+from ledger.break_glass_register import BreakGlassRegister
 from ledger.case import Case
 from ledger.enums import ErasureReason
 from ledger.erasure import (
@@ -116,6 +117,8 @@ class CaseLedger(Application[UUID]):
         """The people behind the cases, and their blind index (``ledger/person_register.py``)."""
         self.sars = SarRegister(self)
         """Subject access requests, and the holds they place (``ledger/sar_register.py``)."""
+        self.break_glass = BreakGlassRegister(self)
+        """Supervisors' break-glass grants and their review (``ledger/break_glass.py``)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)

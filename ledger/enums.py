@@ -297,6 +297,37 @@ class ErasureReason(Enum):
     COURT_ORDER = "court_order"
 
 
+class BreakGlassReason(Enum):
+    """Why a supervisor read a case outside their team (a break-glass grant's coded reason)."""
+
+    SAFEGUARDING_EMERGENCY = "safeguarding_emergency"
+    COVER_FOR_ABSENT_TEAM = "cover_for_absent_team"
+    MULTI_AGENCY_MEETING = "multi_agency_meeting"
+    COMPLAINT_INVESTIGATION = "complaint_investigation"
+    POLICE_REQUEST = "police_request"
+    CASE_TRANSFER = "case_transfer"
+
+
+class AlertOutcome(Enum):
+    """How the DPO closed a break-glass alert. ``corrected`` and ``escalated`` end a grant
+    still running; ``justified`` leaves it to its expiry."""
+
+    JUSTIFIED = "justified"
+    CORRECTED = "corrected"
+    ESCALATED = "escalated"
+
+
+class AlertFollowUp(Enum):
+    """What the DPO did about a break-glass use, as a code (the note, if any, is sealed)."""
+
+    NONE_NEEDED = "none_needed"
+    ADVICE_GIVEN = "advice_given"
+    TRAINING_ARRANGED = "training_arranged"
+    LINE_MANAGER_INFORMED = "line_manager_informed"
+    ACCESS_REVIEWED = "access_reviewed"
+    RECORDED_AS_BREACH = "recorded_as_breach"
+
+
 class Role(Enum):
     """Roles of the people who act on the ledger (DESIGN §7)."""
 

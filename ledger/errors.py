@@ -86,6 +86,9 @@ class Rule(Enum):
     SAR_ITEM_UNKNOWN = "sar.item_unknown"
     SAR_DATE = "sar.date"
     POLICE_REFERENCE_FORMAT = "police_referral.reference_format"
+    BREAK_GLASS_NOT_NEEDED = "break_glass.not_needed"
+    BREAK_GLASS_ACTIVE = "break_glass.already_granted"
+    ALERT_CLOSED = "break_glass.alert_closed"
 
 
 class LedgerError(Exception):

@@ -85,4 +85,9 @@ BOUND: dict[str, dict[str, str]] = {
 """Where each sealed field of each case event is bound (event kind, then the field's path
 within the event): what a reader of stored events, rather than of the aggregate, unseals
 it under. ``tests/unit/test_sealed_binding.py`` checks that every sealed field of every
-event class is here, and that a case with every kind of event unseals under it."""
+case event class is here."""
+
+BREAK_GLASS_RATIONALE = "break_glass.rationale"
+"""A supervisor's reason, in their words, for reading a case outside their team."""
+BREAK_GLASS_NOTE = "break_glass.review_note"
+"""The DPO's note on closing a break-glass alert."""

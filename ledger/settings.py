@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Cases kept in memory once loaded and verified; a later load reads only"
         " the events saved since (0: every load reads and verifies the whole case)",
     )
+    break_glass_hours: float = Field(
+        default=4.0,
+        gt=0,
+        le=72,
+        description="How long a supervisor's break-glass grant lets them read a case outside"
+        " their team (hours)",
+    )
 
     notary_key_file: Path | None = Field(
         default=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.alerts.projection import BreakGlassAlerts
 from projections.case_reviews.projection import CaseReviews
 from projections.caseload.projection import Caseload
 from projections.directory.projection import CaseDirectory
@@ -17,6 +18,7 @@ VIEW_TYPES: tuple[type[View], ...] = (
     CumulativeRisk,
     Caseload,
     CaseReviews,
+    BreakGlassAlerts,
 )
 """Each is a ``View`` whose constructor takes ``(store, *, suffix="", application_name=...)``
 and whose class attribute ``name`` is its stable name (used by ``projections rebuild NAME``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routes import (
+    break_glass,
     case_reviews,
     caseload,
     cases,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.router,
     dpo.router,
     sars.router,
+    break_glass.router,
     stats.router,
     caseload.router,
     risk.router,

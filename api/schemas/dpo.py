@@ -18,7 +18,8 @@ class DisclosureOut(BaseModel):
     or a referral to the police. References and codes only, never personal data.
 
     ``actor_*`` saw the data (an access) or disclosed it (a share or referral);
-    ``recipient_*`` received it. ``subjects`` are the people it was about."""
+    ``recipient_*`` received it. ``subjects`` are the people it was about. A read made under a
+    supervisor's break-glass grant names the grant in ``break_glass_grant``."""
 
     position: int = Field(description="The event's position in the ledger (the log's order).")
     kind: Literal["access", "share", "police_referral"]
@@ -46,6 +47,10 @@ class DisclosureOut(BaseModel):
     request_id: str | None
     outcome: str = Field(description="`granted`, `denied` or `not_found`; `disclosed`.")
     reason: str | None = Field(description="Why an access was refused.")
+    break_glass_grant: UUID | None = Field(
+        description="A read a supervisor made under a break-glass grant: the grant's id (see"
+        " `GET /dpo/alerts/{grant_id}`; the purpose is `break_glass`). None otherwise."
+    )
 
     @classmethod
     def of(cls, entry: Disclosure) -> DisclosureOut:
@@ -76,6 +81,7 @@ class DisclosureOut(BaseModel):
             request_id=entry.request_id,
             outcome=entry.outcome,
             reason=entry.reason,
+            break_glass_grant=entry.grant_id,
         )
 
 

@@ -22,7 +22,8 @@ class Disclosure:
     ``recipient_*`` is who received it (a share or referral). ``occurred_at`` is when it
     was shown or disclosed (a referral: when it was disseminated); ``recorded_at`` is when
     the ledger recorded it. ``case_version`` is the version shown (an access) or the
-    version the disclosure made (a share or referral).
+    version the disclosure made (a share or referral). ``grant_id`` marks a read made under a
+    break-glass grant.
     """
 
     position: int
@@ -51,6 +52,9 @@ class Disclosure:
     request_id: str | None = None
     outcome: str = "disclosed"
     reason: str | None = None
+    grant_id: UUID | None = None
+    """A read under a supervisor's break-glass grant: the grant (its purpose is
+    ``break_glass``); None for every other entry."""
 
 
 @dataclass(frozen=True, kw_only=True)

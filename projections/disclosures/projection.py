@@ -10,7 +10,9 @@ Tables (``<suffix>`` empty for the live view, set for a rebuild beside it), trac
   share's or referral's subjects are known when it is processed: ``case_summary`` names the
   complainant (the summary is the complaint as they gave it: its description and location);
   ``incident:<id>`` its victims; ``contact_history``, ``support_referral``, ``enforcement``
-  and ``risk_assessment`` the people contacted, referred, acted against or assessed so far.
+  and ``risk_assessment`` the people contacted, referred, acted against or assessed so far;
+- ``asb_view_disclosure_grants<suffix>``: (position, grant), the break-glass grant each read
+  under one (``Accessed.v2``) was made under: the mark the DPO sees on such reads.
 
 Every insert is keyed (the position, or the whole row), so applying an event twice changes
 nothing even without the tracking. The queries are in ``projections/disclosures/queries.py``.
@@ -26,7 +28,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
-from ledger.access import Accessed
+from ledger.access import Accessed, AccessedV2
 from ledger.enums import Agency
 from ledger.events import (
     CaseOpened,
@@ -55,6 +57,7 @@ class DisclosureProjection(PagedProjection["DisclosureLog"]):
         get_topic(cls)
         for cls in (
             Accessed,
+            AccessedV2,
             InformationShared,
             PoliceReferralMade,
             PoliceReferralMadeV2,
@@ -147,6 +150,8 @@ class DisclosureLog(View, DisclosureQueries):
             f"CREATE TABLE IF NOT EXISTS {self.tables.people} ("
             f" case_id {uuid} NOT NULL, item TEXT NOT NULL, person_ref {uuid} NOT NULL,"
             " PRIMARY KEY (case_id, item, person_ref))",
+            f"CREATE TABLE IF NOT EXISTS {self.tables.grants} ("
+            f" position {bigint} PRIMARY KEY, grant_id {uuid} NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_case')}"
             f" ON {self.tables.rows} (case_id, position)",
             f"CREATE INDEX IF NOT EXISTS {self.store.ident(index + '_actor')}"
@@ -176,6 +181,12 @@ class DisclosureLog(View, DisclosureQueries):
             " VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(self.store.uuid_param(ref), position) for ref in event.subjects],
         )
+        if isinstance(event, AccessedV2):
+            self.execute(
+                f"INSERT INTO {self.tables.grants} (position, grant_id)"  # noqa: S608
+                " VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (position, self.store.uuid_param(event.grant_id)),
+            )
 
     def add_share(self, event: InformationShared, position: int) -> None:
         self._insert(

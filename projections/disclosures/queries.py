@@ -33,10 +33,11 @@ class DisclosureTables(Tables):
     rows: str = table("asb_view_disclosures", key="position")
     subjects: str = table("asb_view_disclosure_subjects", key="subject_ref, position")
     people: str = table("asb_view_disclosure_people", key="case_id, item, person_ref")
+    grants: str = table("asb_view_disclosure_grants", key="position")
 
 
 class DisclosureQueries:
-    """Reads of the log's tables (``_rows``, ``_subjects``, ``_people``) on ``store``."""
+    """Reads of the log's tables (``rows``, ``subjects``, ``people``, ``grants``) on ``store``."""
 
     store: ViewStore
     tables: DisclosureTables
@@ -115,7 +116,8 @@ class DisclosureQueries:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.store.select(
             self.store.sql(
-                f"SELECT {_SELECTED} FROM {self.tables.rows} d{where}"  # noqa: S608
+                f"SELECT {_SELECTED}, g.grant_id FROM {self.tables.rows} d"  # noqa: S608
+                f" LEFT JOIN {self.tables.grants} g ON g.position = d.position{where}"
                 f" ORDER BY d.position {'DESC' if newest_first else 'ASC'} LIMIT ?"
             ),
             (*params, limit),
@@ -169,4 +171,5 @@ class DisclosureQueries:
             request_id=row[22],
             outcome=row[23],
             reason=row[24],
+            grant_id=None if row[25] is None else uuid(row[25]),
         )

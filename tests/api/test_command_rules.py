@@ -664,6 +664,9 @@ NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.SAR_GROUND: "POST /dpo/sars/{id}/items/{item}/decision: tests/api/test_sars_api.py",
     Rule.SAR_ITEM_UNKNOWN: "POST /dpo/sars/{id}/items/{item}/decision: test_sars_api.py",
     Rule.SAR_DATE: "POST /dpo/sars and its steps: tests/unit/test_sar.py",
+    Rule.BREAK_GLASS_NOT_NEEDED: "POST /cases/{id}/break-glass: tests/api/test_break_glass_api.py",
+    Rule.BREAK_GLASS_ACTIVE: "POST /cases/{id}/break-glass: tests/api/test_break_glass_api.py",
+    Rule.ALERT_CLOSED: "POST /dpo/alerts/{id}/close: tests/api/test_break_glass_api.py",
 }
 
 

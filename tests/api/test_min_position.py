@@ -50,7 +50,9 @@ def ask(client: TestClient, tokens: Tokens, path: str, case_id: str, position: i
         headers = tokens("caseworker")
     params: dict[str, Any] = {**NEEDS.get(path, {}), "min_position": position}
     response: Response = client.get(
-        path.replace("{case_id}", case_id).replace("{person_ref}", case_id),
+        path.replace("{case_id}", case_id)
+        .replace("{person_ref}", case_id)
+        .replace("{grant_id}", case_id),
         params=params,
         headers=headers,
     )

@@ -491,6 +491,7 @@ def test_the_tables_have_the_documented_names(view_store: ViewStore) -> None:
         "asb_view_disclosures",
         "asb_view_disclosure_subjects",
         "asb_view_disclosure_people",
+        "asb_view_disclosure_grants",
     ]
     assert [t.split(".")[-1].strip('"') for t in rebuilt.owned_tables()] == [
         n + "_next" for n in names

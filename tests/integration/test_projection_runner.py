@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -32,9 +32,11 @@ __all__ = ["cases", "directory", "runner", "view_store"]  # fixtures shared with
 EVERYONE = Visibility.all()
 
 
-def record_access(ledger: CaseLedger, case_id: Any) -> int:
+def record_access(ledger: CaseLedger, case_id: Any, grant_id: UUID | None = None) -> int:
+    """A read of the case by a caseworker (or, under ``grant_id``, a break-glass read)."""
     return ledger.record_access(
         AccessRecord.record(
+            grant_id=grant_id,
             actor=CASEWORKER,
             occurred_at=T0,
             request_id=str(uuid4()),

@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
@@ -27,6 +28,8 @@ from commands import (
     acknowledge_case_review,
     assess_risk,
     assign_case,
+    break_glass,
+    close_alert,
     close_case,
     conclude_case_review,
     decide_case_review,
@@ -46,6 +49,8 @@ from commands.unit_of_work import UnitOfWork
 from ledger.application import CaseLedger
 from ledger.enums import (
     Agency,
+    AlertOutcome,
+    BreakGlassReason,
     CaseReviewDecision,
     Category,
     Channel,
@@ -60,6 +65,7 @@ from ledger.enums import (
     LawfulBasis,
     LegalGateway,
     PersonRole,
+    Role,
     SharePurpose,
 )
 from ledger.errors import RuleViolation
@@ -92,6 +98,9 @@ ACTIONS = (
     "read",
     "known",
     "merge",
+    "break_glass",
+    "glass_read",
+    "alert",
 )
 Step = tuple[str, int, int]
 steps = st.lists(
@@ -116,6 +125,7 @@ class Scenario:
         self.victims: dict[uuid.UUID, list[uuid.UUID]] = {}
         self.incidents: dict[uuid.UUID, list[uuid.UUID]] = {}
         self.requests: dict[uuid.UUID, list[uuid.UUID]] = {}
+        self.grants: dict[uuid.UUID, list[uuid.UUID]] = {}
 
     def apply(self, step: Step) -> None:
         action, which, days = step
@@ -282,6 +292,8 @@ class Scenario:
             )
         elif action == "case_review":
             self._case_review(case_id, on, which, days)
+        elif action in ("break_glass", "glass_read", "alert"):
+            self._break_glass(action, case_id, on, which)
         elif action == "reopen":
             reopen_case.handle(
                 reopen_case.ReopenCase(**on, reason="Fictional: again"),
@@ -289,6 +301,41 @@ class Scenario:
             )
         else:
             record_access(ledger, case_id)
+
+    def _break_glass(self, action: str, case_id: uuid.UUID, on: On, which: int) -> None:
+        """A supervisor of another team breaks the glass on the case; a read under the
+        case's last grant; or the DPO's closing of its alert (each way, by ``which``)."""
+        grants = self.grants.setdefault(case_id, [])
+        if action == "break_glass" or not grants:
+            team = ("south", "east")[which % 2]
+            outsider = replace(SUPERVISOR, user_id=f"sv-{team}", team=team)
+            made, _ = break_glass.handle(
+                break_glass.BreakGlass(
+                    actor=outsider,
+                    occurred_at=on["occurred_at"],
+                    case_id=case_id,
+                    grant_id=uuid.uuid4(),
+                    teams=frozenset({team}),
+                    reason=list(BreakGlassReason)[which % len(BreakGlassReason)],
+                    rationale="Fictional: needed",
+                ),
+                self.ledger,
+                lambda case: None,
+            )
+            grants.append(made.id)
+        elif action == "glass_read":
+            record_access(self.ledger, case_id, grant_id=grants[-1])
+        else:
+            close_alert.handle(
+                close_alert.CloseAlert(
+                    actor=replace(SUPERVISOR, user_id="dpo-1", role=Role.DPO),
+                    occurred_at=on["occurred_at"],
+                    grant_id=grants[-1],
+                    outcome=list(AlertOutcome)[which % len(AlertOutcome)],
+                    note="Fictional: noted" if which else None,
+                ),
+                self.ledger,
+            )
 
     def _case_review(self, case_id: uuid.UUID, on: On, which: int, days: int) -> None:
         """An ASB Case Review's step (``which``: request, acknowledge, decide, conclude) on
@@ -374,6 +421,20 @@ def fresh_ledger(store: str) -> Iterator[CaseLedger]:
         ("incident", 2, 7),
     ],
     page_size=2,
+)
+@example(  # break-glass uses: reads under them, a closing, and an assignment reconciling one
+    steps=[
+        ("open", 0, 0),
+        ("break_glass", 0, 0),
+        ("glass_read", 0, 0),
+        ("glass_read", 0, 0),
+        ("alert", 1, 0),
+        ("break_glass", 1, 1),
+        ("glass_read", 0, 1),
+        ("assign", 1, 2),
+        ("alert", 0, 3),
+    ],
+    page_size=3,
 )
 def test_every_view_built_live_equals_a_rebuild_from_scratch(
     store: str, steps: list[Step], page_size: int

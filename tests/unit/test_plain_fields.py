@@ -62,6 +62,9 @@ PLAIN: dict[str, str] = {
     "Accessed.view": MADE_BY_THE_LEDGER + " (the route's name)",
     "Accessed.reason": MADE_BY_THE_LEDGER + " (the policy's fixed-form decision)",
     "KeyDestroyed.scope": MADE_BY_THE_LEDGER + " (person:<uuid> or case:<uuid>)",
+    "BreakGlassGranted.reference": MADE_BY_THE_LEDGER + " (the case's, ASB-YYYY-NNNNNN)",
+    "BreakGlassGranted.teams": TOKEN + " (the supervisor's teams)",
+    "BreakGlassIndexOpened.user_id": TOKEN + " (the supervisor's id)",
     "CommandRecorded.command": MADE_BY_THE_LEDGER + " (a command's stable name)",
     "CommandRecorded.fingerprint": MADE_BY_THE_LEDGER + " (a keyed hash of the request)",
 }

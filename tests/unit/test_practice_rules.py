@@ -19,6 +19,7 @@ from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     Agency,
+    AlertOutcome,
     CaseReviewDecision,
     ClosureReason,
     ConsentStatus,
@@ -809,3 +810,41 @@ def test_a_person_an_open_case_needs_is_not_erased(memory_ledger: CaseLedger) ->
     with pytest.raises(RuleViolation) as refused:
         erase_person.handle(replace(command, person_ref=victim), memory_ledger, [case.id])
     assert refused.value.rule is Rule.ERASURE_CASE_OPEN
+
+
+def test_break_glass_only_where_needed_one_grant_at_a_time_and_its_alert_closed_once(
+    memory_ledger: CaseLedger,
+) -> None:
+    from api.policy import Action, CaseFacts, decide
+    from tests.unit.test_break_glass import DPO, OUTSIDER, grant, supervisor
+
+    mine = CaseFacts(team="south", officer=None, shared_with=frozenset())
+    needless = decide(supervisor("south"), Action.BREAK_GLASS, mine)
+    assert (needless.allowed, needless.rule) == (False, Rule.BREAK_GLASS_NOT_NEEDED.value)
+
+    kit = CaseKit(memory_ledger)
+    case = kit.open()
+    memory_ledger.save_new_case(case)
+    first = grant(memory_ledger, case.id)
+    with pytest.raises(RuleViolation) as running:
+        grant(memory_ledger, case.id, at=timedelta(hours=1))
+    assert running.value.rule is Rule.BREAK_GLASS_ACTIVE
+    later = grant(memory_ledger, case.id, at=timedelta(hours=4))  # the first has expired
+    found = memory_ledger.break_glass.active(OUTSIDER.user_id, case.id, T0 + timedelta(hours=5))
+    assert found is not None
+    assert found.id == later.id != first.id
+
+    review = partial(
+        memory_ledger.break_glass.review,
+        first.id,
+        actor=DPO,
+        occurred_at=T0 + timedelta(days=1),
+        follow_up=None,
+        note=None,
+    )
+    review(outcome=AlertOutcome.JUSTIFIED)
+    with pytest.raises(RuleViolation) as closed:
+        review(outcome=AlertOutcome.ESCALATED)
+    assert closed.value.rule is Rule.ALERT_CLOSED
+    unknown = memory_ledger.break_glass.review
+    assert unknown(uuid4(), **review.keywords, outcome=AlertOutcome.JUSTIFIED) is None

@@ -29,6 +29,13 @@ OURS = ("ledger", "commands", "projections", "replay", "api")
 NAMES = {
     "asb.access.AccessRecord.v1",
     "asb.access.Accessed.v1",
+    "asb.access.Accessed.v2",
+    "asb.break_glass.BreakGlassGrant.v1",
+    "asb.break_glass.BreakGlassGranted.v1",
+    "asb.break_glass.BreakGlassIndex.v1",
+    "asb.break_glass.BreakGlassIndexOpened.v1",
+    "asb.break_glass.BreakGlassIndexed.v1",
+    "asb.break_glass.BreakGlassReviewed.v1",
     "asb.case.ActionCancelled.v1",
     "asb.case.ActionCompleted.v1",
     "asb.case.ActionPlanned.v1",
