@@ -36,6 +36,8 @@ from replay.sar_items import Item, Redactor, actor_id, record_id, third_party_id
 ERASED = "[erased]"
 _NAME_LIKE = {F.PERSON_NAME}
 _SKIP = frozenset({"prev_hash", "originator_topic"})
+_SPECIAL = PERSON_FIELDS | {"items"}
+"""Fields shown otherwise than as their value: a person's reference, the items shared."""
 _PROFILE = frozenset({"vulnerabilities", "self_declared_repeat_victim", "preferred_contact"})
 
 Retention = Callable[[str, date | None], str]
@@ -270,7 +272,11 @@ class _Builder:
         other = ref is not None and ref not in self.own
         bound = F.BOUND.get(kind, {})
         for name in _fields_of(type(event)):
-            for path, value in _flatten(getattr(event, name), name):
+            given = getattr(event, name)
+            if type(given) in _AS_TEXT and name not in _SPECIAL and not other:
+                yield _Raw(_label(name), _AS_TEXT[type(given)](given), False, None)
+                continue
+            for path, value in _flatten(given, name):
                 label = _label(path)
                 if isinstance(value, Sealed):
                     yield self._sealed(event, path, value, bound, ref if other else None, label)
@@ -387,13 +393,28 @@ def _words(value: Any) -> str:
 
 
 def _plain(value: Any) -> str:
+    """A field's value as text: a code as words, a time in ISO 8601, a list joined."""
+    kind = type(value)
+    convert = _AS_TEXT.get(kind)
+    if convert is not None:
+        return convert(value)
+    if isinstance(value, Enum):
+        _AS_TEXT[kind] = _words
+        return _words(value)
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(_plain(v) for v in value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return _words(value)
+    return str(value)
+
+
+_AS_TEXT: dict[type, Callable[[Any], str]] = {
+    str: str,
+    int: str,
+    UUID: str,
+    bool: lambda flag: "yes" if flag else "no",
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+}
+"""How each plain type reads; enums join as they are first met."""
 
 
 def retention_sentence(years: Callable[[str], int]) -> Retention:
