@@ -64,12 +64,19 @@ class Item:
     decision: SarDecision | None = None
     ground: WithholdGround | None = None
     decided_by: str | None = None
+    _places: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         if self.decision is None:
             self.decision = self.default
             if self.default is SarDecision.WITHHOLD:
                 self.ground = WithholdGround.THIRD_PARTY
+
+    def seen_in(self, where: str) -> None:
+        """Notes a place the item appears (once each, however often it appears there)."""
+        if where not in self._places:
+            self._places.add(where)
+            self.context.append(where)
 
     @property
     def released(self) -> bool:
@@ -124,8 +131,7 @@ class Redactor:
 
         def replace(match: re.Match[str]) -> str:
             item = items[self._terms[match.group(0).lower()]]
-            if where not in item.context:
-                item.context.append(where)
+            item.seen_in(where)
             return match.group(0) if item.released else item.withheld_text()
 
         return pattern.sub(replace, text)
