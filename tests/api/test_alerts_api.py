@@ -16,8 +16,8 @@ from structlog.testing import capture_logs
 from api.settings import ApiSettings
 from tests.api.conftest import Clock, Tokens
 from tests.api.helpers import Api, problem
+from tests.api.scans import logging_restored, stored
 from tests.api.test_break_glass_api import Glass
-from tests.api.test_canaries import _files, _postgres_dump, logging_restored
 
 
 def head(client: TestClient) -> int:
@@ -181,9 +181,7 @@ def test_the_rationale_and_note_never_show_in_plaintext(
     assert detail.status_code == 200, detail.text
     assert (detail.json()["rationale"], detail.json()["note"]) == (rationale, note)  # control
 
-    raw = _files(api_settings.data_dir)
-    if store == "postgres":
-        raw |= {f"postgres:{n}": data for n, data in _postgres_dump(api_settings).items()}
+    raw = stored(store, api_settings)
     assert b"police_request" in b"\n".join(raw.values()), "control: the scan sees the grant"
     output = capsys.readouterr()
     for canary in (rationale, note):

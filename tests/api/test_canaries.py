@@ -24,38 +24,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-import structlog
 from fastapi.testclient import TestClient
 from httpx import Response
-from psycopg import sql
 from structlog.testing import capture_logs
 
-import api.logs
 from api.settings import ApiSettings
 from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import Tokens
 from tests.api.helpers import authorised_by
+from tests.api.scans import absent, leaks, logging_restored, present, stored
 
 SUMMARY_ORG = "example-homes"
 POLICE_ORG = "staffordshire-police"
-
-
-@contextmanager
-def logging_restored() -> Iterator[None]:
-    """Puts structlog back to its defaults after building an app (which configures it)."""
-    try:
-        yield
-    finally:
-        structlog.reset_defaults()
-        api.logs._configured = False
 
 
 @pytest.fixture(autouse=True)
@@ -366,22 +351,11 @@ def reject(client: TestClient, tokens: Tokens, story: Story) -> None:
     ]
     assert [a.status_code for a in answers] == [422, 422, 412, 422], [a.text for a in answers]
     for answer in answers:
-        _absent(story.all.values(), _text(answer), "a refusal")
+        absent(story.all.values(), _text(answer), "a refusal")
 
 
 def _text(response: Response) -> str:
     return f"{response.status_code}\n{response.headers}\n{response.text}"
-
-
-def _absent(canaries: Iterable[str], text: str, where: str) -> None:
-    lowered = text.lower()
-    found = sorted(c for c in canaries if c.lower() in lowered)
-    assert not found, f"personal data in {where}: {found}"
-
-
-def _present(canaries: Iterable[str], text: str, where: str) -> None:
-    missing = sorted(c for c in canaries if c not in text)
-    assert not missing, f"{where} should show (control): {missing}"
 
 
 def read(client: TestClient, tokens: Tokens, story: Story) -> None:
@@ -392,8 +366,8 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
 
     own = client.get(at, headers=tokens("caseworker", user="cw-north"))
     assert own.status_code == 200, own.text
-    _present(rendered, own.text, "the entitled caseworker's case view")
-    _absent(everything - rendered, own.text, "the entitled caseworker's case view")
+    present(rendered, own.text, "the entitled caseworker's case view")
+    absent(everything - rendered, own.text, "the entitled caseworker's case view")
 
     outsiders = {
         "another team's caseworker": (tokens("caseworker", user="cw-south", team="south"), 404),
@@ -406,7 +380,7 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
             answer = client.get(path, headers=headers)
             expected = 403 if who == "a partner with no share" and "/events" in path else status
             assert answer.status_code == expected, (who, path, answer.text)
-            _absent(everything, _text(answer), f"GET {path} by {who}")
+            absent(everything, _text(answer), f"GET {path} by {who}")
         refused = client.post(
             f"{at}/contacts",
             json={
@@ -419,7 +393,7 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
             headers=headers,
         )
         assert refused.status_code in (403, 404), (who, refused.text)
-        _absent(everything, _text(refused), f"a command refused to {who}")
+        absent(everything, _text(refused), f"a command refused to {who}")
 
     summary_partner = tokens("partner", user="p-homes", org=SUMMARY_ORG, team=None)
     seen = client.get(at, headers=summary_partner)
@@ -431,8 +405,8 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
         "share_summary.justification",
         "share_summary.recipient_person",
     )
-    _present(allowed, seen.text, "the case_summary partner's view")
-    _absent(everything - allowed, seen.text, "the case_summary partner's view")
+    present(allowed, seen.text, "the case_summary partner's view")
+    absent(everything - allowed, seen.text, "the case_summary partner's view")
 
     police = tokens("partner", user="p-police", org=POLICE_ORG, team=None)
     seen = client.get(at, headers=police)
@@ -444,17 +418,17 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
         "share_police.justification",
         "share_police.recipient_person",
     )
-    _present(allowed, seen.text, "the police partner's view (incident and victim shared)")
-    _absent(everything - allowed, seen.text, "the police partner's view")
+    present(allowed, seen.text, "the police partner's view (incident and victim shared)")
+    absent(everything - allowed, seen.text, "the police partner's view")
 
     auditor = tokens("auditor", team=None)
     events = client.get(f"{at}/events", headers=auditor)
     assert events.status_code == 200, events.text
     assert len(events.json()["events"]) == 19  # opened, assigned and 17 commands
-    _absent(everything, _text(events), "the raw events an auditor reads")
+    absent(everything, _text(events), "the raw events an auditor reads")
     one = client.get(f"{at}/events/2", headers=auditor)
     assert one.status_code == 200, one.text
-    _absent(everything, _text(one), "one raw event an auditor reads")
+    absent(everything, _text(one), "one raw event an auditor reads")
 
     callers = {
         "the caseworker": tokens("caseworker", user="cw-north"),
@@ -471,7 +445,7 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
         assert listed.status_code in (200, 403), (who, listed.text)
         if listed.status_code == 200:
             listed_by_someone |= story.case_id in listed.text
-        _absent(everything, _text(listed), f"the case list for {who}")
+        absent(everything, _text(listed), f"the case list for {who}")
     assert listed_by_someone, "the case list should include the case for its own caseworker"
 
     # The person register: found by a search (a body, never a URL) through blind tokens.
@@ -484,79 +458,31 @@ def read(client: TestClient, tokens: Tokens, story: Story) -> None:
     )
     assert found.status_code == 200, found.text
     assert story.victim in found.text
-    _present({victim["name"]}, found.text, "the entitled caseworker's search")
+    present({victim["name"]}, found.text, "the entitled caseworker's search")
     hidden = client.post(
         "/people/search", json=search, headers=tokens("caseworker", user="cw-south", team="south")
     )
     assert hidden.status_code == 200, hidden.text
-    _absent(everything, _text(hidden), "a search by another team's caseworker")
+    absent(everything, _text(hidden), "a search by another team's caseworker")
     for who, (headers, _) in outsiders.items():
         refused = client.post("/people/search", json=search, headers=headers)
         assert refused.status_code == (200 if "caseworker" in who else 403), (who, refused.text)
-        _absent(everything, _text(refused), f"a search refused to {who}")
+        absent(everything, _text(refused), f"a search refused to {who}")
         answer = client.get(f"/people/{story.victim}", headers=headers)
         assert answer.status_code in (200, 403), (who, answer.text)
-        _absent(everything, _text(answer), f"GET /people by {who}")
+        absent(everything, _text(answer), f"GET /people by {who}")
 
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert "/cases/{case_id}" in metrics.text
-    _absent(everything, _text(metrics), "/metrics")
-
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
-
-
-def _postgres_dump(settings: ApiSettings) -> dict[str, bytes]:
-    """Every row of every table in the test's schema, as text, and bytea columns raw."""
-    config = settings.store()
-    assert config.postgres_conninfo is not None
-    schema = config.postgres_schema
-    dump: dict[str, bytes] = {}
-    with psycopg.connect(config.postgres_conninfo) as conn:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                (schema,),
-            )
-        ]
-        for table in tables:
-            qualified = sql.Identifier(schema, table)
-            rows = conn.execute(sql.SQL("SELECT t::text FROM {} t").format(qualified)).fetchall()
-            dump[table] = "\n".join(str(r[0]) for r in rows).encode()
-            binary = [
-                name
-                for (name,) in conn.execute(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_schema = %s AND table_name = %s AND data_type = 'bytea'",
-                    (schema, table),
-                )
-            ]
-            for column in binary:
-                values = conn.execute(
-                    sql.SQL("SELECT {} FROM {}").format(sql.Identifier(column), qualified)
-                ).fetchall()
-                dump[f"{table}.{column}"] = b"\n".join(bytes(v[0]) for v in values if v[0])
-    assert tables, f"no tables in schema {schema}"
-    return dump
+    absent(everything, _text(metrics), "/metrics")
 
 
 def _check_store(store: str, settings: ApiSettings, story: Story) -> None:
-    raw = _files(settings.data_dir)
-    if store == "sqlite":
-        assert any(name.endswith(".sqlite3") for name in raw), sorted(raw)
-    else:
-        raw |= {f"postgres:{name}": data for name, data in _postgres_dump(settings).items()}
+    raw = stored(store, settings)
     everything = b"\n".join(raw.values()).lower()
     assert story.ward.lower().encode() in everything, "control: the scan must see event payloads"
-    for name, data in raw.items():
-        lowered = data.lower()
-        found = sorted(c for c in story.all.values() if c.lower().encode() in lowered)
-        assert not found, f"plaintext personal data in the store ({name}): {found}"
+    assert not (found := leaks(story.all.values(), raw)), f"plaintext personal data: {found}"
 
 
 def test_personal_data_shows_only_to_those_entitled(
@@ -584,9 +510,9 @@ def test_personal_data_shows_only_to_those_entitled(
     assert any(e.get("case_id") == captured_story.case_id for e in logs), "control: captured"
     for story in (rendered_story, captured_story):
         canaries = story.all.values()
-        _absent(canaries, stderr, "stderr (the rendered logs)")
-        _absent(canaries, output.out, "stdout")
-        _absent(canaries, repr(logs), "the structlog events")
-        _absent(canaries, caplog.text, "stdlib log records")
-        _absent(canaries, repr([r.__dict__ for r in caplog.records]), "stdlib log record fields")
+        absent(canaries, stderr, "stderr (the rendered logs)")
+        absent(canaries, output.out, "stdout")
+        absent(canaries, repr(logs), "the structlog events")
+        absent(canaries, caplog.text, "stdlib log records")
+        absent(canaries, repr([r.__dict__ for r in caplog.records]), "stdlib log record fields")
         _check_store(store, api_settings, story)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,6 @@ import hypothesis
 import hypothesis.errors
 import pytest
 import schemathesis
-import structlog
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -60,13 +59,13 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-import api.logs
 from api.app import create_app
 from api.auth import mint_token
 from api.settings import ApiSettings
 from ledger.enums import Role
 from ledger.risk import ASB_VRA_V1
 from tests.api.conftest import complaint
+from tests.api.scans import logging_restored
 
 MAX_EXAMPLES = 25
 CHECKS: list[CheckFunction] = [
@@ -92,16 +91,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-@contextmanager
-def logging_restored() -> Iterator[None]:
-    """Puts structlog back to its defaults after building an app (which configures it)."""
-    try:
-        yield
-    finally:
-        structlog.reset_defaults()
-        api.logs._configured = False
 
 
 def _document() -> dict[str, Any]:
