@@ -16,6 +16,7 @@ from ledger.errors import ConcurrentWrite
 from ledger.sar import (
     SarRequested,
     SubjectAccessRequest,
+    SubjectRequestOpened,
     SubjectRequests,
     subject_requests_stream,
 )
@@ -109,13 +110,26 @@ class SarRegister:
     def open_for(self, person_refs: Iterable[UUID]) -> list[UUID]:
         """The open requests about any of ``person_refs`` (each merged record's included)."""
         found: list[UUID] = []
-        for ref in dict.fromkeys(
-            r for given in person_refs for r in self.ledger.people.same_person(given)
-        ):
+        for ref in self._everyone(person_refs):
             holds = self._holds(ref)
             if holds is not None:
                 found.extend(holds.open_requests)
         return list(dict.fromkeys(found))
+
+    def about(self, person_refs: Iterable[UUID]) -> list[UUID]:
+        """Every request ever opened about any of ``person_refs`` (each merged record's
+        included), open or ended: those whose issued responses an erasure must reach."""
+        found: list[UUID] = []
+        for ref in self._everyone(person_refs):
+            for event in self.ledger.repository.event_store.get(subject_requests_stream(ref)):
+                if isinstance(event, SubjectRequestOpened):
+                    found.append(event.sar_id)
+        return list(dict.fromkeys(found))
+
+    def _everyone(self, person_refs: Iterable[UUID]) -> list[UUID]:
+        return list(
+            dict.fromkeys(r for given in person_refs for r in self.ledger.people.same_person(given))
+        )
 
     def _holds(self, person_ref: UUID) -> SubjectRequests | None:
         try:

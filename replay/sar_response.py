@@ -199,3 +199,17 @@ def write_response(
         draft_path.write_bytes(data)
         draft_path.replace(folder / name)
     return Issued(folder, hashlib.sha256(report).hexdigest(), hashlib.sha256(bundle).hexdigest())
+
+
+def erase_report(folder: Path) -> bool:
+    """Deletes an issued response's report (its person's data, in the clear) once the person
+    is erased; True if there was one. The bundle stays: hashes and references, no personal
+    data, so a report the requester still holds can be checked against it."""
+    found = False
+    for name in (REPORT_FILE, f".{REPORT_FILE}.tmp"):
+        try:
+            (folder / name).unlink()
+        except FileNotFoundError:
+            continue
+        found = True
+    return found

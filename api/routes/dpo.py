@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
+import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from api.deps import AccessDep, ClockDep, DisclosuresDep, LedgerDep, MinPositionDep, RiskDep
+from api.deps import (
+    AccessDep,
+    ClockDep,
+    DisclosuresDep,
+    LedgerDep,
+    MinPositionDep,
+    RiskDep,
+    SettingsDep,
+)
 from api.errors import Problem, invalid_field
 from api.policy import Action, Guard, authorize
 from api.routes.cases import READ_RESPONSES
 from api.routes.common import CASE_ID_OR_REFERENCE, COMMAND_RESPONSES, case_id_named
 from api.schemas.dpo import DisclosureOut, DisclosuresOut, ErasedOut, ErasureIn
 from commands import erase_person as erase_person_command
+from ledger.application import CaseLedger
 from projections.disclosures.model import DisclosureQuery
 from projections.view import ViewBehind
+from replay.sar_response import erase_report
 
+log = structlog.get_logger("api")
 router = APIRouter(tags=["data protection"])
 
 DisclosureReader = Annotated[Guard, Depends(authorize(Action.READ_DISCLOSURES))]
@@ -110,14 +123,21 @@ ERASURES: dict[int | str, dict[str, Any]] = {
     responses=ERASURES,
 )
 async def erase_person(
-    guard: Eraser, body: ErasureIn, ledger: LedgerDep, risk: RiskDep, clock: ClockDep
+    guard: Eraser,
+    body: ErasureIn,
+    ledger: LedgerDep,
+    risk: RiskDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> JSONResponse:
     """Erases a person (the DPO's decision, with its ground): the keys of every record found
     to be them are destroyed, so every field sealed under them reads as erased wherever it
     was recorded (case views, rebuilds, exports, the register), their index tokens go, and
-    each destruction is recorded without personal data. Refused (``erasure.case_open``)
-    while a case on which they are a victim or an alleged perpetrator is open. The hash
-    chains commit to ciphertext digests, so ``verify --all`` still passes."""
+    each destruction is recorded without personal data. The stored report of every response
+    issued to their subject access requests (their data in the clear) is deleted; its signed
+    bundle stays. Refused (``erasure.case_open``) while a case on which they are a victim or
+    an alleged perpetrator is open, and (``erasure.open_sar``) while a request about them
+    is. The hash chains commit to ciphertext digests, so ``verify --all`` still passes."""
     head = ledger.recorder.max_notification_id() or 0
     try:  # the cases as of now, so that a case just opened is counted
         cases = risk.person_cases(body.person_ref, min_position=head)
@@ -138,5 +158,13 @@ async def erase_person(
     scopes = await run_in_threadpool(
         erase_person_command.handle, command, ledger, [c.case_id for c in cases]
     )
+    await run_in_threadpool(_erase_reports, ledger, settings.sar_path, body.person_ref)
     out = ErasedOut(person_ref=body.person_ref, erased=scopes)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+
+def _erase_reports(ledger: CaseLedger, root: Path, person_ref: UUID) -> None:
+    """After the keys: run again with the erasure (harmless) if this was interrupted."""
+    for sar_id in ledger.sars.about([person_ref]):
+        if erase_report(root / str(sar_id)):
+            log.info("sar.report_erased", sar_id=str(sar_id))

@@ -379,8 +379,12 @@ def report(
     access: AccessDep,
     settings: SettingsDep,
 ) -> FileResponse:
-    """The issued report, as sent (404 until the response is issued)."""
+    """The issued report, as sent (404 until the response is issued, and once the person
+    is erased: the report is deleted with their data, its bundle kept)."""
     sar = _issued(ledger, sar_id)
+    path = settings.sar_path / str(sar_id) / REPORT_FILE
+    if not path.is_file():
+        raise not_found("the report is not held: deleted when the person was erased")
     access.record(
         request,
         guard.caller,
@@ -389,7 +393,7 @@ def report(
         view="dpo.sar.report",
         subjects=[sar.person_ref],
     )
-    return FileResponse(settings.sar_path / str(sar_id) / REPORT_FILE, media_type="text/html")
+    return FileResponse(path, media_type="text/html")
 
 
 @router.get("/{sar_id}/bundle", name="sars.bundle", response_class=FileResponse, responses=FILES)
