@@ -17,6 +17,7 @@ from api.auth import Unauthenticated
 from ledger.errors import (
     CaseNotFound,
     ConcurrentWrite,
+    HoldNotFound,
     IntegrityFailure,
     NothingToSave,
     Rule,
@@ -58,7 +59,14 @@ def not_found() -> Problem:
     return Problem(404, "not-found", "Not found", "no such case")
 
 
-CONFLICTS = frozenset({Rule.ORGANISATION_ALREADY_REGISTERED, Rule.PERSON_POSSIBLE_DUPLICATE})
+CONFLICTS = frozenset(
+    {
+        Rule.ORGANISATION_ALREADY_REGISTERED,
+        Rule.PERSON_POSSIBLE_DUPLICATE,
+        Rule.ERASURE_LEGAL_HOLD,
+        Rule.HOLD_LIFTED,
+    }
+)
 """Rules broken by what already exists rather than by the request: 409, not 422."""
 
 
@@ -224,6 +232,10 @@ def install(app: FastAPI) -> None:
     def _missing(request: Request, error: CaseNotFound) -> JSONResponse:
         problem = not_found()
         return problem_response(request, 404, problem.kind, problem.title, problem.detail)
+
+    @app.exception_handler(HoldNotFound)
+    def _no_hold(request: Request, error: HoldNotFound) -> JSONResponse:
+        return problem_response(request, 404, "not-found", "Not found", "no such legal hold")
 
     @app.exception_handler(StaleVersion)
     def _stale(request: Request, error: StaleVersion) -> JSONResponse:

@@ -50,6 +50,8 @@ class Action(Enum):
     READ_LINKS = "case.links"  # the cases linked to a case by a person or a place
     SEARCH_PLACES = "places.search"  # the cases at an address
     ERASE_PERSON = "dpo.erase"  # a data protection officer's erasure of a person
+    MANAGE_HOLDS = "dpo.holds.manage"  # place and lift legal holds: the DPO only
+    READ_HOLDS = "dpo.holds.read"  # the legal holds, in force and lifted: DPO and auditor
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -81,6 +83,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_LINKS: STAFF | READERS,
     Action.SEARCH_PLACES: STAFF,
     Action.ERASE_PERSON: frozenset({Role.DPO}),
+    Action.MANAGE_HOLDS: frozenset({Role.DPO}),
+    Action.READ_HOLDS: READERS,
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the

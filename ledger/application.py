@@ -44,6 +44,7 @@ from ledger.errors import (
     StaleVersion,
 )
 from ledger.events import CASE_EVENT_TYPES
+from ledger.hold_register import HoldRegister
 from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
 from ledger.keystore import KeyStore, KeyTable, MemoryKeyTable, open_master_key
 from ledger.organisation_register import OrganisationRegister
@@ -51,6 +52,7 @@ from ledger.person_register import PersonRegister
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.places import Places
 from ledger.positions import position_of
+from ledger.retention import CaseErasure, retention_erasure_id
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
 from ledger.sqliterecorder import LeanSQLiteApplicationRecorder, lean_application_recorder
@@ -105,6 +107,8 @@ class CaseLedger(Application[UUID]):
         """Places as events hold them: UPRNs, or blind-indexed addresses."""
         self.people = PersonRegister(self)
         """The people behind the cases, and their blind index (``ledger/person_register.py``)."""
+        self.holds = HoldRegister(self)
+        """Legal holds, and whether one covers a case, person or category (``ledger/holds.py``)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)
@@ -269,6 +273,14 @@ class CaseLedger(Application[UUID]):
         for scope in scopes:
             self.destroy_key(scope, actor=actor, occurred_at=occurred_at, reason=reason)
         return scopes
+
+    def case_erasure(self, case_id: UUID) -> CaseErasure | None:
+        """The record that a case was erased for retention, if it was."""
+        try:
+            found: Any = self.repository.get(retention_erasure_id(case_id))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, CaseErasure) else None
 
     def record_access(self, record: AccessRecord) -> int:
         """Appends an access record (its own stream); returns its position."""

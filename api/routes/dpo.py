@@ -99,6 +99,11 @@ def list_disclosures(
 ERASURES: dict[int | str, dict[str, Any]] = {
     **{status: COMMAND_RESPONSES[status] for status in (400, 401, 403, 422, 503)},
     201: {"description": "Erased: the keys destroyed, each destruction recorded"},
+    409: {
+        **COMMAND_RESPONSES[409],
+        "description": "A legal hold covers the person, a case of theirs or its category"
+        " (erasure.legal_hold, naming the holds)",
+    },
 }
 
 
@@ -115,8 +120,10 @@ async def erase_person(
     """Erases a person (the DPO's decision, with its ground): the keys of every record found
     to be them are destroyed, so every field sealed under them reads as erased wherever it
     was recorded (case views, rebuilds, exports, the register), their index tokens go, and
-    each destruction is recorded without personal data. Refused (``erasure.case_open``)
-    while a case on which they are a victim or an alleged perpetrator is open. The hash
+    each destruction is recorded without personal data. Refused while a legal hold covers
+    the person, a case they are on or its category (``erasure.legal_hold``, 409), and
+    (``erasure.case_open``) while a case on which they are a victim or an alleged
+    perpetrator is open. The hash
     chains commit to ciphertext digests, so ``verify --all`` still passes."""
     head = ledger.recorder.max_notification_id() or 0
     try:  # the cases as of now, so that a case just opened is counted

@@ -657,6 +657,15 @@ NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.PERSON_MERGE: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.PERSON_UNKNOWN: "POST /people/{ref}/merge: tests/api/test_people.py",
     Rule.ERASURE_CASE_OPEN: "POST /dpo/erasures: tests/api/test_erasure_api.py",
+    Rule.ERASURE_LEGAL_HOLD: "POST /dpo/erasures: tests/api/test_holds_api.py",
+    Rule.HOLD_LIFTED: "POST /dpo/holds/{id}/lift: tests/api/test_holds_api.py",
+    Rule.HOLD_SCOPE_UNKNOWN: "POST /dpo/holds: tests/api/test_holds_api.py",
+    Rule.HOLD_REFERENCE_FORMAT: "POST /dpo/holds: the schema's pattern names body.reference"
+    " first (tests/api/test_holds_api.py); the rule is unit-tested",
+    Rule.RETENTION_CASE_OPEN: "asb-ledger dpo retention skips the case: unit-tested",
+    Rule.RETENTION_NOT_DUE: "asb-ledger dpo retention skips the case: unit-tested",
+    Rule.RETENTION_LEGAL_HOLD: "asb-ledger dpo retention skips the case:"
+    " tests/integration/test_retention_sweep.py",
 }
 
 

@@ -52,6 +52,8 @@ def test_every_command_route_is_in_the_table(client: TestClient) -> None:
         "/people/{person_ref}/merge",
         "/places/search",
         "/dpo/erasures",
+        "/dpo/holds",
+        "/dpo/holds/{hold_id}/lift",
     }
 
 
