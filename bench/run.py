@@ -24,6 +24,7 @@ from bench import (
     projections,
     proofs,
     replay_bench,
+    retention,
     verify,
 )
 from bench.common import PG_URL, Figure, machine, pg_unavailable, quiet_logging
@@ -41,6 +42,7 @@ SECTIONS = (
     "search",
     "intake",
     "case_reviews",
+    "retention",
 )
 
 
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": lambda: people.run_search(stores, seconds, quick=args.quick),
         "intake": lambda: people.run_intake(stores, seconds, quick=args.quick),
         "case_reviews": lambda: case_reviews.run(stores, seconds, quick=args.quick),
+        "retention": lambda: retention.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:

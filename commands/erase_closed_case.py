@@ -124,13 +124,12 @@ def handle(
         scopes=scopes,
         kept=kept,
     )
-    for scope in scopes:  # the case's own key first: once recorded, the case is begun
-        ledger.destroy_key(
-            scope,
-            actor=cmd.actor,
-            occurred_at=cmd.occurred_at,
-            reason=ErasureReason.RETENTION_EXPIRED,
-        )
+    ledger.destroy_keys(  # every destruction recorded first: from then on, the case is begun
+        scopes,
+        actor=cmd.actor,
+        occurred_at=cmd.occurred_at,
+        reason=ErasureReason.RETENTION_EXPIRED,
+    )
     try:
         ledger.save(record)
     except IntegrityError:  # a concurrent sweep recorded it first

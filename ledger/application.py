@@ -248,12 +248,35 @@ class CaseLedger(Application[UUID]):
         self, scope: str, *, actor: Actor, occurred_at: datetime, reason: ErasureReason
     ) -> bool:
         """Records the erasure, then destroys the key. Safe to repeat after a failure."""
+        return self.destroy_keys([scope], actor=actor, occurred_at=occurred_at, reason=reason)[0]
+
+    def destroy_keys(
+        self, scopes: list[str], *, actor: Actor, occurred_at: datetime, reason: ErasureReason
+    ) -> list[bool]:
+        """Records the erasure of every scope not yet recorded, in one transaction, then
+        destroys the keys in order; whether each was there to destroy. Safe to repeat."""
+        missing = [scope for scope in scopes if not self._erasure_recorded(scope)]
+
+        def record(scope: str) -> KeyErasure:
+            return KeyErasure(actor=actor, occurred_at=occurred_at, scope=scope, reason=reason)
+
+        try:
+            if missing:
+                self.save(*(record(scope) for scope in missing))
+        except IntegrityError:  # a concurrent eraser recorded some: record the others alone
+            for scope in missing:
+                with contextlib.suppress(IntegrityError):
+                    self.save(record(scope))
+        return [self._destroy(scope, reason) for scope in scopes]
+
+    def _erasure_recorded(self, scope: str) -> bool:
         try:
             self.repository.get(erasure_id(scope))
         except AggregateNotFoundError:
-            record = KeyErasure(actor=actor, occurred_at=occurred_at, scope=scope, reason=reason)
-            with contextlib.suppress(IntegrityError):  # a concurrent eraser recorded it
-                self.save(record)
+            return False
+        return True
+
+    def _destroy(self, scope: str, reason: ErasureReason) -> bool:
         destroyed = self.keys.destroy(scope)
         log.info(
             "key.destroyed",

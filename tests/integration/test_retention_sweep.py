@@ -167,16 +167,16 @@ def test_an_interrupted_sweep_is_completed_by_the_next(
 ) -> None:
     ledger = town.ledger
     first, second, third = (town.case(at(2018, 1, day)) for day in (10, 11, 12))
-    original = CaseLedger.destroy_key
+    original = ledger.keys.destroy
     calls: list[str] = []
 
-    def crash_after_the_case_key(self: CaseLedger, scope: str, **kwargs: Any) -> bool:
+    def crash_after_the_case_key(scope: str) -> bool:
         calls.append(scope)
         if scope.startswith("person:") and calls[-2] == case_scope(second):
             raise RuntimeError("the machine stopped")
-        return original(self, scope, **kwargs)
+        return original(scope)
 
-    monkeypatch.setattr(CaseLedger, "destroy_key", crash_after_the_case_key)
+    monkeypatch.setattr(ledger.keys, "destroy", crash_after_the_case_key)
     with pytest.raises(RuntimeError):
         town.apply(NOW)
     monkeypatch.undo()
