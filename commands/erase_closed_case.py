@@ -7,10 +7,11 @@ key (``case:<id>``: every free-text field) is destroyed, and the key of each per
 who is on no other case still kept: a person also on an open case, a case not yet due or a
 held one keeps their key (and their details stay readable on this case too, until the last
 of their cases goes), because one key seals their details on every case they are on.
-Each destruction is recorded (``KeyDestroyed``) before it happens, and the case's erasure
-last (``CaseErased``, one stream per case): so a sweep that stopped half way finds the case
-begun (its key's destruction recorded) and completes it, holds or not, since what is
-destroyed cannot be kept; and a case already recorded is left alone.
+The destructions are recorded (``KeyDestroyed``, all in one transaction) before any
+happens, and the case's erasure last (``CaseErased``, one stream per case): so a sweep that
+stopped half way finds the case begun (its key's destruction recorded) and completes it,
+holds or not, since what is destroyed cannot be kept; and a case already recorded is left
+alone.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def handle(
         return replace(seen, status="held" if held else "refused", detail=refusal.detail)
     assert closed_on is not None
     assert due_on is not None
-    scopes, kept = _scopes(ledger, case, people, cases_of, still_held=begun)
+    scopes, kept = _scopes(ledger, case, people, cases_of, begun=begun)
     record = CaseErasure.record(
         case,
         actor=cmd.actor,
@@ -149,7 +150,7 @@ def _begun(ledger: CaseLedger, case_id: UUID) -> bool:
 
 
 def _scopes(
-    ledger: CaseLedger, case: Case, people: list[UUID], cases_of: CasesOf, *, still_held: bool
+    ledger: CaseLedger, case: Case, people: list[UUID], cases_of: CasesOf, *, begun: bool
 ) -> tuple[list[str], list[UUID]]:
     """The key scopes to destroy (the case's, then each person's whose every case is gone
     or going), and the people kept. Completing a begun case, a person a hold now covers is
@@ -159,7 +160,7 @@ def _scopes(
     for ref in people:
         refs = ledger.people.same_person(ref)
         others = cases_of(refs) - {case.id}
-        held = still_held and bool(ledger.holds.covering(persons=refs))
+        held = begun and bool(ledger.holds.covering(persons=refs))
         if held or any(ledger.case_erasure(other) is None for other in others):
             kept.append(ref)
             continue

@@ -12,7 +12,9 @@ from api.schemas.base import Body
 from ledger.enums import Category, HoldLiftReason, HoldReason, HoldScopeKind
 from ledger.holds import REFERENCE, LegalHold
 
-MatterReference = Annotated[str, StringConstraints(pattern=REFERENCE.pattern)]
+MatterReference = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=REFERENCE.pattern)
+]
 
 
 class HoldIn(Body):
