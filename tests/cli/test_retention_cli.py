@@ -20,6 +20,7 @@ from ledger.settings import Settings
 from tests.cli.test_commands import run
 from tests.cli.test_dpo_cli import env_of
 from tests.integration.retention_steps import council
+from tests.integration.test_tamper import RawEvents
 
 
 @dataclass
@@ -123,4 +124,19 @@ def test_bad_usage_exits_2(town: Store, tmp_path: Path, args: tuple[str, ...], w
     done = run(tmp_path, "dpo", "retention", *args, **town.env)
     assert done.returncode == 2, done
     assert why in done.stderr
+    assert not town.erased(town.due)
+
+
+def test_a_case_that_fails_its_check_fails_alone_and_exits_1(town: Store, tmp_path: Path) -> None:
+    with town.ledger() as ledger:
+        RawEvents(ledger).delete(town.due, 2)  # a version removed behind the ledger's back
+    done = run(
+        tmp_path,
+        *("dpo", "retention", "--apply", "--actor-id", "dpo-1", "--now", "2025-06-02"),
+        **town.env,
+    )
+    assert done.returncode == 1, done
+    assert "0 erased (0 completed from a stopped run), 1 held" in done.stdout
+    assert "1 failed" in done.stdout
+    assert "IntegrityFailure" in done.stdout
     assert not town.erased(town.due)
