@@ -17,6 +17,7 @@ from api.auth import Unauthenticated
 from ledger.errors import (
     CaseNotFound,
     ConcurrentWrite,
+    HoldNotFound,
     IntegrityFailure,
     NothingToSave,
     Rule,
@@ -65,6 +66,8 @@ CONFLICTS = frozenset(
         Rule.ERASURE_OPEN_SAR,
         Rule.BREAK_GLASS_ACTIVE,
         Rule.ALERT_CLOSED,
+        Rule.ERASURE_LEGAL_HOLD,
+        Rule.HOLD_LIFTED,
     }
 )
 """Rules broken by what already exists rather than by the request: 409, not 422."""
@@ -232,6 +235,10 @@ def install(app: FastAPI) -> None:
     def _missing(request: Request, error: CaseNotFound) -> JSONResponse:
         problem = not_found()
         return problem_response(request, 404, problem.kind, problem.title, problem.detail)
+
+    @app.exception_handler(HoldNotFound)
+    def _no_hold(request: Request, error: HoldNotFound) -> JSONResponse:
+        return problem_response(request, 404, "not-found", "Not found", "no such legal hold")
 
     @app.exception_handler(StaleVersion)
     def _stale(request: Request, error: StaleVersion) -> JSONResponse:

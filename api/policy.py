@@ -56,6 +56,8 @@ class Action(Enum):
     BREAK_GLASS = "case.break_glass"  # a supervisor's time-limited read outside their team
     READ_ALERTS = "dpo.alerts"  # the queue of break-glass uses: DPO and auditor only
     CLOSE_ALERT = "dpo.close_alert"  # the DPO's review of a break-glass use
+    MANAGE_HOLDS = "dpo.holds.manage"  # place and lift legal holds: the DPO only
+    READ_HOLDS = "dpo.holds.read"  # the legal holds, in force and lifted: DPO and auditor
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -92,6 +94,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.BREAK_GLASS: frozenset({Role.SUPERVISOR}),
     Action.READ_ALERTS: READERS,
     Action.CLOSE_ALERT: frozenset({Role.DPO}),
+    Action.MANAGE_HOLDS: frozenset({Role.DPO}),
+    Action.READ_HOLDS: READERS,
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the

@@ -24,6 +24,7 @@ from bench import (
     projections,
     proofs,
     replay_bench,
+    retention,
     rotation,
     sar,
     verify,
@@ -45,6 +46,7 @@ SECTIONS = (
     "case_reviews",
     "rotation",
     "sar",
+    "retention",
 )
 
 
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "case_reviews": lambda: case_reviews.run(stores, seconds, quick=args.quick),
         "rotation": lambda: rotation.run(stores, seconds, quick=args.quick),
         "sar": lambda: sar.run(stores, seconds, quick=args.quick),
+        "retention": lambda: retention.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:

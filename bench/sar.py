@@ -46,6 +46,7 @@ from ledger.enums import (
 from ledger.fields import BOUND
 from ledger.sar import SubjectAccessRequest
 from ledger.sealing import associated_data
+from ledger.settings import Retention
 from ledger.type_names import kind_of, stored_class
 from ledger.values import Actor
 from replay.sar_draft import assemble, retention_sentence
@@ -206,7 +207,7 @@ def product(
         identity_checked_on=None,
         asks_for=tuple(SarPart),
     )
-    retention = retention_sentence(lambda category: 6)
+    retention = retention_sentence(Retention())
 
     def run() -> int:
         draft = assemble(ledger, sar, case_ids, [], retention)

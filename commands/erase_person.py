@@ -3,9 +3,11 @@
 Every record found to be the person (a merge joins two) loses its key, and with it every
 field sealed under it, wherever recorded, and its blind-index tokens; each destruction is
 recorded (``KeyErasure``: the scope, the ground and who decided, no personal data). It is
-refused while a case on which they are a victim or an alleged perpetrator is open: the case
-still needs them (``erasure.case_open``); and while a subject access request about them is
-open (``erasure.open_sar``): erasing what a request covers is an offence (DPA 2018 s173).
+refused while a legal hold covers the person, a case they are on, or that case's category
+(``erasure.legal_hold``, naming the holds); while a subject access request about them is
+open (``erasure.open_sar``): erasing what a request covers is an offence (DPA 2018 s173);
+and while a case on which they are a victim or an alleged perpetrator is open: the case
+still needs them (``erasure.case_open``).
 """
 
 from __future__ import annotations
@@ -43,8 +45,18 @@ def handle(cmd: ErasePerson, ledger: CaseLedger, cases: Iterable[UUID]) -> list[
             f"subject access request {held[0]} about this person is open: their data is"
             " held until it is answered (DPA 2018 s173)",
         )
-    for case_id in cases:
-        case = ledger.get_case(case_id)
+    loaded = [ledger.get_case(case_id) for case_id in cases]
+    holds = ledger.holds.covering(
+        cases=[case.id for case in loaded],
+        persons=refs,
+        categories={case.category for case in loaded},
+    )
+    if holds:
+        raise RuleViolation(
+            Rule.ERASURE_LEGAL_HOLD,
+            f"held: {'; '.join(hold.describe() for hold in holds)}",
+        )
+    for case in loaded:
         roles = set().union(*(case.persons[r].roles for r in refs if r in case.persons))
         if not case.closed and roles & HELD_BY:
             raise RuleViolation(

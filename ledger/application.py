@@ -45,6 +45,7 @@ from ledger.errors import (
     StaleVersion,
 )
 from ledger.events import CASE_EVENT_TYPES
+from ledger.hold_register import HoldRegister
 from ledger.idempotency import IdempotencyClaim, IdempotencyRecord
 from ledger.keystore import KeyStore, KeyTable, MasterKeys, MemoryKeyTable
 from ledger.masterkey import master_keys, open_master_key
@@ -53,6 +54,7 @@ from ledger.person_register import PersonRegister
 from ledger.pgrecorder import FastPostgresApplicationRecorder, fast_application_recorder
 from ledger.places import Places
 from ledger.positions import position_of
+from ledger.retention import CaseErasure, retention_erasure_id
 from ledger.sar_register import SarRegister
 from ledger.sealing import Sealer, case_scope, person_scope
 from ledger.settings import Settings, StoreConfig
@@ -119,6 +121,8 @@ class CaseLedger(Application[UUID]):
         """Subject access requests, and the holds they place (``ledger/sar_register.py``)."""
         self.break_glass = BreakGlassRegister(self)
         """Supervisors' break-glass grants and their review (``ledger/break_glass.py``)."""
+        self.holds = HoldRegister(self)
+        """Legal holds, and whether one covers a case, person or category (``ledger/holds.py``)."""
         self.risk_thresholds = RiskThresholds()
         """The cumulative-harm thresholds (``ASB_RISK_*``) the closure rule judges by."""
         self.sealer = Sealer(self.keys)
@@ -261,12 +265,35 @@ class CaseLedger(Application[UUID]):
         self, scope: str, *, actor: Actor, occurred_at: datetime, reason: ErasureReason
     ) -> bool:
         """Records the erasure, then destroys the key. Safe to repeat after a failure."""
+        return self.destroy_keys([scope], actor=actor, occurred_at=occurred_at, reason=reason)[0]
+
+    def destroy_keys(
+        self, scopes: list[str], *, actor: Actor, occurred_at: datetime, reason: ErasureReason
+    ) -> list[bool]:
+        """Records the erasure of every scope not yet recorded, in one transaction, then
+        destroys the keys in order; whether each was there to destroy. Safe to repeat."""
+        missing = [scope for scope in scopes if not self._erasure_recorded(scope)]
+
+        def record(scope: str) -> KeyErasure:
+            return KeyErasure(actor=actor, occurred_at=occurred_at, scope=scope, reason=reason)
+
+        try:
+            if missing:
+                self.save(*(record(scope) for scope in missing))
+        except IntegrityError:  # a concurrent eraser recorded some: record the others alone
+            for scope in missing:
+                with contextlib.suppress(IntegrityError):
+                    self.save(record(scope))
+        return [self._destroy(scope, reason) for scope in scopes]
+
+    def _erasure_recorded(self, scope: str) -> bool:
         try:
             self.repository.get(erasure_id(scope))
         except AggregateNotFoundError:
-            record = KeyErasure(actor=actor, occurred_at=occurred_at, scope=scope, reason=reason)
-            with contextlib.suppress(IntegrityError):  # a concurrent eraser recorded it
-                self.save(record)
+            return False
+        return True
+
+    def _destroy(self, scope: str, reason: ErasureReason) -> bool:
         destroyed = self.keys.destroy(scope)
         log.info(
             "key.destroyed",
@@ -286,6 +313,14 @@ class CaseLedger(Application[UUID]):
         for scope in scopes:
             self.destroy_key(scope, actor=actor, occurred_at=occurred_at, reason=reason)
         return scopes
+
+    def case_erasure(self, case_id: UUID) -> CaseErasure | None:
+        """The record that a case was erased for retention, if it was."""
+        try:
+            found: Any = self.repository.get(retention_erasure_id(case_id))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, CaseErasure) else None
 
     def record_access(self, record: AccessRecord) -> int:
         """Appends an access record (its own stream); returns its position."""

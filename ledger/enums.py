@@ -328,6 +328,45 @@ class AlertFollowUp(Enum):
     RECORDED_AS_BREACH = "recorded_as_breach"
 
 
+class HoldReason(Enum):
+    """Why a legal hold was placed: what may need the records kept (DPA 2018 s173 and the
+    duty to preserve evidence)."""
+
+    LITIGATION = "litigation"
+    PUBLIC_INQUIRY = "public_inquiry"
+    REGULATOR_INVESTIGATION = "regulator_investigation"
+    POLICE_INVESTIGATION = "police_investigation"
+    COMPLAINT = "complaint"
+    OMBUDSMAN = "ombudsman"
+    COURT_ORDER = "court_order"
+    CASE_REVIEW = "case_review"
+
+
+class HoldLiftReason(Enum):
+    """Why a legal hold was lifted."""
+
+    CONCLUDED = "concluded"
+    WITHDRAWN = "withdrawn"
+    PLACED_IN_ERROR = "placed_in_error"
+    SUPERSEDED = "superseded"
+
+
+class HoldScopeKind(Enum):
+    """What a legal hold covers: one case, one person (every record of theirs), or every
+    case of a category."""
+
+    CASE = "case"
+    PERSON = "person"
+    CATEGORY = "category"
+
+
+class HoldKind(Enum):
+    """What holds records back from erasure and retention: the source a check names."""
+
+    LEGAL_HOLD = "legal_hold"
+    SUBJECT_ACCESS_REQUEST = "subject_access_request"  # an open request holds its person
+
+
 class Role(Enum):
     """Roles of the people who act on the ledger (DESIGN §7)."""
 

@@ -89,6 +89,14 @@ class Rule(Enum):
     BREAK_GLASS_NOT_NEEDED = "break_glass.not_needed"
     BREAK_GLASS_ACTIVE = "break_glass.already_granted"
     ALERT_CLOSED = "break_glass.alert_closed"
+    ERASURE_LEGAL_HOLD = "erasure.legal_hold"
+    HOLD_LIFTED = "hold.already_lifted"
+    HOLD_SCOPE_UNKNOWN = "hold.scope_unknown"
+    HOLD_REFERENCE_FORMAT = "hold.reference_format"
+    RETENTION_CASE_OPEN = "retention.case_open"
+    RETENTION_NOT_DUE = "retention.not_due"
+    RETENTION_LEGAL_HOLD = "retention.legal_hold"
+    RETENTION_OPEN_SAR = "retention.open_sar"
 
 
 class LedgerError(Exception):
@@ -141,6 +149,12 @@ class CaseNotFound(LedgerError):
     def __init__(self, case_id: UUID | str) -> None:
         super().__init__(f"case {case_id} not found")
         self.case_id = case_id
+
+
+class HoldNotFound(LedgerError):
+    def __init__(self, hold_id: UUID) -> None:
+        super().__init__(f"legal hold {hold_id} not found")
+        self.hold_id = hold_id
 
 
 class StaleVersion(LedgerError):

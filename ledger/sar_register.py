@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.enums import SarPart, SarRequester
 from ledger.errors import ConcurrentWrite
+from ledger.holds import ActiveHolds
 from ledger.sar import (
     SarRequested,
     SubjectAccessRequest,
@@ -67,7 +68,9 @@ class SarRegister:
                 actor=actor, occurred_at=occurred_at, person_ref=person_ref
             )
         holds.opened(actor=actor, occurred_at=occurred_at, sar_id=sar_id)
-        return sar, self._save(sar, holds)
+        index = self.ledger.holds.index() or ActiveHolds.start(actor=actor, occurred_at=occurred_at)
+        index.hold_for_request(sar_id, person_ref, actor=actor, occurred_at=occurred_at)
+        return sar, self._save(sar, holds, index)
 
     def change(
         self, sar_id: UUID, change: Callable[[SubjectAccessRequest], None]
@@ -80,8 +83,13 @@ class SarRegister:
             return sar, self._save(sar)
         holds = self._holds(sar.person_ref)
         assert holds is not None  # opened with the request
-        holds.ended(actor=_last_actor(sar), occurred_at=_last_time(sar), sar_id=sar.id)
-        return sar, self._save(sar, holds)
+        actor, moment = _last_actor(sar), _last_time(sar)
+        holds.ended(actor=actor, occurred_at=moment, sar_id=sar.id)
+        index = self.ledger.holds.index()
+        if index is None or sar.id not in index.active:  # a request from before the index
+            return sar, self._save(sar, holds)
+        index.deactivate(sar.id, actor=actor, occurred_at=moment)
+        return sar, self._save(sar, holds, index)
 
     def get(self, sar_id: UUID) -> SubjectAccessRequest | None:
         try:
@@ -139,7 +147,7 @@ class SarRegister:
         assert isinstance(found, SubjectRequests)
         return found
 
-    def _save(self, *aggregates: SubjectAccessRequest | SubjectRequests) -> int:
+    def _save(self, *aggregates: SubjectAccessRequest | SubjectRequests | ActiveHolds) -> int:
         try:
             recordings = self.ledger.save(*aggregates)
         except IntegrityError:

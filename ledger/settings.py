@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -12,6 +13,7 @@ from psycopg.conninfo import make_conninfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.enums import Category
 from ledger.vocabulary import DEFAULT_POLICE_REFERENCE_FORMAT, DEFAULT_WARDS, Vocabulary
 
 
@@ -197,3 +199,41 @@ class Settings(BaseSettings):
                 kind="memory", library_env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
             )
         raise ValueError(f"ASB_DATABASE_URL: unsupported scheme {parts.scheme!r}")
+
+
+class Retention(BaseSettings):
+    """How long a closed case is kept (DOMAIN §8): ``ASB_RETENTION_YEARS`` after closure
+    (default 6), or for a category its own (``ASB_RETENTION_BY_CATEGORY``, a JSON object
+    such as ``{"personal": 7}``). The caseload view records each closed case's due date
+    with these: after changing them, rebuild it (``asb-ledger projections rebuild caseload``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASB_RETENTION_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    years: int = Field(default=6, ge=1, le=100, description="Years kept after closure")
+    by_category: dict[Category, int] = Field(
+        default_factory=dict,
+        description="Years kept after closure for a case category, where not ``years``",
+    )
+
+    @field_validator("by_category")
+    @classmethod
+    def _sensible(cls, value: dict[Category, int]) -> dict[Category, int]:
+        for category, years in value.items():
+            if not 1 <= years <= 100:
+                raise ValueError(f"{category.value}: between 1 and 100 years")
+        return value
+
+    def years_for(self, category: Category) -> int:
+        return self.by_category.get(category, self.years)
+
+    def due_on(self, category: Category, closed_on: date) -> date:
+        """The first day a case of ``category`` closed on ``closed_on`` may be erased: the
+        same date ``years_for`` years on (a 29 February closure falls due on 1 March, so
+        that no case is kept less than the full period)."""
+        year = closed_on.year + self.years_for(category)
+        try:
+            return closed_on.replace(year=year)
+        except ValueError:
+            return date(year, 3, 1)

@@ -23,10 +23,11 @@ from uuid import UUID
 from ledger import fields as F  # noqa: N812
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, committed_fields
-from ledger.enums import SarDecision
+from ledger.enums import Category, SarDecision
 from ledger.events import CaseEvent, CaseOpened, PersonLinked
 from ledger.sar import SubjectAccessRequest
 from ledger.sealing import Erased
+from ledger.settings import Retention
 from ledger.type_names import kind_of
 from ledger.values import Actor, PersonDetails, Sealed
 from projections.disclosures.model import Disclosure
@@ -40,7 +41,7 @@ _SPECIAL = PERSON_FIELDS | {"items"}
 """Fields shown otherwise than as their value: a person's reference, the items shared."""
 _PROFILE = frozenset({"vulnerabilities", "self_declared_repeat_victim", "preferred_contact"})
 
-Retention = Callable[[str, date | None], str]
+RetentionText = Callable[[str, date | None], str]
 """The retention that applies to a case: given its category and the day it closed (None
 while open), a sentence saying how long it is kept."""
 
@@ -106,7 +107,7 @@ def assemble(
     sar: SubjectAccessRequest,
     case_ids: Sequence[UUID],
     disclosures: Iterable[Disclosure],
-    retention: Retention,
+    retention: RetentionText,
 ) -> Draft:
     """The draft for ``sar``: the cases ``case_ids`` (every case the person is on, as the
     caller found them) and the disclosure log's entries about them."""
@@ -183,7 +184,7 @@ class _Builder:
                     item = self._third_party(ref, name, value, event)
                     self.redactor.watch(item.id, value, name == "name")
 
-    def case(self, case_id: UUID, events: list[Any], retention: Retention) -> CaseSummary:
+    def case(self, case_id: UUID, events: list[Any], retention: RetentionText) -> CaseSummary:
         opened = events[0]
         roles: set[str] = set()
         contributors: dict[str, None] = {}
@@ -417,21 +418,15 @@ _AS_TEXT: dict[type, Callable[[Any], str]] = {
 """How each plain type reads; enums join as they are first met."""
 
 
-def retention_sentence(years: Callable[[str], int]) -> Retention:
-    """The retention sentence for a case, from the years each category is kept after closure."""
+def retention_sentence(policy: Retention) -> RetentionText:
+    """The retention sentence for a case, from the council's retention settings."""
 
     def sentence(category: str, closed_on: date | None) -> str:
-        kept = years(category)
+        kind = Category(category)
         if closed_on is None:
+            kept = policy.years_for(kind)
             return f"kept while the case is open, then for {kept} years after it closes"
-        until = _years_after(closed_on, kept)
+        until = policy.due_on(kind, closed_on)
         return f"closed on {closed_on.isoformat()}; kept until {until.isoformat()}, then erased"
 
     return sentence
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -10,7 +10,7 @@ folder never holds half a response.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -19,8 +19,10 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import structlog
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ledger.application import CaseLedger
 from ledger.checkpoint import SignerKey, parse
 from ledger.enums import SarPart
 from ledger.sar import SubjectAccessRequest
@@ -29,6 +31,7 @@ from replay.sar_bundle import REPORT_FILE, Cited, build
 from replay.sar_draft import Draft, Record
 from replay.sar_items import GROUND_TEXT
 
+log = structlog.get_logger("replay")
 LONDON = ZoneInfo("Europe/London")
 BUNDLE_FILE = "bundle.json"
 PARTS = {
@@ -213,3 +216,15 @@ def erase_report(folder: Path) -> bool:
             continue
         found = True
     return found
+
+
+def erase_reports_about(ledger: CaseLedger, root: Path, person_refs: Iterable[UUID]) -> int:
+    """After their keys are destroyed: deletes the report of every response issued about
+    the people (``root`` is ``ASB_SAR_DIR``); returns how many. Harmless to repeat, so an
+    interrupted erasure is finished by running it again."""
+    erased = 0
+    for sar_id in ledger.sars.about(list(person_refs)):
+        if erase_report(root / str(sar_id)):
+            log.info("sar.report_erased", sar_id=str(sar_id))
+            erased += 1
+    return erased

@@ -4,10 +4,9 @@ ledger's head first so that nothing recorded before the draft is missed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ledger.application import CaseLedger
 from ledger.sar import SubjectAccessRequest
+from ledger.settings import Retention
 from projections.disclosures.model import Disclosure, DisclosureQuery
 from projections.disclosures.projection import DisclosureLog
 from projections.risk.projection import CumulativeRisk
@@ -22,7 +21,7 @@ def draft_for(
     *,
     risk: CumulativeRisk,
     log: DisclosureLog,
-    retention_years: Callable[[str], int],
+    retention: Retention,
     wait: float | None = None,
 ) -> Draft:
     """The draft as of the ledger's head now; ``ViewBehind`` if a view has not reached it
@@ -46,5 +45,5 @@ def draft_for(
         sar,
         [case.case_id for case in cases],
         entries,
-        retention_sentence(retention_years),
+        retention_sentence(retention),
     )

@@ -15,6 +15,7 @@ from api.cli.keys import keys_app
 from api.cli.organisations import organisations_app
 from api.cli.people import people_app
 from api.cli.projections import projections_app
+from api.cli.retention import retention as _retention  # noqa: F401 - registers dpo retention
 from api.logs import configure_logging
 from ledger.errors import CaseNotFound
 from ledger.settings import Settings

@@ -11,9 +11,8 @@ from typing import Annotated, NoReturn
 from uuid import UUID
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.cli.common import err, open_ledger, resolve_case
+from api.cli.common import err, open_ledger, progress_bar, resolve_case
 from ledger.application import CaseLedger
 from ledger.checkpoint import CheckpointError, VerifierKey
 from ledger.errors import CaseNotFound
@@ -29,17 +28,6 @@ from projections.notary import (
 from replay.export import ExportRefused, export_bundle
 from replay.ledger_check import verify_ledger
 from replay.log_check import LogCheck
-
-
-def _progress(what: str) -> Progress:
-    return Progress(
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
 
 
 def _key(ledger: CaseLedger, given: Path | None) -> VerifierKey | None:
@@ -100,7 +88,7 @@ def verify_all(ledger: CaseLedger, key_file: Path | None, since: Path | None) ->
             found = log.start()
             if found is not None:
                 _fail(found.case_id, found.version, found.reason)
-        with _progress("verifying") as progress:
+        with progress_bar("verifying") as progress:
             task = progress.add_task("events", total=max(head, 1))
             report = verify_ledger(ledger, log, advance=lambda n: progress.advance(task, n))
     if report.finding is not None:

@@ -10,6 +10,7 @@ import psycopg
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.application import CaseLedger
 from ledger.errors import CaseNotFound, LedgerError
@@ -17,6 +18,18 @@ from ledger.settings import Settings
 from ledger.verify import Verdict
 
 err = Console(stderr=True)
+
+
+def progress_bar(what: str) -> Progress:
+    """A progress bar on standard error, gone once done: what, a bar, n of m, time left."""
+    return Progress(
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def open_ledger(*, must_exist: bool = False) -> CaseLedger:

@@ -22,9 +22,8 @@ from typing import IO, Annotated, Any
 from uuid import UUID, uuid4
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.cli.common import err, open_ledger
+from api.cli.common import err, open_ledger, progress_bar
 from api.cli.sar import sar_app
 from ledger.access import AccessRecord
 from ledger.application import CaseLedger
@@ -33,7 +32,8 @@ from ledger.values import Actor
 from projections.disclosures.model import Disclosure, DisclosureQuery
 from projections.disclosures.projection import DisclosureLog
 from projections.runner import ViewRunner
-from projections.store import UnsupportedStore, open_view_store
+from projections.store import UnsupportedStore, ViewStore, open_view_store
+from projections.view import View
 
 dpo_app = typer.Typer(no_args_is_help=True, help="The data protection officer's queries.")
 dpo_app.add_typer(sar_app, name="sar")
@@ -45,8 +45,8 @@ _PURPOSES = {Role.DPO: AccessPurpose.DATA_PROTECTION, Role.AUDITOR: AccessPurpos
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _usage(message: str) -> typer.Exit:
-    err.print(f"dpo disclosures: {message}", markup=False, soft_wrap=True)
+def usage(message: str, command: str = "dpo disclosures") -> typer.Exit:
+    err.print(f"{command}: {message}", markup=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -55,7 +55,7 @@ def _failed(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def parse_time(value: str | None, option: str) -> datetime | None:
+def parse_time(value: str | None, option: str, command: str = "dpo disclosures") -> datetime | None:
     """An ISO 8601 time with a timezone, or a date (midnight UTC); else bad usage."""
     if value is None:
         return None
@@ -64,9 +64,11 @@ def parse_time(value: str | None, option: str) -> datetime | None:
             return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _usage(f"{option} must be a date or an ISO 8601 time") from None
+        raise usage(f"{option} must be a date or an ISO 8601 time", command) from None
     if parsed.tzinfo is None:
-        raise _usage(f"{option} needs a timezone (e.g. 2026-03-01T00:00:00+00:00) or a date")
+        raise usage(
+            f"{option} needs a timezone (e.g. 2026-03-01T00:00:00+00:00) or a date", command
+        )
     return parsed
 
 
@@ -100,19 +102,33 @@ def _output(path: str) -> Iterator[IO[str]]:
         yield out
 
 
-def catch_up(ledger: CaseLedger, view: DisclosureLog) -> None:
-    """Brings the log up to the head of the ledger now, with a progress bar; exit 1 if not."""
+@contextmanager
+def view_store(ledger: CaseLedger, command: str = "dpo disclosures") -> Iterator[ViewStore]:
+    """The views' store beside the ledger's, closed afterwards (bad usage where the
+    ledger's store keeps no views)."""
+    try:
+        store = open_view_store(ledger.store_config)
+    except UnsupportedStore as error:
+        raise usage(str(error), command) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def catch_up(
+    ledger: CaseLedger,
+    view: View,
+    *,
+    label: str = "disclosure log",
+    command: str = "dpo disclosures",
+    nothing: str = "nothing exported",
+) -> None:
+    """Brings a view up to the head of the ledger now, with a progress bar; exit 1 if not."""
     runner = ViewRunner(ledger, [view])
     head = runner.head()
     start = view.position()
-    with Progress(
-        TextColumn("disclosure log"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with progress_bar(label) as progress:
         task = progress.add_task("catching up", total=max(head - start, 0))
         try:
             while view.known_position < head:
@@ -120,18 +136,23 @@ def catch_up(ledger: CaseLedger, view: DisclosureLog) -> None:
                 progress.update(task, completed=view.known_position - start)
                 if read < runner.page_size:
                     break
-        except Exception as error:  # a row that fails to decode stops the log, loudly
+        except Exception as error:  # a row that fails to decode stops the view, loudly
             progress.stop()
-            raise _failed(
-                f"the disclosure log stopped at position {view.known_position} of {head}"
-                f" ({type(error).__name__}); nothing exported. Check with"
-                " `asb-ledger verify --all`."
-            ) from None
+            err.print(
+                f"{command}: the {label} stopped at position {view.known_position} of {head}"
+                f" ({type(error).__name__}); {nothing}. Check with `asb-ledger verify --all`.",
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
     if view.position() < head:
-        raise _failed(
-            f"the disclosure log is at position {view.known_position}, behind the ledger's"
-            f" {head}; nothing exported"
+        err.print(
+            f"{command}: the {label} is at position {view.known_position}, behind the"
+            f" ledger's {head}; {nothing}",
+            markup=False,
+            soft_wrap=True,
         )
+        raise typer.Exit(1)
 
 
 @dpo_app.command("disclosures")
@@ -167,14 +188,14 @@ def disclosures(
     subject_ref = _uuid(subject, "--subject")
     start, end = parse_time(since, "--from"), parse_time(until, "--to")
     if start is not None and end is not None and start > end:
-        raise _usage("--from must not be after --to")
+        raise usage("--from must not be after --to")
     if role not in {r.value for r in _PURPOSES}:
-        raise _usage("--role must be dpo or auditor")
+        raise usage("--role must be dpo or auditor")
     who = actor_id.strip()
     if not who or not who.isprintable() or len(who) > 200:
-        raise _usage("--actor-id must be a staff id")
+        raise usage("--actor-id must be a staff id")
     if csv_file != "-" and not Path(csv_file).parent.is_dir():
-        raise _usage(f"no directory for {csv_file}")
+        raise usage(f"no directory for {csv_file}")
     ledger = open_ledger(must_exist=True)
     try:
         case_id = None if case is None else _case(ledger, case)
@@ -186,16 +207,10 @@ def disclosures(
             since=start,
             until=end,
         )
-        try:
-            store = open_view_store(ledger.store_config)
-        except UnsupportedStore as error:
-            raise _usage(str(error)) from None
-        try:
+        with view_store(ledger) as store:
             view = DisclosureLog(store, application_name=ledger.name)
             catch_up(ledger, view)
             entries = list(view.export(query))
-        finally:
-            store.close()
         _record(ledger, Role(role), who, case_id, subject_ref)
         with _output(csv_file) as out:
             count = write_csv(out, entries)
@@ -211,7 +226,7 @@ def _uuid(value: str | None, option: str) -> UUID | None:
     try:
         return UUID(value)
     except ValueError:
-        raise _usage(f"{option} must be a person reference (a UUID)") from None
+        raise usage(f"{option} must be a person reference (a UUID)") from None
 
 
 def _case(ledger: CaseLedger, given: str) -> UUID:
@@ -220,7 +235,7 @@ def _case(ledger: CaseLedger, given: str) -> UUID:
     except ValueError:
         found = ledger.find_case_id(given)
     if found is None:
-        raise _usage(f"no case {given}")
+        raise usage(f"no case {given}")
     return found
 
 

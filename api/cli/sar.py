@@ -40,6 +40,7 @@ from ledger.enums import (
 from ledger.errors import ConcurrentWrite, RuleViolation
 from ledger.sar import SubjectAccessRequest
 from ledger.sar_register import SarNotFound
+from ledger.settings import Retention
 from ledger.values import Actor
 from projections.disclosures.projection import DisclosureLog
 from projections.notary import NotaryKeyError, notary_settings
@@ -215,14 +216,12 @@ def _read_models(ledger: CaseLedger, *, sign: bool) -> Iterator[ReadModels]:
 
 
 def _draft(ledger: CaseLedger, models: ReadModels, sar: SubjectAccessRequest) -> Draft:
-    from api.routes.sars import _years
-
     return draft_for(
         ledger,
         sar,
         risk=models.get(CumulativeRisk),
         log=models.get(DisclosureLog),
-        retention_years=_years,
+        retention=Retention(),
         wait=5.0,
     )
 

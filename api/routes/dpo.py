@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -27,10 +26,9 @@ from api.routes.cases import READ_RESPONSES
 from api.routes.common import CASE_ID_OR_REFERENCE, COMMAND_RESPONSES, case_id_named
 from api.schemas.dpo import DisclosureOut, DisclosuresOut, ErasedOut, ErasureIn
 from commands import erase_person as erase_person_command
-from ledger.application import CaseLedger
 from projections.disclosures.model import DisclosureQuery
 from projections.view import ViewBehind
-from replay.sar_response import erase_report
+from replay.sar_response import erase_reports_about
 
 log = structlog.get_logger("api")
 router = APIRouter(tags=["data protection"])
@@ -112,6 +110,11 @@ def list_disclosures(
 ERASURES: dict[int | str, dict[str, Any]] = {
     **{status: COMMAND_RESPONSES[status] for status in (400, 401, 403, 422, 503)},
     201: {"description": "Erased: the keys destroyed, each destruction recorded"},
+    409: {
+        **COMMAND_RESPONSES[409],
+        "description": "A legal hold covers the person, a case of theirs or its category"
+        " (erasure.legal_hold, naming the holds)",
+    },
 }
 
 
@@ -135,9 +138,11 @@ async def erase_person(
     was recorded (case views, rebuilds, exports, the register), their index tokens go, and
     each destruction is recorded without personal data. The stored report of every response
     issued to their subject access requests (their data in the clear) is deleted; its signed
-    bundle stays. Refused (``erasure.case_open``) while a case on which they are a victim or
-    an alleged perpetrator is open, and (``erasure.open_sar``) while a request about them
-    is. The hash chains commit to ciphertext digests, so ``verify --all`` still passes."""
+    bundle stays. Refused while a legal hold covers the person, a case they are on or its
+    category (``erasure.legal_hold``, 409), while a subject access request about them is
+    open (``erasure.open_sar``, 409), and (``erasure.case_open``) while a case on which
+    they are a victim or an alleged perpetrator is open. The hash chains commit to
+    ciphertext digests, so ``verify --all`` still passes."""
     head = ledger.recorder.max_notification_id() or 0
     try:  # the cases as of now, so that a case just opened is counted
         cases = risk.person_cases(body.person_ref, min_position=head)
@@ -158,13 +163,6 @@ async def erase_person(
     scopes = await run_in_threadpool(
         erase_person_command.handle, command, ledger, [c.case_id for c in cases]
     )
-    await run_in_threadpool(_erase_reports, ledger, settings.sar_path, body.person_ref)
+    await run_in_threadpool(erase_reports_about, ledger, settings.sar_path, [body.person_ref])
     out = ErasedOut(person_ref=body.person_ref, erased=scopes)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
-
-
-def _erase_reports(ledger: CaseLedger, root: Path, person_ref: UUID) -> None:
-    """After the keys: run again with the erasure (harmless) if this was interrupted."""
-    for sar_id in ledger.sars.about([person_ref]):
-        if erase_report(root / str(sar_id)):
-            log.info("sar.report_erased", sar_id=str(sar_id))

@@ -44,6 +44,7 @@ from api.schemas.sars import (
 from commands import issue_sar, progress_sar, request_sar, review_sar_item
 from ledger.application import CaseLedger
 from ledger.sar import SubjectAccessRequest
+from ledger.settings import Retention
 from projections.notary import NotaryKeyError, notary_settings
 from projections.view import ViewBehind
 from replay.sar_bundle import REPORT_FILE
@@ -76,11 +77,6 @@ WRITES: dict[int | str, dict[str, Any]] = {
     201: {"description": "Recorded: the request as it stands now"},
     409: COMMAND_RESPONSES[409],
 }
-RETENTION_YEARS = 6
-
-
-def _years(category: str) -> int:
-    return RETENTION_YEARS
 
 
 def _behind() -> Problem:
@@ -95,7 +91,7 @@ def _behind() -> Problem:
 
 def _draft(ledger: CaseLedger, sar: SubjectAccessRequest, risk: Any, log: Any) -> Draft:
     try:
-        return draft_for(ledger, sar, risk=risk, log=log, retention_years=_years, wait=2.0)
+        return draft_for(ledger, sar, risk=risk, log=log, retention=Retention(), wait=2.0)
     except ViewBehind:
         raise _behind() from None
 

@@ -6,12 +6,14 @@ first contact time, agreed dates), ``asb_view_caseload_people`` (case, person re
 tell a contact with a victim or the complainant), ``asb_view_caseload_actions`` (action id,
 due date, status) and ``asb_view_caseload_criminal`` (each criminal incident, when it was
 recorded and when referred to the police) and ``asb_view_caseload_case_reviews`` (each ASB
-Case Review request: when received, acknowledged and concluded, and the threshold decision).
-References, codes, times and dates only. A closed case stays listed while a review on it is
-outstanding (``queries.listed``).
+Case Review request: when received, acknowledged and concluded, and the threshold decision)
+and ``asb_view_caseload_retention`` (each case's category, closure date and the date its
+retention ends: ``projections/caseload/retention.py``). References, codes, times and dates
+only. A closed case stays listed while a review on it is outstanding (``queries.listed``).
 
 The view stores facts; due dates and overdue are worked out when asked, against the
-caller's ``now`` and the ``Timescales`` settings (``projections/caseload/model.py``, ``dues``).
+caller's ``now`` and the ``Timescales`` settings (``projections/caseload/model.py``, ``dues``),
+except retention's, which the sweep lists by (``ASB_RETENTION_*``, recorded at closure).
 Case-row updates are guarded by the row's version and the other rows are keyed by what
 they record, so delivering an event twice changes nothing.
 """
@@ -27,13 +29,14 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
-from ledger.enums import ContactOutcome, PersonRole, RiskLevel
+from ledger.enums import Category, ContactOutcome, PersonRole, RiskLevel
 from ledger.events import (
     CASE_EVENT_TYPES,
     ActionCancelled,
     ActionCompleted,
     ActionPlanned,
     CaseClosed,
+    CaseReopened,
     CaseReviewAcknowledged,
     CaseReviewConcluded,
     CaseReviewDecided,
@@ -46,7 +49,11 @@ from ledger.events import (
     RiskAssessed,
     TimescalesAgreed,
 )
+from ledger.retention import CaseErased
+from ledger.settings import Retention
+from ledger.thresholds import Timescales
 from projections.case_rows import CaseRowsView, case_row
+from projections.caseload import retention
 from projections.caseload.model import (
     CaseloadEntry,
     CaseloadGroup,
@@ -55,10 +62,12 @@ from projections.caseload.model import (
     summarise,
 )
 from projections.caseload.queries import case_filters, listed, read_entries
+from projections.caseload.retention import RetentionQueries
 from projections.caseload.store import CaseloadTables, CaseloadWriter
 from projections.paging import Cursor
 from projections.projection import PagedProjection
-from projections.store import Row
+from projections.store import Row, ViewStore
+from projections.view import LEDGER_NAME
 from projections.visibility import Visibility
 
 _CURSOR = Cursor("cl1")
@@ -71,7 +80,7 @@ FIRST_CONTACT_ROLES = frozenset({PersonRole.VICTIM, PersonRole.COMPLAINANT})
 class CaseloadProjection(PagedProjection["Caseload"]):
     """Case events into caseload facts; any other case event moves the case row's version on."""
 
-    topics = tuple(get_topic(cls) for cls in CASE_EVENT_TYPES)
+    topics = (*(get_topic(cls) for cls in CASE_EVENT_TYPES), get_topic(CaseErased))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -177,11 +186,26 @@ class CaseloadProjection(PagedProjection["Caseload"]):
     @process_event.register(CaseClosed)
     def _closed(self, event: CaseClosed, tracking: Tracking) -> None:
         self.view.rows.settle_actions(event.originator_id, event.cancelled_actions)
+        closed_on = self.view.timescales.local_date(event.occurred_at)
+        due_on = {c: self.view.retention.due_on(c, closed_on) for c in Category}
+        retention.closed(self.view.rows, event, closed_on, due_on)
         case_row(self.view.rows, event, tracking.notification_id)
         self.view.insert_tracking(tracking)
 
+    @process_event.register(CaseReopened)
+    def _reopened(self, event: CaseReopened, tracking: Tracking) -> None:
+        retention.reopened(self.view.rows, event)
+        case_row(self.view.rows, event, tracking.notification_id)
+        self.view.insert_tracking(tracking)
 
-class Caseload(CaseRowsView):
+    @process_event.register(CaseErased)
+    def _erased(self, event: CaseErased, tracking: Tracking) -> None:
+        erased_on = self.view.timescales.local_date(event.occurred_at)
+        retention.erased(self.view.rows, event.case_id, erased_on)
+        self.view.insert_tracking(tracking)
+
+
+class Caseload(RetentionQueries, CaseRowsView):
     """Open cases (and closed ones with an ASB Case Review outstanding) with their age, risk
     level and what is due or overdue on them."""
 
@@ -192,6 +216,21 @@ class Caseload(CaseRowsView):
     writer_type = CaseloadWriter
     tables: CaseloadTables
     rows: CaseloadWriter
+
+    def __init__(
+        self,
+        store: ViewStore,
+        *,
+        suffix: str = "",
+        application_name: str = LEDGER_NAME,
+        timescales: Timescales | None = None,
+        retention: Retention | None = None,
+    ) -> None:
+        self.retention = retention or Retention()
+        """How long closed cases are kept (``ASB_RETENTION_*``): the due dates recorded."""
+        super().__init__(
+            store, suffix=suffix, application_name=application_name, timescales=timescales
+        )
 
     # -------------------------------------------------------------- queries
 

@@ -53,6 +53,7 @@ class CaseloadTables(CaseRowTables):
     actions: str = table("asb_view_caseload_actions", key="case_id, action_id")
     criminal: str = table("asb_view_caseload_criminal", key="incident_id")
     case_reviews: str = table("asb_view_caseload_case_reviews", key="request_id")
+    retention: str = table("asb_view_caseload_retention", key="case_id")
 
     def statements(self, store: ViewStore, index: str) -> list[str]:
         uuid, bigint, time = (store.types[k] for k in ("uuid", "bigint", "time"))
@@ -77,6 +78,14 @@ class CaseloadTables(CaseRowTables):
             f" request_id {uuid} PRIMARY KEY, case_id {uuid} NOT NULL,"
             f" received_at {time} NOT NULL, acknowledged_at {time}, decision TEXT,"
             f" concluded_at {time})",
+            f"CREATE TABLE IF NOT EXISTS {self.retention} ("
+            f" case_id {uuid} PRIMARY KEY, reference TEXT NOT NULL, category TEXT NOT NULL,"
+            " closed_on TEXT, due_on TEXT, erased_on TEXT,"
+            f" last_version {bigint} NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_people_person')}"
+            f" ON {self.people} (person_ref)",
+            f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_retention_due')}"
+            f" ON {self.retention} (due_on)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_case_review_case')}"
             f" ON {self.case_reviews} (case_id)",
             f"CREATE INDEX IF NOT EXISTS {store.ident(index + '_open')}"
@@ -137,6 +146,16 @@ class CaseloadWriter(CaseRowWriter):
                 s.time_param(event.received_at),
                 event.originator_version,
                 position,
+            ),
+        )
+        self.view.execute(
+            f"INSERT INTO {self.t.retention} (case_id, reference, category, last_version)"  # noqa: S608
+            " VALUES (?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
+            (
+                s.uuid_param(event.originator_id),
+                event.reference,
+                event.category.value,
+                event.originator_version,
             ),
         )
         self.insert_person(event.originator_id, event.complainant_ref, PersonRole.COMPLAINANT)

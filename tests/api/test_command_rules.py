@@ -664,9 +664,20 @@ NOT_A_CASE_COMMAND: dict[Rule, str] = {
     Rule.SAR_GROUND: "POST /dpo/sars/{id}/items/{item}/decision: tests/api/test_sars_api.py",
     Rule.SAR_ITEM_UNKNOWN: "POST /dpo/sars/{id}/items/{item}/decision: test_sars_api.py",
     Rule.SAR_DATE: "POST /dpo/sars and its steps: tests/unit/test_sar.py",
+    Rule.RETENTION_OPEN_SAR: "asb-ledger dpo retention skips the case: unit-tested and"
+    " tests/integration/test_retention_sweep.py",
     Rule.BREAK_GLASS_NOT_NEEDED: "POST /cases/{id}/break-glass: tests/api/test_break_glass_api.py",
     Rule.BREAK_GLASS_ACTIVE: "POST /cases/{id}/break-glass: tests/api/test_break_glass_api.py",
     Rule.ALERT_CLOSED: "POST /dpo/alerts/{id}/close: tests/api/test_break_glass_api.py",
+    Rule.ERASURE_LEGAL_HOLD: "POST /dpo/erasures: tests/api/test_holds_api.py",
+    Rule.HOLD_LIFTED: "POST /dpo/holds/{id}/lift: tests/api/test_holds_api.py",
+    Rule.HOLD_SCOPE_UNKNOWN: "POST /dpo/holds: tests/api/test_holds_api.py",
+    Rule.HOLD_REFERENCE_FORMAT: "POST /dpo/holds: the schema's pattern names body.reference"
+    " first (tests/api/test_holds_api.py); the rule is unit-tested",
+    Rule.RETENTION_CASE_OPEN: "asb-ledger dpo retention skips the case: unit-tested",
+    Rule.RETENTION_NOT_DUE: "asb-ledger dpo retention skips the case: unit-tested",
+    Rule.RETENTION_LEGAL_HOLD: "asb-ledger dpo retention skips the case:"
+    " tests/integration/test_retention_sweep.py",
 }
 
 

@@ -67,6 +67,8 @@ def test_every_command_route_is_in_the_table(client: TestClient) -> None:
             )
         ),
         "/dpo/alerts/{grant_id}/close",
+        "/dpo/holds",
+        "/dpo/holds/{hold_id}/lift",
     }
 
 

@@ -28,6 +28,12 @@ ACCESSED = "asb.access.Accessed.v1"
 OFFICER = Actor(user_id="pc-7", display_name="P", role=Role.PARTNER, organisation="Police")
 
 
+def env_of(settings: Settings) -> dict[str, str]:
+    """The environment that points the command line at ``settings``' store."""
+    assert settings.database_url is not None
+    return {"ASB_DATA_DIR": str(settings.data_dir), "ASB_DATABASE_URL": settings.database_url}
+
+
 @dataclass
 class Ledger:
     """A store with one case: a victim, an incident against them shared with the police
@@ -41,11 +47,7 @@ class Ledger:
 
     @property
     def env(self) -> dict[str, str]:
-        assert self.settings.database_url is not None
-        return {
-            "ASB_DATA_DIR": str(self.settings.data_dir),
-            "ASB_DATABASE_URL": self.settings.database_url,
-        }
+        return env_of(self.settings)
 
     def accesses(self) -> list[Accessed]:
         ledger = CaseLedger(self.settings)

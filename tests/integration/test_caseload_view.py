@@ -354,8 +354,28 @@ def test_the_tables_hold_references_codes_and_dates_only(
         "actions": 1,
         "criminal": 1,
         "case_reviews": 2,
+        "retention": 5,
     }
     assert_no_plaintext(caseload, contents)
+
+
+def test_a_closed_case_has_its_retention_date_and_a_reopened_one_none(
+    population: dict[str, Case], caseload: Caseload, steps: Steps, runner: ViewRunner
+) -> None:
+    closed = population["e"]  # closed on 1 April 2026: kept six years
+    (row,) = caseload.retention_due(date(2032, 4, 1))
+    assert (row.case_id, row.reference, str(row.closed_on), str(row.due_on)) == (
+        closed.id,
+        closed.reference,
+        "2026-04-01",
+        "2032-04-01",
+    )
+    assert caseload.retention_due(date(2032, 3, 31)) == []
+    assert caseload.people_of([closed.id]) == {closed.id: {closed.complainant_ref}}
+    assert caseload.cases_of([closed.complainant_ref]) == {closed.id}
+    steps.reopen(closed)
+    runner.catch_up()
+    assert caseload.retention_due(date(2040, 1, 1)) == []
 
 
 def test_a_rebuild_switches_the_live_view_in_place_and_it_carries_on(

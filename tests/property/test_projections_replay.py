@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -33,6 +33,7 @@ from commands import (
     close_case,
     conclude_case_review,
     decide_case_review,
+    erase_closed_case,
     link_person,
     merge_people,
     record_contact,
@@ -70,7 +71,8 @@ from ledger.enums import (
 )
 from ledger.errors import RuleViolation
 from ledger.risk import ASB_VRA_V1
-from ledger.settings import Settings
+from ledger.settings import Retention, Settings
+from ledger.thresholds import Timescales
 from ledger.values import Actor
 from projections import ViewRunner, open_view_store
 from projections.catalog import VIEW_TYPES
@@ -101,6 +103,7 @@ ACTIONS = (
     "break_glass",
     "glass_read",
     "alert",
+    "sweep",
 )
 Step = tuple[str, int, int]
 steps = st.lists(
@@ -299,6 +302,19 @@ class Scenario:
                 reopen_case.ReopenCase(**on, reason="Fictional: again"),
                 UnitOfWork(ledger=ledger),
             )
+        elif action == "sweep":  # retention run out on the case, as if years had passed
+            erase_closed_case.handle(
+                erase_closed_case.EraseClosedCase(
+                    case_id=case_id,
+                    actor=SUPERVISOR,
+                    occurred_at=on["occurred_at"],
+                    today=on["occurred_at"].date() + timedelta(days=365 * (6 + which)),
+                ),
+                ledger,
+                retention=Retention(),
+                local_date=Timescales().local_date,
+                cases_of=self.cases_of,
+            )
         else:
             record_access(ledger, case_id)
 
@@ -336,6 +352,10 @@ class Scenario:
                 ),
                 self.ledger,
             )
+
+    def cases_of(self, refs: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        wanted = set(refs)
+        return {c for c in self.cases if wanted & set(self.ledger.get_case(c).persons)}
 
     def _case_review(self, case_id: uuid.UUID, on: On, which: int, days: int) -> None:
         """An ASB Case Review's step (``which``: request, acknowledge, decide, conclude) on
@@ -408,6 +428,20 @@ def fresh_ledger(store: str) -> Iterator[CaseLedger]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(steps=steps, page_size=st.integers(1, 7))
+@example(  # a victim on two cases, each closed and swept: kept by the first, erased by the second
+    steps=[
+        ("open", 0, 0),
+        ("victim", 0, 1),
+        ("open", 1, 2),
+        ("known", 1, 3),
+        ("close", 0, 4),
+        ("sweep", 0, 5),
+        ("close", 1, 6),
+        ("sweep", 1, 7),
+        ("reopen", 0, 8),
+    ],
+    page_size=3,
+)
 @example(  # one victim on two cases, a second record merged into them, incidents at a place
     steps=[
         ("open", 0, 0),

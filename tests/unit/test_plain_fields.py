@@ -67,6 +67,10 @@ PLAIN: dict[str, str] = {
     "BreakGlassIndexOpened.user_id": TOKEN + " (the supervisor's id)",
     "CommandRecorded.command": MADE_BY_THE_LEDGER + " (a command's stable name)",
     "CommandRecorded.fingerprint": MADE_BY_THE_LEDGER + " (a keyed hash of the request)",
+    # legal holds and retention (issue 13 §3)
+    "HoldPlaced.reference": FORMAT + ": a matter's reference, no spaces (ledger.holds.REFERENCE)",
+    "CaseErased.reference": MADE_BY_THE_LEDGER + " (ASB-YYYY-NNNNNN)",
+    "CaseErased.scopes": MADE_BY_THE_LEDGER + " (case:<uuid> or person:<uuid>)",
 }
 
 REGISTERED = CLOSED_LIST + ": a registered organisation's id (ledger/organisations.py)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -848,3 +849,147 @@ def test_break_glass_only_where_needed_one_grant_at_a_time_and_its_alert_closed_
     assert closed.value.rule is Rule.ALERT_CLOSED
     unknown = memory_ledger.break_glass.review
     assert unknown(uuid4(), **review.keywords, outcome=AlertOutcome.JUSTIFIED) is None
+
+
+# ---------------------------------------------------- legal holds and retention (issue 13 §3)
+# Imports are local to this section, so that other sections' additions merge cleanly.
+
+
+def _dpo() -> Actor:
+    return Actor(user_id="dpo-1", display_name="Dee Pio", role=Role.DPO, organisation="council")
+
+
+def _hold(
+    ledger: CaseLedger | None, scope: Any, reason: str = "litigation", reference: str = "KB-1"
+) -> Any:
+    """A legal hold placed by a DPO (saved, with the index, when ``ledger`` is given)."""
+    from ledger.enums import HoldReason
+    from ledger.holds import LegalHold
+
+    hold = LegalHold.place(
+        hold_id=uuid4(),
+        actor=_dpo(),
+        occurred_at=T0,
+        scope=scope,
+        reason=HoldReason(reason),
+        reference=reference,
+    )
+    if ledger is not None:
+        ledger.holds.place(hold)
+    return hold
+
+
+def _closed_case(kit: CaseKit) -> Case:
+    case = kit.open()
+    close_as(kit, case, actor=SUPERVISOR)()
+    kit.ledger.save_new_case(case)
+    return case
+
+
+def test_a_lifted_hold_is_not_lifted_again(memory_ledger: CaseLedger) -> None:
+    from ledger.enums import HoldLiftReason
+    from ledger.holds import HoldScope
+
+    case = _closed_case(CaseKit(memory_ledger))
+    holds = memory_ledger.holds
+    hold = _hold(memory_ledger, HoldScope(case_id=case.id))
+    assert [c.hold_id for c in holds.covering(cases=[case.id])] == [hold.id]
+    lifted, _ = holds.lift(hold.id, actor=_dpo(), occurred_at=T0, reason=HoldLiftReason.CONCLUDED)
+    assert not lifted.active
+    assert holds.covering(cases=[case.id]) == []
+    head = memory_ledger.recorder.max_notification_id()
+    with pytest.raises(RuleViolation) as again:
+        holds.lift(hold.id, actor=_dpo(), occurred_at=T0, reason=HoldLiftReason.WITHDRAWN)
+    assert again.value.rule is Rule.HOLD_LIFTED
+    assert memory_ledger.recorder.max_notification_id() == head
+
+
+@pytest.mark.parametrize("reference", ["Jane Doe", "", "-KB1", "KB1-", "x" * 65, "KB\n1"])
+def test_a_hold_names_its_matter_by_a_reference_never_by_a_name(reference: str) -> None:
+    from ledger.enums import Category
+    from ledger.holds import HoldScope
+
+    place = partial(_hold, None, HoldScope(category=Category.PERSONAL), "public_inquiry")
+    with pytest.raises(RuleViolation) as refused_reference:
+        place(reference)
+    assert refused_reference.value.rule is Rule.HOLD_REFERENCE_FORMAT
+    assert place("IC-123456-A1B2").reference == "IC-123456-A1B2"
+    assert place("KB/2026/1.a").reference == "KB/2026/1.a"
+
+
+def test_a_hold_covers_only_a_case_or_person_the_ledger_knows(memory_ledger: CaseLedger) -> None:
+    from ledger.holds import HoldScope
+
+    kit = CaseKit(memory_ledger)
+    person = uuid4()
+    memory_ledger.save(
+        Person.register(
+            actor=CASEWORKER, occurred_at=T0, person_ref=person, details=kit.details(person)
+        )
+    )
+    for scope in (HoldScope(case_id=uuid4()), HoldScope(person_ref=uuid4())):
+        with pytest.raises(RuleViolation) as unknown:
+            _hold(memory_ledger, scope, "police_investigation")
+        assert unknown.value.rule is Rule.HOLD_SCOPE_UNKNOWN
+    assert memory_ledger.holds.all() == []
+    hold = _hold(memory_ledger, HoldScope(person_ref=person), "police_investigation")
+    assert memory_ledger.holds.covering(persons=[person])[0].hold_id == hold.id
+
+
+def test_retention_erases_only_a_closed_case_past_its_due_date_and_unheld(
+    memory_ledger: CaseLedger,
+) -> None:
+    from ledger.enums import HoldKind
+    from ledger.holds import Cover, HoldScope
+    from ledger.retention import CaseErasure
+
+    kit = CaseKit(memory_ledger)
+    case = kit.open()
+    due = date(2032, 4, 1)
+    record = partial(
+        CaseErasure.record,
+        actor=_dpo(),
+        occurred_at=T0,
+        closed_on=date(2026, 4, 1),
+        due_on=due,
+        scopes=(f"case:{case.id}",),
+        kept=(),
+    )
+    hold = Cover(HoldKind.LEGAL_HOLD, uuid4(), "litigation", HoldScope(case_id=case.id))
+    with pytest.raises(RuleViolation) as still_open:
+        record(case, today=due, holds=())
+    assert still_open.value.rule is Rule.RETENTION_CASE_OPEN
+    close_as(kit, case, actor=SUPERVISOR)()
+    with pytest.raises(RuleViolation) as early:
+        record(case, today=due - timedelta(days=1), holds=())
+    assert early.value.rule is Rule.RETENTION_NOT_DUE
+    with pytest.raises(RuleViolation) as held:
+        record(case, today=due, holds=(hold,))
+    assert held.value.rule is Rule.RETENTION_LEGAL_HOLD
+    assert str(hold.hold_id) in held.value.detail
+    erased = record(case, today=due, holds=())
+    assert (erased.case_id, erased.reference, erased.due_on) == (case.id, case.reference, due)
+
+
+def test_a_held_person_is_not_erased(memory_ledger: CaseLedger) -> None:
+    from commands import erase_person
+    from ledger.enums import Category, HoldLiftReason
+    from ledger.holds import HoldScope
+
+    kit = CaseKit(memory_ledger)
+    case = _closed_case(kit)
+    command = erase_person.ErasePerson(
+        actor=_dpo(),
+        occurred_at=T0,
+        person_ref=kit.complainant,
+        ground=ErasureReason.SUBJECT_REQUEST,
+    )
+    holds = memory_ledger.holds
+    hold = _hold(memory_ledger, HoldScope(category=Category.PERSONAL), "public_inquiry")
+    with pytest.raises(RuleViolation) as held:
+        erase_person.handle(command, memory_ledger, [case.id])
+    assert held.value.rule is Rule.ERASURE_LEGAL_HOLD
+    assert str(hold.id) in held.value.detail
+    assert memory_ledger.keys.aead_for_reading(f"person:{kit.complainant}") is not None
+    holds.lift(hold.id, actor=_dpo(), occurred_at=T0, reason=HoldLiftReason.CONCLUDED)
+    assert erase_person.handle(command, memory_ledger, [case.id]) == [f"person:{kit.complainant}"]

@@ -326,3 +326,27 @@ def test_an_open_request_holds_the_person_until_it_ends(memory_ledger: CaseLedge
     )
     assert memory_ledger.sars.open_for([person]) == []
     assert erase_person.handle(erase, memory_ledger, []) == [f"person:{person}"]
+
+
+def test_the_sweep_names_an_open_request_as_what_holds_a_case(memory_ledger: CaseLedger) -> None:
+    from ledger.enums import HoldKind
+    from ledger.holds import Cover, HoldScope
+    from ledger.retention import check_erasable
+    from tests.builders import CaseKit
+
+    kit = CaseKit(memory_ledger)
+    case = kit.open()
+    case.closed, case.closed_at = True, at(date(2018, 1, 10))
+    sar_id = uuid4()
+    cover = Cover(
+        HoldKind.SUBJECT_ACCESS_REQUEST,
+        sar_id,
+        HoldKind.SUBJECT_ACCESS_REQUEST.value,
+        HoldScope(person_ref=kit.complainant),
+    )
+    today = date(2025, 6, 2)
+    assert (
+        rule_of(lambda: check_erasable(case, due_on=date(2024, 1, 10), today=today, holds=[cover]))
+        is Rule.RETENTION_OPEN_SAR
+    )
+    check_erasable(case, due_on=date(2024, 1, 10), today=today, holds=[])
