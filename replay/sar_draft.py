@@ -98,6 +98,17 @@ class Draft:
     def released(self) -> int:
         return sum(1 for item in self.items.values() if item.released)
 
+    def third_parties(self, *, released_only: bool = False) -> list[UUID]:
+        """The other people whose data the draft holds (or, ``released_only``, releases):
+        the subjects an access record of it names beside the person."""
+        return sorted(
+            {
+                UUID(item.id.split(":")[1])
+                for item in self.items.values()
+                if item.id.startswith("third_party:") and (item.released or not released_only)
+            }
+        )
+
     def withheld(self) -> int:
         return len(self.items) - self.released()
 

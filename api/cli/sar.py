@@ -226,8 +226,10 @@ def _draft(ledger: CaseLedger, models: ReadModels, sar: SubjectAccessRequest) ->
     )
 
 
-def _record_read(ledger: CaseLedger, actor: Actor, draft: Draft, view: str) -> None:
-    others = {UUID(i.split(":")[1]) for i in draft.items if i.startswith("third_party:")}
+def _record_read(
+    ledger: CaseLedger, actor: Actor, draft: Draft, view: str, *, released_only: bool = False
+) -> None:
+    others = draft.third_parties(released_only=released_only)
     ledger.record_access(
         AccessRecord.record(
             occurred_at=datetime.now(UTC),
@@ -237,7 +239,7 @@ def _record_read(ledger: CaseLedger, actor: Actor, draft: Draft, view: str) -> N
             case_version=None,
             view=view,
             purpose=AccessPurpose.DATA_PROTECTION,
-            subjects=(draft.person_ref, *sorted(others)),
+            subjects=(draft.person_ref, *others),
             outcome=AccessOutcome.GRANTED,
             reason=None,
         )
@@ -405,7 +407,7 @@ def issue(
             withheld=draft.withheld(),
         )
         _do(lambda: issue_sar.handle(command, ledger))
-        _record_read(ledger, actor, draft, "dpo.sar.issue")
+        _record_read(ledger, actor, draft, "dpo.sar.issue", released_only=True)
         err.print(f"issued to {written.folder}", markup=False, soft_wrap=True)
         typer.echo(str(written.folder))
     finally:

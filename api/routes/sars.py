@@ -156,14 +156,13 @@ def read_request(
     sar = _require(ledger, sar_id)
     draft = _draft(ledger, sar, risk, log)
     out = SarDraftOut.of(sar, draft, clock().date())
-    others = {UUID(i.split(":")[1]) for i in draft.items if i.startswith("third_party:")}
     access.record(
         request,
         guard.caller,
         case_id=None,
         case_version=None,
         view="dpo.sar",
-        subjects=[sar.person_ref, *sorted(others)],
+        subjects=[sar.person_ref, *draft.third_parties()],
     )
     return out
 
@@ -339,7 +338,7 @@ async def issue(
             case_id=None,
             case_version=None,
             view="dpo.sar.issue",
-            subjects=[sar.person_ref, *released_people(draft)],
+            subjects=[sar.person_ref, *draft.third_parties(released_only=True)],
         )
     )
     out = IssuedOut(
@@ -406,14 +405,3 @@ def _issued(ledger: CaseLedger, sar_id: UUID) -> SubjectAccessRequest:
     if sar.issued_at is None:
         raise not_found("the response has not been issued")
     return sar
-
-
-def released_people(draft: Draft) -> list[UUID]:
-    """The third parties whose data the issued response releases."""
-    return sorted(
-        {
-            UUID(item.id.split(":")[1])
-            for item in draft.items.values()
-            if item.id.startswith("third_party:") and item.released
-        }
-    )
