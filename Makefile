@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench install clean
+.PHONY: run test lint fmt bench install clean assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Rebuilds api/web/static from the npm packages web/package-lock.json pins (needs Node.js and
+# the npm registry); the built files are committed, so install and run never fetch them.
+assets:
+	web/build.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

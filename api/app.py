@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from api import errors, openapi_links
+from api import errors, openapi_links, web
 from api.access import AccessLog
 from api.auth import TokenVerifier
 from api.checkpoint_header import CheckpointHeader
@@ -82,10 +82,13 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api.web.docs, with their assets from this process
+        redoc_url=None,
     )
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app, settings)
     openapi_links.install(app)
     app.add_middleware(CheckpointHeader)  # inside RequestLog, which times the whole request
     app.add_middleware(RequestLog, metrics=metrics)

@@ -89,6 +89,32 @@ PARTNER = Actor(
     organisation=POLICE,
 )
 
+AUDITOR = Actor(
+    user_id="demo-auditor", display_name="Demo Auditor", role=Role.AUDITOR, organisation="council"
+)
+DPO = Actor(
+    user_id="demo-dpo",
+    display_name="Demo Data Protection Officer",
+    role=Role.DPO,
+    organisation="council",
+)
+HOUSING_OFFICER = Actor(
+    user_id="demo-housing-officer",
+    display_name="Demo Housing Officer",
+    role=Role.PARTNER,
+    organisation=HOUSING,
+)
+DEMO_USERS: tuple[Actor, ...] = (
+    CASEWORKER,
+    SUPERVISOR,
+    PARTNER,
+    HOUSING_OFFICER,
+    DPO,
+    AUDITOR,
+    ADMIN,
+)
+"""Who the development sign-in offers (``/app/sign-in``), as ``make run`` prints tokens."""
+
 
 class _On(TypedDict):
     case_id: UUID

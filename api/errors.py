@@ -10,7 +10,7 @@ import structlog
 from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Unauthenticated
@@ -103,7 +103,14 @@ def problem_response(
     detail: str,
     headers: dict[str, str] | None = None,
     **extra: Any,
-) -> JSONResponse:
+) -> Response:
+    """The problem+json answer; for a web page (under ``/app``) the page the web pages
+    install (``app.state.problem_page``) shows the same problem to a person instead."""
+    if request is not None and request.url.path.startswith("/app"):
+        show = getattr(request.app.state, "problem_page", None)
+        if show is not None:
+            shown: Response = show(request, status, title, detail, headers, extra)
+            return shown
     body: dict[str, Any] = {
         "type": TYPES + kind,
         "title": title,
@@ -152,7 +159,7 @@ def install(app: FastAPI) -> None:
     """Registers the mapping: 401, 403, 404, 409, 412, 422, 503 and a logged 500."""
 
     @app.exception_handler(Problem)
-    def _problem(request: Request, error: Problem) -> JSONResponse:
+    def _problem(request: Request, error: Problem) -> Response:
         return problem_response(
             request,
             error.status,
@@ -164,7 +171,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Unauthenticated)
-    def _unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:
+    def _unauthenticated(request: Request, error: Unauthenticated) -> Response:
         return problem_response(
             request,
             401,
@@ -175,7 +182,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    def _invalid(request: Request, error: RequestValidationError) -> Response:
         # Only where and why, never the value given: it may be personal data.
         errors = [
             _not_json(e, error.body)
@@ -194,7 +201,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RuleViolation)
-    def _rule(request: Request, error: RuleViolation) -> JSONResponse:
+    def _rule(request: Request, error: RuleViolation) -> Response:
         """Every rule the command broke, each with its code; ``rule`` is the first."""
         broken = error.all
         return problem_response(
@@ -208,7 +215,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(ViewBehind)
-    def _behind(request: Request, error: ViewBehind) -> JSONResponse:
+    def _behind(request: Request, error: ViewBehind) -> Response:
         """A read given ``min_position`` that the view (or the notary) has not reached yet."""
         return problem_response(
             request,
@@ -221,7 +228,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(BadCursor)
-    def _cursor(request: Request, error: BadCursor) -> JSONResponse:
+    def _cursor(request: Request, error: BadCursor) -> Response:
         return problem_response(
             request,
             422,
@@ -232,16 +239,16 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(CaseNotFound)
-    def _missing(request: Request, error: CaseNotFound) -> JSONResponse:
+    def _missing(request: Request, error: CaseNotFound) -> Response:
         problem = not_found()
         return problem_response(request, 404, problem.kind, problem.title, problem.detail)
 
     @app.exception_handler(HoldNotFound)
-    def _no_hold(request: Request, error: HoldNotFound) -> JSONResponse:
+    def _no_hold(request: Request, error: HoldNotFound) -> Response:
         return problem_response(request, 404, "not-found", "Not found", "no such legal hold")
 
     @app.exception_handler(StaleVersion)
-    def _stale(request: Request, error: StaleVersion) -> JSONResponse:
+    def _stale(request: Request, error: StaleVersion) -> Response:
         return problem_response(
             request,
             412,
@@ -254,7 +261,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ConcurrentWrite)
     @app.exception_handler(NothingToSave)
-    def _conflict(request: Request, error: Exception) -> JSONResponse:
+    def _conflict(request: Request, error: Exception) -> Response:
         return problem_response(
             request,
             409,
@@ -265,7 +272,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityFailure)
     @app.exception_handler(SealBroken)
-    def _integrity(request: Request, error: Exception) -> JSONResponse:
+    def _integrity(request: Request, error: Exception) -> Response:
         log.critical("integrity.failure", error=type(error).__name__, detail=str(error))
         return problem_response(
             request,
@@ -276,14 +283,14 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PersistenceError)
-    def _store(request: Request, error: PersistenceError) -> JSONResponse:
+    def _store(request: Request, error: PersistenceError) -> Response:
         log.error("store.unavailable", error=type(error).__name__)
         return problem_response(
             request, 503, "unavailable", "Service unavailable", "the store is unavailable"
         )
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, error: StarletteHTTPException) -> Response:
         kind = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
         headers = dict(error.headers or {})
         if error.status_code == 405:
@@ -298,7 +305,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("request.failed", error=type(error).__name__)
         return problem_response(
             request, 500, "internal", "Internal error", "an unexpected error; it was logged"

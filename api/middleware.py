@@ -18,6 +18,24 @@ from api.metrics import Metrics
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger("api")
 
+CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+"""Every response's Content Security Policy: nothing from another host, no inline script
+or style, never framed, forms only to this service."""
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+    " worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+"""For Swagger UI and ReDoc alone: still nothing from another host, but the two viewers
+set inline styles and data: images, and ReDoc searches in a blob: worker."""
+DOCS = frozenset({"/docs", "/redoc"})
+_COMMON = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), *_COMMON]
+DOCS_HEADERS = [(b"content-security-policy", DOCS_CSP.encode()), *_COMMON]
+
 
 class RequestLog:
     """Logs request id, actor, route, case id, status and duration; never bodies or
@@ -44,6 +62,7 @@ class RequestLog:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(DOCS_HEADERS if scope["path"] in DOCS else SECURITY_HEADERS)
                 message = {**message, "headers": headers}
             await send(message)
 

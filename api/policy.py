@@ -58,6 +58,7 @@ class Action(Enum):
     CLOSE_ALERT = "dpo.close_alert"  # the DPO's review of a break-glass use
     MANAGE_HOLDS = "dpo.holds.manage"  # place and lift legal holds: the DPO only
     READ_HOLDS = "dpo.holds.read"  # the legal holds, in force and lifted: DPO and auditor
+    SIGNED_IN = "web.signed_in"  # the web pages' own: home, sign-out; any signed-in person
 
 
 STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -96,6 +97,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.CLOSE_ALERT: frozenset({Role.DPO}),
     Action.MANAGE_HOLDS: frozenset({Role.DPO}),
     Action.READ_HOLDS: READERS,
+    Action.SIGNED_IN: frozenset(Role) - {Role.SYSTEM},
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
 read pseudonymised statistics only (``/stats``), never a case. Every person may read the
@@ -241,27 +243,34 @@ def authorize(action: Action) -> Callable[..., Awaitable[Guard]]:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated("a bearer token is required")
         principal: Principal = request.app.state.verifier.verify(credentials.credentials)
-        request.state.actor = principal.user_id
-        request.state.role = principal.role.value  # for the partners' checkpoint header
-        decision = decide(principal, action)
-        if decision.allowed and principal.role is Role.PARTNER:
-            decision = await run_in_threadpool(_signatory, request, principal)
-        if not decision.allowed:
-            await run_in_threadpool(
-                request.app.state.access.denied,
-                request,
-                principal,
-                case_id=request.path_params.get("case_id"),
-                reason=decision,
-            )
-            problem = forbidden(decision.reason)
-            if decision.rule is not None:
-                problem.extra["rule"] = decision.rule
-            raise problem
-        return Guard(principal, action)
+        return await admit(request, principal, action)
 
     dependency.__policy__ = action  # type: ignore[attr-defined]
     return dependency
+
+
+async def admit(request: Request, principal: Principal, action: Action) -> Guard:
+    """The role part of the policy for a verified caller, however they signed in (a bearer
+    token for the API, a session for the web pages): a refusal is recorded as an access,
+    then raised as a 403 (``Problem``) with the rule code where there is one."""
+    request.state.actor = principal.user_id
+    request.state.role = principal.role.value  # for the partners' checkpoint header
+    decision = decide(principal, action)
+    if decision.allowed and principal.role is Role.PARTNER:
+        decision = await run_in_threadpool(_signatory, request, principal)
+    if not decision.allowed:
+        await run_in_threadpool(
+            request.app.state.access.denied,
+            request,
+            principal,
+            case_id=request.path_params.get("case_id"),
+            reason=decision,
+        )
+        problem = forbidden(decision.reason)
+        if decision.rule is not None:
+            problem.extra["rule"] = decision.rule
+        raise problem
+    return Guard(principal, action)
 
 
 def _signatory(request: Request, principal: Principal) -> Decision:

@@ -70,6 +70,28 @@ class ApiSettings(Settings):
         description="How long a query with min_position waits for its view to catch up",
     )
 
+    web_session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=12 * 60,
+        description="A web session ends after this many minutes without a page (and always"
+        " when its token expires)",
+    )
+    web_session_key_file: Path | None = Field(
+        default=None,
+        description="Secret that signs web session and CSRF cookies (created, 0600, on"
+        " first use; default: data_dir/web-session.key). Share it between server processes.",
+    )
+    web_dev_sign_in: bool | None = Field(
+        default=None,
+        description="Offer the development sign-in (choose a demo user) on /app/sign-in."
+        " Default: on only with the embedded development signing key, never with an"
+        " identity provider",
+    )
+    timezone: str = Field(
+        default="Europe/London", description="The time zone the web pages show times in"
+    )
+
     @field_validator("jwt_jwks_url")
     @classmethod
     def _jwks_is_http(cls, url: str | None) -> str | None:
@@ -94,6 +116,17 @@ class ApiSettings(Settings):
         if self.jwt_public_key_file is not None:
             return "public_key_file"
         return "dev_key"
+
+    @property
+    def web_session_key_path(self) -> Path:
+        return self.web_session_key_file or self.data_dir / "web-session.key"
+
+    @property
+    def dev_sign_in(self) -> bool:
+        """Whether /app/sign-in offers the demo users (only ever with the embedded key)."""
+        if self.jwt_key_source != "dev_key":
+            return False
+        return True if self.web_dev_sign_in is None else self.web_dev_sign_in
 
     @property
     def jwt_signing_key_path(self) -> Path:

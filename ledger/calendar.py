@@ -26,3 +26,15 @@ def add_working_days(start: date, days: int) -> date:
         if is_working_day(current):
             remaining -= 1
     return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """The working days after ``start`` up to and including ``end`` (0 when ``end`` is not
+    after ``start``): how many working days late something due on ``start`` is on ``end``."""
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count

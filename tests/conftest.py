@@ -107,6 +107,18 @@ def memory_ledger() -> Iterator[CaseLedger]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    browsers = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if "browser tests skipped" in str(r.longrepr)
+    ]
+    if browsers:
+        terminalreporter.write_line(
+            f"!!! {len(browsers)} browser tests were SKIPPED: no Chromium at /usr/bin/chromium"
+            " (apt-get install -y chromium). Set ASB_REQUIRE_BROWSER=1 to fail instead. !!!",
+            red=True,
+            bold=True,
+        )
     skipped = [
         r for r in terminalreporter.stats.get("skipped", []) if "PostgreSQL" in str(r.longrepr)
     ]

@@ -48,11 +48,12 @@ HAND_BUILT = {
 
 
 def routes(app: Any) -> list[APIRoute]:
-    """Every API route, those of the included routers too."""
+    """Every API route, those of the included routers too (not the web pages, which
+    answer HTML and are not in the schema)."""
     return [
         c.original_route
         for c in iter_route_contexts(app.routes)
-        if isinstance(c.original_route, APIRoute)
+        if isinstance(c.original_route, APIRoute) and c.original_route.include_in_schema
     ]
 
 

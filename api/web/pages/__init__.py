@@ -1,0 +1,13 @@
+"""The pages' routers, one per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.web.pages import caseload, signin
+
+PAGES: tuple[APIRouter, ...] = (
+    signin.router,
+    caseload.router,
+)
+"""Every router of pages the app includes, in order."""
