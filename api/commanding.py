@@ -68,6 +68,16 @@ Build = Callable[[Context], Command]
 """How a route turns its request body (and path) into the command."""
 
 
+@dataclass(frozen=True)
+class Done:
+    """A command carried out (or found already carried out under its idempotency key):
+    its receipt, the ids of what it created, and whether it opened the case."""
+
+    receipt: Receipt
+    created: dict[str, str]
+    opened: bool
+
+
 class Commands:
     """The commands of one request: ``CommandsDep`` gives a route one of these."""
 
@@ -87,8 +97,29 @@ class Commands:
         The answer is built here, from a ``ReceiptOut``, rather than returned for FastAPI to
         serialise: for a sync route FastAPI would validate it again in the thread pool, a
         second hop per command (``tests/api/test_response_models.py`` checks its shape)."""
+        done = self.execute(
+            guard,
+            body,
+            build,
+            case_id=case_id,
+            expected_version=if_match(self.request),
+            key=self.request.headers.get("idempotency-key"),
+        )
+        return self._answer(done.receipt, done.created, opened=done.opened)
+
+    def execute(
+        self,
+        guard: Guard,
+        body: BaseModel,
+        build: Build,
+        *,
+        case_id: UUID | None,
+        expected_version: int | None,
+        key: str | None,
+    ) -> Done:
+        """The command itself, for a route (``run``) or a web form, which carries the
+        version it was drawn from and an idempotency key of its own in hidden fields."""
         principal = guard.caller
-        key = self.request.headers.get("idempotency-key")
         fingerprint = self._fingerprint(body) if key else ""
         if case_id is not None:
             self.request.state.case_id = str(case_id)
@@ -98,7 +129,7 @@ class Commands:
             if earlier is not None:
                 return earlier
         ids = Ids(None if key is None else IdempotencyRecord.id_for(principal.user_id, key))
-        ctx = Context(principal.actor(), self.clock(), if_match(self.request), ids)
+        ctx = Context(principal.actor(), self.clock(), expected_version, ids)
         command = build(ctx)
         claim = None
         if key is not None:
@@ -135,7 +166,9 @@ class Commands:
             raise
         self.metrics.command(command.name)
         self.request.state.case_id = str(receipt.case_id)
-        return self._answer(receipt, ids.issued, opened=isinstance(command, OpenCase))
+        return Done(
+            receipt, {k: str(v) for k, v in ids.issued.items()}, isinstance(command, OpenCase)
+        )
 
     def _duplicate(self, principal: Principal, duplicate: PossibleDuplicate) -> Problem:
         """The refusal of a second record for a person the register holds: 409, with the
@@ -183,13 +216,13 @@ class Commands:
 
         return admit
 
-    def _answer(self, receipt: Receipt, created: dict[str, UUID], *, opened: bool) -> JSONResponse:
+    def _answer(self, receipt: Receipt, created: dict[str, str], *, opened: bool) -> JSONResponse:
         case = f"/cases/{receipt.case_id}"
         body = ReceiptOut(
             case_id=receipt.case_id,
             version=receipt.version,
             position=receipt.position,
-            created={kind: str(value) for kind, value in created.items()},
+            created=created,
         )
         return JSONResponse(
             body.model_dump(mode="json"),
@@ -209,7 +242,7 @@ class Commands:
 
     def _replay(
         self, principal: Principal, key: str, fingerprint: str, build: Build
-    ) -> JSONResponse | None:
+    ) -> Done | None:
         """The first answer to a command retried with the same key, if there was one."""
         record = self.ledger.find_idempotent(principal.user_id, key)
         if record is None:
@@ -226,7 +259,8 @@ class Commands:
         build(Context(principal.actor(), record.created_on, None, ids))  # the same ids again
         position = self.ledger.position_of(record.case_id, record.case_version) or 0
         receipt = Receipt(case_id=record.case_id, version=record.case_version, position=position)
-        return self._answer(receipt, ids.issued, opened=record.command == OpenCase.name)
+        created = {k: str(v) for k, v in ids.issued.items()}
+        return Done(receipt, created, record.command == OpenCase.name)
 
 
 async def get_commands(request: Request, services: ServicesDep) -> Commands:

@@ -103,6 +103,7 @@ OTHER: dict[str, str] = {
     "case.team_not_yours": "Choose one of your own teams",
     "read.position_not_issued": "The page asked for a state the ledger has not reached",
     "idempotency.key_reused": "This form was already sent with different answers",
+    "case.stale_version": "Someone else changed this case while you had this form open",
     "share.authoriser_mismatch": "The authorising supervisor is not the one named",
 }
 """Codes the API gives that are not the ledger's rules."""
