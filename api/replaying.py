@@ -73,6 +73,28 @@ def read_as_of(
     basis: TimeBasis | None,
 ) -> JSONResponse:
     """The case as of ``version``, or as of ``at`` in recorded or world (occurred) time."""
+    body = case_as_of(cases, guard, case_id, version=version, at=at, basis=basis)
+    shown = body.as_of.version
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        headers={
+            "ETag": f'"{shown}"',
+            "Content-Location": f"/cases/{body.case_id}?as_of_version={shown}",
+        },
+    )
+
+
+def case_as_of(
+    cases: CaseReads,
+    guard: Guard,
+    case_id: UUID,
+    *,
+    version: int | None,
+    at: datetime | None,
+    basis: TimeBasis | None,
+) -> CaseAsOfOut:
+    """``read_as_of``'s view (for the API and the auditor's pages), recorded as view
+    ``case.as_of`` before it is returned."""
     if version is not None and at is not None:
         raise invalid(
             ("query.as_of_version", "give as_of_version or as_of, not both"),
@@ -92,14 +114,7 @@ def read_as_of(
         view="case.as_of",
         subjects=sorted(subjects, key=str),
     )
-    body = CaseAsOfOut(**dict(view), as_of=AsOfOut.of(shown, case.version))
-    return JSONResponse(
-        body.model_dump(mode="json"),
-        headers={
-            "ETag": f'"{shown.version}"',
-            "Content-Location": f"/cases/{case.id}?as_of_version={shown.version}",
-        },
-    )
+    return CaseAsOfOut(**dict(view), as_of=AsOfOut.of(shown, case.version))
 
 
 def read_diff(

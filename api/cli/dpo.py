@@ -18,13 +18,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 from uuid import UUID, uuid4
 
 import typer
 
 from api.cli.common import err, open_ledger, progress_bar
 from api.cli.sar import sar_app
+from api.spreadsheet import cell
 from ledger.access import AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Role
@@ -42,7 +43,6 @@ COLUMNS = tuple(field.name for field in dataclasses.fields(Disclosure))
 """The CSV's columns: the log's fields, in order (lists are space-separated)."""
 EXPORT_VIEW = "dpo.disclosures.csv"
 _PURPOSES = {Role.DPO: AccessPurpose.DATA_PROTECTION, Role.AUDITOR: AccessPurpose.AUDIT}
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def usage(message: str, command: str = "dpo disclosures") -> typer.Exit:
@@ -70,16 +70,6 @@ def parse_time(value: str | None, option: str, command: str = "dpo disclosures")
             f"{option} needs a timezone (e.g. 2026-03-01T00:00:00+00:00) or a date", command
         )
     return parsed
-
-
-def cell(value: Any) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is quoted with a leading '."""
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        return " ".join(str(item) for item in value)
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return f"'{text}" if text.startswith(_FORMULA) else text
 
 
 def write_csv(out: IO[str], entries: Iterable[Disclosure]) -> int:

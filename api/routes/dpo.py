@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from api.routes.cases import READ_RESPONSES
 from api.routes.common import CASE_ID_OR_REFERENCE, COMMAND_RESPONSES, case_id_named
 from api.schemas.dpo import DisclosureOut, DisclosuresOut, ErasedOut, ErasureIn
 from commands import erase_person as erase_person_command
+from ledger.application import CaseLedger
 from projections.disclosures.model import DisclosureQuery
 from projections.view import ViewBehind
 from replay.sar_response import erase_reports_about
@@ -79,11 +81,36 @@ def list_disclosures(
     case's data (refusals too), every share and every police referral, newest first, a
     page at a time. Filters combine. Only the DPO and auditors may ask, and each query is
     itself recorded as an access (with the subject asked about)."""
+    query = disclosure_query(ledger, subject, case, actor, since, until)
+    page = log.list_disclosures(query, limit=limit, cursor=cursor, min_position=min_position)
+    access.record(
+        request,
+        guard.caller,
+        case_id=query.case_id,
+        case_version=None,
+        view="dpo.disclosures",
+        subjects=() if subject is None else (subject,),
+    )
+    return DisclosuresOut(
+        items=[DisclosureOut.of(entry) for entry in page.items], next_cursor=page.next_cursor
+    )
+
+
+def disclosure_query(
+    ledger: CaseLedger,
+    subject: UUID | None,
+    case: str | None,
+    actor: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> DisclosureQuery:
+    """The log's query for these filters: a person with every record merged with theirs, a
+    case by id or reference (422 ``query.case`` if none has it), ``from`` not after ``to``."""
     case_id = None if case is None else case_id_named(ledger, case)
     if case is not None and case_id is None:
         raise invalid_field("query.case", "no case has this reference")
     try:
-        query = DisclosureQuery(
+        return DisclosureQuery(
             subject=subject,
             also=() if subject is None else tuple(ledger.people.same_person(subject)),
             case_id=case_id,
@@ -93,18 +120,6 @@ def list_disclosures(
         )
     except ValueError:
         raise invalid_field("query.from", "must not be after `to`") from None
-    page = log.list_disclosures(query, limit=limit, cursor=cursor, min_position=min_position)
-    access.record(
-        request,
-        guard.caller,
-        case_id=case_id,
-        case_version=None,
-        view="dpo.disclosures",
-        subjects=() if subject is None else (subject,),
-    )
-    return DisclosuresOut(
-        items=[DisclosureOut.of(entry) for entry in page.items], next_cursor=page.next_cursor
-    )
 
 
 ERASURES: dict[int | str, dict[str, Any]] = {

@@ -135,10 +135,7 @@ def submit(
             key=key_of(data),
         )
     except RuleViolation as broken:
-        refused = Refused(status=409 if broken.rule.value in _conflicts() else 422)
-        for v in broken.all:
-            refused.add(plain_words(v.rule.value), detail=v.detail, rule=v.rule.value)
-        return refused
+        return refused_by_rule(broken)
     except StaleVersion as stale:
         return _stale(stale.current)
     except ConcurrentWrite:
@@ -147,6 +144,14 @@ def submit(
         if problem.status in (401, 403, 404):
             raise
         return refused_by(problem)
+
+
+def refused_by_rule(broken: RuleViolation) -> Refused:
+    """A broken rule (every rule, where several broke) as a form's refusal."""
+    refused = Refused(status=409 if broken.rule.value in _conflicts() else 422)
+    for v in broken.all:
+        refused.add(plain_words(v.rule.value), detail=v.detail, rule=v.rule.value)
+    return refused
 
 
 def refused_by(problem: Problem) -> Refused:

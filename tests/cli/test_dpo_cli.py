@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli.app import app
-from api.cli.dpo import COLUMNS, cell
+from api.cli.dpo import COLUMNS
+from api.spreadsheet import cell
 from ledger.access import Accessed, AccessRecord
 from ledger.application import CaseLedger
 from ledger.enums import AccessOutcome, AccessPurpose, Agency, PersonRole, Role
