@@ -58,6 +58,7 @@ class Action(Enum):
     CLOSE_ALERT = "dpo.close_alert"  # the DPO's review of a break-glass use
     MANAGE_HOLDS = "dpo.holds.manage"  # place and lift legal holds: the DPO only
     READ_HOLDS = "dpo.holds.read"  # the legal holds, in force and lifted: DPO and auditor
+    AUDIT_CASE = "audit.case"  # the auditor's pages: replay, compare, verify and export a case
     SIGNED_IN = "web.signed_in"  # the web pages' own: home, sign-out; any signed-in person
 
 
@@ -97,6 +98,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.CLOSE_ALERT: frozenset({Role.DPO}),
     Action.MANAGE_HOLDS: frozenset({Role.DPO}),
     Action.READ_HOLDS: READERS,
+    Action.AUDIT_CASE: frozenset({Role.AUDITOR}),
     Action.SIGNED_IN: frozenset(Role) - {Role.SYSTEM},
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
