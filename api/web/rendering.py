@@ -58,6 +58,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Audit", "/app/audit"),
         NavItem("Caseload", "/app/caseload"),
         NavItem("Disclosure log", "/app/dpo/disclosures"),
+        NavItem("Subject access", "/app/dpo/sars"),
+        NavItem("Alerts", "/app/dpo/alerts"),
     ),
 }
 """The service navigation each role sees (a role with no pages yet sees only sign-out)."""

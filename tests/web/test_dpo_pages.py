@@ -89,6 +89,7 @@ def test_filters_by_case_actor_and_time_window(dpo: Demo) -> None:
     rows = table(by_actor.text, "disclosures")
     assert rows
     assert all(r[1].startswith("demo-police-officer") for r in rows)
+    assert all("Staffordshire Police" in r[1] for r in rows)  # the register's name
 
     later = (DEMO_AT.date() + timedelta(days=5)).isoformat()
     none = dpo.client.get("/app/dpo/disclosures", params={"from": later, "to": later})

@@ -123,6 +123,12 @@ def _references(directory: CaseDirectory, items: list[DisclosureOut]) -> dict[UU
     return found
 
 
+def _organisations(ledger: CaseLedger, items: list[DisclosureOut]) -> dict[str, str]:
+    """The name of each organisation named, from the register (else its id as given)."""
+    named = {o for i in items for o in (i.actor_organisation, i.recipient_organisation) if o}
+    return {org: ledger.organisations.name_of(org) for org in named}
+
+
 @router.get("/app/dpo/disclosures", name="web.dpo.disclosures")
 def disclosures_page(
     request: Request,
@@ -173,6 +179,7 @@ def disclosures_page(
     context.update(
         items=listed.items,
         references=_references(directory, listed.items),
+        organisations=_organisations(ledger, listed.items),
         next_cursor=listed.next_cursor,
         first_page=cursor is not None,
     )
