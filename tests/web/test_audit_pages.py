@@ -173,6 +173,12 @@ def test_a_case_altered_behind_the_ledgers_back_is_named_at_its_first_bad_versio
     )
     raw.set_state(case.id, version, state.replace(b'"demo-caseworker"', b'"demo-caseworkex"', 1))
 
+    replay = auditor.client.get(f"/app/audit/cases/{case.id}")
+    assert replay.status_code == 500
+    assert "The stored records of this case fail their integrity check" in replay.text
+    assert f"FAILED case {case.id} version {version}" in replay.text
+    assert f'action="/app/audit/cases/{case.id}/verify"' in replay.text  # still checkable
+
     text = _verify(auditor, case.id)
     assert "Not intact" in text
     said = asb(tmp_path, "verify", "--case", case.reference, ASB_DATA_DIR=str(tmp_path / "data"))

@@ -66,7 +66,14 @@ def test_a_dpo_finds_who_saw_a_persons_data_and_downloads_it(pages: Pages) -> No
     for i in range(rows.count()):
         assert person in rows.nth(i).locator("td").nth(4).inner_text()
     who = {rows.nth(i).locator("td").nth(1).inner_text().split()[0] for i in range(rows.count())}
-    assert "demo-caseworker" in who
+    server = pages.server
+    asked = httpx.get(
+        f"{server.base_url}/dpo/disclosures",
+        params={"subject": person},
+        headers=server.token(user="demo-auditor", role="auditor", team=None),
+    )
+    saw = {item["actor_id"] for item in asked.json()["items"]}
+    assert who - {"demo-dpo"} == saw - {"demo-dpo", "demo-auditor"} != set()
 
     with page.expect_download() as downloading:
         page.get_by_role("link", name="Download CSV").click()

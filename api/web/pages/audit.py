@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -25,9 +26,11 @@ from api.routes.common import CASE_ID_OR_REFERENCE, case_id_named
 from api.web.forms import refused_by
 from api.web.guard import page_guard
 from api.web.rendering import page
+from ledger.errors import IntegrityFailure
 from projections.directory.projection import CaseDirectory
 from projections.visibility import Visibility
 
+log = structlog.get_logger("api")
 router = APIRouter(include_in_schema=False)
 
 Auditor = Annotated[Guard, Depends(page_guard(Action.AUDIT_CASE))]
@@ -124,6 +127,8 @@ def audit_case(
         shown = case_as_of(
             cases, guard, case_id, version=version, at=at, basis=time if at is not None else None
         )
+    except IntegrityFailure as failed:
+        return _unreadable(request, guard, context, "audit_case.html", failed)
     except Problem as problem:
         if problem.status != 422:
             raise
@@ -132,6 +137,28 @@ def audit_case(
         return page(request, "audit_case.html", context, principal=guard.caller, status=422)
     context.update(shown=shown, case=shown)
     return page(request, "audit_case.html", context, principal=guard.caller)
+
+
+def _unreadable(
+    request: Request,
+    guard: Guard,
+    context: dict[str, Any],
+    template: str,
+    failed: IntegrityFailure,
+) -> Response:
+    """A case whose stored events fail their hash chain cannot be replayed: the auditor is
+    told where it fails (as the API's handler, the failure is logged as critical), and may
+    still check the case and download its bundle from the page."""
+    log.critical("integrity.failure", error=type(failed).__name__, detail=str(failed))
+    context["errors"] = [
+        {
+            "field": None,
+            "text": "The stored records of this case fail their integrity check",
+            "detail": f"FAILED case {failed.case_id} version {failed.version}: {failed.reason}."
+            " Check the case for the first version that fails.",
+        }
+    ]
+    return page(request, template, context, principal=guard.caller, status=500)
 
 
 def _value(value: Any) -> str:
@@ -166,6 +193,8 @@ def audit_diff(
     }
     try:
         found = read_diff(cases, guard, case_id, start=start, end=end)
+    except IntegrityFailure as failed:
+        return _unreadable(request, guard, context, "audit_diff.html", failed)
     except Problem as problem:
         if problem.status != 422:
             raise
