@@ -51,7 +51,7 @@ class Refused:
 
 def field_id(loc: Sequence[Any]) -> str:
     """The form field (and element id) for a location in a model: ``complainant-name``."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path") and not isinstance(p, int)]
     return "-".join(parts) or "form"
 
 

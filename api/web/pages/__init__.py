@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages import caseload, signin
+from api.web.pages import case_commands, caseload, signin
 
 PAGES: tuple[APIRouter, ...] = (
     signin.router,
     caseload.router,
+    case_commands.router,
 )
 """Every router of pages the app includes, in order."""
