@@ -33,13 +33,15 @@ KEY_FIELD = "idempotency_key"
 @dataclass
 class Refused:
     """Why a form was not carried out: the summary (each entry ``field`` to link to or None,
-    ``text`` in plain words, ``detail``, ``rule``), messages by field id, and, for a stale
-    form, the case's version now."""
+    ``text`` in plain words, ``detail``, ``rule``), messages by field id, for a stale form
+    the case's version now, and for a possible duplicate the register's candidates (as
+    the caller may see them)."""
 
     summary: list[dict[str, Any]] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     current_version: int | None = None
     status: int = 422
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
     def add(
         self, text: str, *, field_id: str | None = None, detail: str = "", rule: str = ""
@@ -47,6 +49,20 @@ class Refused:
         self.summary.append({"field": field_id, "text": text, "detail": detail, "rule": rule})
         if field_id is not None and field_id not in self.fields:
             self.fields[field_id] = text
+
+    def beside(self, messages: Mapping[str, str], rule_fields: Mapping[str, str]) -> None:
+        """A form's own words for a field the model found fault with (``messages``, by
+        field id), and each broken rule shown beside the field it concerns as well
+        (``rule_fields``, by rule code)."""
+        for entry in self.summary:
+            if entry["rule"] and entry["field"] is None:
+                entry["field"] = rule_fields.get(entry["rule"])
+            elif not entry["rule"] and entry["field"] in messages:
+                entry["text"] = messages[entry["field"]]
+        self.fields = {}
+        for entry in self.summary:
+            if entry["field"] is not None:
+                self.fields.setdefault(entry["field"], entry["text"])
 
 
 def field_id(loc: Sequence[Any]) -> str:
@@ -151,7 +167,7 @@ def submit(
 
 def refused_by(problem: Problem) -> Refused:
     """An API problem (a 409 or 422 with its rule, or fields) as a form's refusal."""
-    refused = Refused(status=problem.status)
+    refused = Refused(status=problem.status, candidates=problem.extra.get("candidates") or [])
     for e in problem.extra.get("errors", []) or []:
         refused.add(
             str(e.get("message", "is not valid")).capitalize(),

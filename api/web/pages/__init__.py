@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages import case_commands, caseload, signin
+from api.web.pages import case_commands, case_commands_plan, caseload, signin
 
 PAGES: tuple[APIRouter, ...] = (
     signin.router,
     caseload.router,
     case_commands.router,
+    case_commands_plan.router,
 )
 """Every router of pages the app includes, in order."""
