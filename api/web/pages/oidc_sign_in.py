@@ -25,7 +25,7 @@ from api.web.oidc import (
     error_code,
 )
 from api.web.pages.signin import safe_next, sign_in_refused
-from api.web.rendering import home_for
+from api.web.rendering import home_for, page
 from api.web.session import Sessions
 
 router = APIRouter(include_in_schema=False)
@@ -102,7 +102,8 @@ def oidc_callback(
 ) -> Response:
     """Where the provider sends the person back: the state must be this browser's, the code
     is exchanged with the verifier, the ID token checked, and the access token verified as
-    the API verifies one; then a new session, and the page the person asked for."""
+    the API verifies one; then a new session, and a page that moves on to the one the
+    person asked for (``sign_in_continue.html`` says why it is not a redirect)."""
     oidc: OidcClient | None = request.app.state.oidc
     if oidc is None:
         return sign_in_refused(request, None, 404, "Signing in with a council account is off")
@@ -154,7 +155,8 @@ def _finish(
         if refused.reason == "key set unavailable":
             return sign_in_refused(request, next_path, 503, *UNAVAILABLE)
         return sign_in_refused(request, next_path, 400, *NOT_CONFIRMED)
-    response = RedirectResponse(next_path or home_for(principal), status_code=303)
+    # Not a redirect: see sign_in_continue.html for why the session cookie needs a page.
+    response = page(request, "sign_in_continue.html", {"next": next_path or home_for(principal)})
     sessions: Sessions = request.app.state.web_sessions
     sessions.start(request, response, access_token)
     log.info("oidc_signed_in", role=principal.role.value)
