@@ -42,16 +42,8 @@ KEYS_REFETCH_SECONDS = 30
 TIMEOUT_SECONDS = 5.0
 LEEWAY_SECONDS = 30
 SIGNING_ALGORITHMS = (
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "EdDSA",
+    *("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"),
+    *("ES256", "ES384", "ES512", "EdDSA"),
 )
 """ID token algorithms accepted, as far as the provider offers them: public-key ones only."""
 
