@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages import case_commands, case_commands_plan, caseload, signin
+from api.web.pages import case_commands, case_commands_plan, caseload, oidc_sign_in, signin
 
 PAGES: tuple[APIRouter, ...] = (
     signin.router,
+    oidc_sign_in.router,
     caseload.router,
     case_commands.router,
     case_commands_plan.router,
