@@ -33,13 +33,16 @@ KEY_FIELD = "idempotency_key"
 @dataclass
 class Refused:
     """Why a form was not carried out: the summary (each entry ``field`` to link to or None,
-    ``text`` in plain words, ``detail``, ``rule``), messages by field id, and, for a stale
-    form, the case's version now."""
+    ``text`` in plain words, ``detail``, ``rule``), messages by field id, for a stale form
+    the case's version now, and for a possible duplicate the people it may be."""
 
     summary: list[dict[str, Any]] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     current_version: int | None = None
     status: int = 422
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    """For ``person.possible_duplicate``: the registered people the details match, as the
+    caller may see them (``api.schemas.people.CandidateOut``), to link one or confirm new."""
 
     def add(
         self, text: str, *, field_id: str | None = None, detail: str = "", rule: str = ""
@@ -95,7 +98,7 @@ def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Refused
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    label = str(error.get("loc", ("this",))[-1]).replace("_", " ")
+    label = str((error.get("loc") or ("this",))[-1]).replace("_", " ")
     kind = error.get("type", "")
     if kind == "missing":
         return f"Enter {label}"
@@ -151,7 +154,7 @@ def submit(
 
 def refused_by(problem: Problem) -> Refused:
     """An API problem (a 409 or 422 with its rule, or fields) as a form's refusal."""
-    refused = Refused(status=problem.status)
+    refused = Refused(status=problem.status, candidates=problem.extra.get("candidates") or [])
     for e in problem.extra.get("errors", []) or []:
         refused.add(
             str(e.get("message", "is not valid")).capitalize(),
