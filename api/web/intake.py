@@ -20,9 +20,51 @@ from uuid import UUID
 from api.schemas.opening import OpenCaseIn
 from api.schemas.plan import LinkPersonIn
 from api.web.forms import Refused, as_list, validate
-from ledger.enums import PersonRole
+from ledger.enums import Channel, ContactMethod, Department, PersonRole, Vulnerability
 
 NEW_PERSON = "new"
+
+CHANNELS = {
+    Channel.PHONE: "Phone",
+    Channel.EMAIL: "Email",
+    Channel.WEB_FORM: "Online form",
+    Channel.LETTER: "Letter",
+    Channel.IN_PERSON: "In person",
+    Channel.PARTNER_REFERRAL: "Referred by a partner agency",
+}
+CATEGORIES = (
+    ("personal", "Personal", "Aimed at a person or a group, rather than the community at large"),
+    ("nuisance", "Nuisance", "Trouble, annoyance or suffering to a local community"),
+    ("environmental", "Environmental", "Harm to public spaces, buildings or the surroundings"),
+)
+"""The National Standard for Incident Recording's categories, as the form explains them."""
+DEPARTMENTS = {
+    Department.COMMUNITY_SAFETY: "Community safety",
+    Department.HOUSING: "Housing",
+    Department.ENVIRONMENTAL_HEALTH: "Environmental health",
+    Department.LICENSING: "Licensing",
+    Department.STREET_SCENE: "Street scene",
+}
+CONTACT_METHODS = {
+    ContactMethod.PHONE: "Phone",
+    ContactMethod.EMAIL: "Email",
+    ContactMethod.LETTER: "Letter",
+    ContactMethod.TEXT_MESSAGE: "Text message",
+    ContactMethod.IN_PERSON: "In person",
+    ContactMethod.VIDEO_CALL: "Video call",
+}
+VULNERABILITIES = {
+    Vulnerability.DISABILITY: "Disability",
+    Vulnerability.LONG_TERM_ILLNESS: "Long-term illness",
+    Vulnerability.AGE: "Age",
+    Vulnerability.MENTAL_HEALTH: "Mental health",
+    Vulnerability.ISOLATION: "Isolation",
+    Vulnerability.LIVING_ALONE: "Lives alone",
+    Vulnerability.ECONOMIC_HARDSHIP: "Economic hardship",
+    Vulnerability.HIGH_ASB_AREA: "Lives where anti-social behaviour is high",
+    Vulnerability.REPEATED_INCIDENTS: "Repeated incidents",
+    Vulnerability.FEAR_OF_REPORTING: "Afraid to report",
+}
 
 ORDER = (
     "channel",

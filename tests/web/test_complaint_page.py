@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
+from api.web.intake import CATEGORIES, CHANNELS, CONTACT_METHODS, DEPARTMENTS, VULNERABILITIES
 from ledger.enums import (
     AccessOutcome,
     Category,
@@ -281,3 +282,11 @@ def test_only_staff_may_take_a_complaint(client: TestClient) -> None:
     assert answer.status_code == 403
     assert "You cannot see or do this" in answer.text
     assert CATHY["complainant-name"] not in answer.text
+
+
+def test_the_form_offers_every_value_the_api_takes() -> None:
+    assert set(CHANNELS) == set(Channel)
+    assert {c for c, _, _ in CATEGORIES} == {c.value for c in Category}
+    assert set(DEPARTMENTS) == set(Department)
+    assert set(CONTACT_METHODS) == set(ContactMethod)
+    assert set(VULNERABILITIES) == set(Vulnerability)

@@ -44,11 +44,22 @@ from api.web.forms import (
     submit,
 )
 from api.web.guard import Csrf, page_guard
-from api.web.intake import Complaint, check, merge, read_complaint, text
+from api.web.intake import (
+    CATEGORIES,
+    CHANNELS,
+    CONTACT_METHODS,
+    DEPARTMENTS,
+    VULNERABILITIES,
+    Complaint,
+    check,
+    merge,
+    read_complaint,
+    text,
+)
 from api.web.pages.people import acting_as, as_of_now, find_people, sought_in
 from api.web.rendering import page
 from ledger.application import CaseLedger
-from ledger.enums import Channel, ContactMethod, Department, Role, Vulnerability
+from ledger.enums import Role
 from ledger.errors import RuleViolation
 from projections.risk.projection import CumulativeRisk
 
@@ -57,48 +68,6 @@ router = APIRouter(include_in_schema=False)
 
 OpenPage = Annotated[Guard, Depends(page_guard(Action.OPEN_CASE))]
 PlacePage = Annotated[Guard, Depends(page_guard(Action.SEARCH_PLACES))]
-
-CHANNELS = {
-    Channel.PHONE: "Phone",
-    Channel.EMAIL: "Email",
-    Channel.WEB_FORM: "Online form",
-    Channel.LETTER: "Letter",
-    Channel.IN_PERSON: "In person",
-    Channel.PARTNER_REFERRAL: "Referred by a partner agency",
-}
-CATEGORIES = (
-    ("personal", "Personal", "Aimed at a person or a group, rather than the community at large"),
-    ("nuisance", "Nuisance", "Trouble, annoyance or suffering to a local community"),
-    ("environmental", "Environmental", "Harm to public spaces, buildings or the surroundings"),
-)
-"""The National Standard for Incident Recording's categories, as the form explains them."""
-DEPARTMENTS = {
-    Department.COMMUNITY_SAFETY: "Community safety",
-    Department.HOUSING: "Housing",
-    Department.ENVIRONMENTAL_HEALTH: "Environmental health",
-    Department.LICENSING: "Licensing",
-    Department.STREET_SCENE: "Street scene",
-}
-CONTACT_METHODS = {
-    ContactMethod.PHONE: "Phone",
-    ContactMethod.EMAIL: "Email",
-    ContactMethod.LETTER: "Letter",
-    ContactMethod.TEXT_MESSAGE: "Text message",
-    ContactMethod.IN_PERSON: "In person",
-    ContactMethod.VIDEO_CALL: "Video call",
-}
-VULNERABILITIES = {
-    Vulnerability.DISABILITY: "Disability",
-    Vulnerability.LONG_TERM_ILLNESS: "Long-term illness",
-    Vulnerability.AGE: "Age",
-    Vulnerability.MENTAL_HEALTH: "Mental health",
-    Vulnerability.ISOLATION: "Isolation",
-    Vulnerability.LIVING_ALONE: "Lives alone",
-    Vulnerability.ECONOMIC_HARDSHIP: "Economic hardship",
-    Vulnerability.HIGH_ASB_AREA: "Lives where anti-social behaviour is high",
-    Vulnerability.REPEATED_INCIDENTS: "Repeated incidents",
-    Vulnerability.FEAR_OF_REPORTING: "Afraid to report",
-}
 
 
 @router.get("/app/complaints/new", name="web.complaint")
