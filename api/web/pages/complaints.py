@@ -81,7 +81,6 @@ async def open_complaint(
     request: Request,
     guard: OpenPage,
     commands: CommandsDep,
-    ledger: LedgerDep,
     risk: RiskDep,
     access: AccessDep,
 ) -> Response:
