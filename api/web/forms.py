@@ -42,6 +42,8 @@ class Refused:
     current_version: int | None = None
     status: int = 422
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    """For ``person.possible_duplicate``: the registered people the details match, as the
+    caller may see them (``api.schemas.people.CandidateOut``), to link one or confirm new."""
 
     def add(
         self, text: str, *, field_id: str | None = None, detail: str = "", rule: str = ""
@@ -111,7 +113,7 @@ def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Refused
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    label = str(error.get("loc", ("this",))[-1]).replace("_", " ")
+    label = str((error.get("loc") or ("this",))[-1]).replace("_", " ")
     kind = error.get("type", "")
     if kind == "missing":
         return f"Enter {label}"

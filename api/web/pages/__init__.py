@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages import case_commands, case_commands_plan, caseload, oidc_sign_in, signin
+from api.web.pages import (
+    case_commands,
+    case_commands_plan,
+    caseload,
+    complaints,
+    oidc_sign_in,
+    people,
+    signin,
+)
 
 PAGES: tuple[APIRouter, ...] = (
     signin.router,
     oidc_sign_in.router,
     caseload.router,
+    complaints.router,
+    people.router,
     case_commands.router,
     case_commands_plan.router,
 )
