@@ -18,7 +18,8 @@ run: $(STAMP)
 	@$(BIN)/asb-ledger demo --if-empty
 	@$(BIN)/asb-ledger verify --all
 	@echo
-	@echo "asb-ledger: http://127.0.0.1:8000/docs  (press Authorize and paste a token)"
+	@echo "asb-ledger: web pages at http://127.0.0.1:8000/app (choose a demo user to sign in)"
+	@echo "            API at http://127.0.0.1:8000/docs (press Authorize and paste a token)"
 	@echo "caseworker (team asb-north):"
 	@$(BIN)/asb-ledger token --user demo-caseworker --name "Demo Caseworker" --role caseworker --org council --team asb-north
 	@echo "supervisor (team asb-north):"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ledger.settings import Settings
 
@@ -92,6 +93,58 @@ class ApiSettings(Settings):
         default="Europe/London", description="The time zone the web pages show times in"
     )
 
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="The council's OpenID Connect provider (its metadata is read from"
+        " <issuer>/.well-known/openid-configuration). Set, the pages sign in through it and"
+        " the development sign-in is off; https, or http on a loopback address",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, description="This service's client id at the provider (needed with an issuer)"
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="The client secret, for a confidential client (sent with HTTP Basic);"
+        " without one the client is public and PKCE alone protects the code",
+    )
+    oidc_scopes: str = Field(
+        default="openid profile",
+        description="Scopes asked for, space-separated (openid among them)",
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback registered at the provider. Default: this service's own"
+        " address as the request names it, with /app/sign-in/oidc/callback",
+    )
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_is_https(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("ASB_OIDC_ISSUER must be an http(s) URL without a query")
+        if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
+            return url
+        raise ValueError("ASB_OIDC_ISSUER must be https (http only on a loopback address)")
+
+    @field_validator("oidc_redirect_url")
+    @classmethod
+    def _redirect_is_http(cls, url: str | None) -> str | None:
+        if url is not None and (
+            urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).hostname
+        ):
+            raise ValueError("ASB_OIDC_REDIRECT_URL must be an http(s) URL")
+        return url
+
+    @field_validator("oidc_scopes")
+    @classmethod
+    def _asks_for_openid(cls, scopes: str) -> str:
+        if "openid" not in scopes.split():
+            raise ValueError("ASB_OIDC_SCOPES must include openid")
+        return " ".join(scopes.split())
+
     @field_validator("jwt_jwks_url")
     @classmethod
     def _jwks_is_http(cls, url: str | None) -> str | None:
@@ -106,7 +159,21 @@ class ApiSettings(Settings):
                 "ASB_JWT_JWKS_URL and ASB_JWT_PUBLIC_KEY_FILE are both set: configure one key"
                 " source"
             )
+        if self.oidc_issuer is not None:
+            if not (self.oidc_client_id or "").strip():
+                raise ValueError("ASB_OIDC_ISSUER is set: set ASB_OIDC_CLIENT_ID too")
+            if self.jwt_key_source == "dev_key":
+                raise ValueError(
+                    "ASB_OIDC_ISSUER is set: the provider's access tokens are checked with its"
+                    " keys, so set ASB_JWT_JWKS_URL (or ASB_JWT_PUBLIC_KEY_FILE), and"
+                    " ASB_JWT_ISSUER and ASB_JWT_AUDIENCE to the provider's"
+                )
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether the pages sign in through the council's OpenID Connect provider."""
+        return self.oidc_issuer is not None
 
     @property
     def jwt_key_source(self) -> KeySource:
@@ -123,11 +190,21 @@ class ApiSettings(Settings):
 
     @property
     def dev_sign_in(self) -> bool:
-        """Whether /app/sign-in offers the demo users (only ever with the embedded key)."""
-        if self.jwt_key_source != "dev_key":
+        """Whether /app/sign-in offers the demo users (only ever with the embedded key, and
+        never with an identity provider)."""
+        if self.jwt_key_source != "dev_key" or self.oidc_enabled:
             return False
         return True if self.web_dev_sign_in is None else self.web_dev_sign_in
 
     @property
     def jwt_signing_key_path(self) -> Path:
         return self.jwt_signing_key_file or self.data_dir / "jwt-signing.key"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

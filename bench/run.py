@@ -28,6 +28,7 @@ from bench import (
     rotation,
     sar,
     verify,
+    web,
 )
 from bench.common import PG_URL, Figure, machine, pg_unavailable, quiet_logging
 
@@ -47,6 +48,7 @@ SECTIONS = (
     "rotation",
     "sar",
     "retention",
+    "web",
 )
 
 
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "rotation": lambda: rotation.run(stores, seconds, quick=args.quick),
         "sar": lambda: sar.run(stores, seconds, quick=args.quick),
         "retention": lambda: retention.run(stores, seconds, quick=args.quick),
+        "web": lambda: web.run(stores, seconds, quick=args.quick),
     }
     figures: list[Figure] = []
     for section in wanted:

@@ -64,6 +64,13 @@ def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> JSONR
     """Open a case from a complaint. It is assigned to the opener's team (or the team
     named, which must be one of the opener's own) and, for a caseworker, to the opener;
     the reference is in the case view."""
+    require_own_team(guard, body)
+    return commands.run(guard, body, body.to_command)
+
+
+def require_own_team(guard: Guard, body: OpenCaseIn) -> None:
+    """A case may be opened only for one of the opener's own teams (``case.team_not_yours``):
+    for the route and for the complaint page alike."""
     teams = guard.caller.all_teams
     if body.team is not None and body.team.strip() not in teams:
         raise invalid_field(
@@ -71,7 +78,6 @@ def open_a_case(body: OpenCaseIn, guard: Opener, commands: CommandsDep) -> JSONR
             f"must be one of your own teams ({', '.join(sorted(teams)) or 'none'})",
             rule="case.team_not_yours",
         )
-    return commands.run(guard, body, body.to_command)
 
 
 @router.get("/cases", name="case.list", response_model=CaseListOut, responses=READ_RESPONSES)

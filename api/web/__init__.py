@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.settings import ApiSettings
 from api.web import docs, errors
+from api.web.oidc import OidcClient
 from api.web.pages import PAGES
 from api.web.rendering import STATIC
 from api.web.session import Sessions
@@ -30,6 +31,7 @@ class Assets(StaticFiles):
 
 def install(app: FastAPI, settings: ApiSettings) -> None:
     app.state.web_sessions = Sessions(settings)
+    app.state.oidc = OidcClient(settings, app.state.web_sessions) if settings.oidc_enabled else None
     errors.install(app)
     app.include_router(docs.router)
     for router in PAGES:

@@ -33,13 +33,17 @@ KEY_FIELD = "idempotency_key"
 @dataclass
 class Refused:
     """Why a form was not carried out: the summary (each entry ``field`` to link to or None,
-    ``text`` in plain words, ``detail``, ``rule``), messages by field id, and, for a stale
-    form, the case's version now."""
+    ``text`` in plain words, ``detail``, ``rule``), messages by field id, for a stale form
+    the case's version now, and for a possible duplicate the register's candidates (as
+    the caller may see them)."""
 
     summary: list[dict[str, Any]] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     current_version: int | None = None
     status: int = 422
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    """For ``person.possible_duplicate``: the registered people the details match, as the
+    caller may see them (``api.schemas.people.CandidateOut``), to link one or confirm new."""
 
     def add(
         self, text: str, *, field_id: str | None = None, detail: str = "", rule: str = ""
@@ -48,10 +52,24 @@ class Refused:
         if field_id is not None and field_id not in self.fields:
             self.fields[field_id] = text
 
+    def beside(self, messages: Mapping[str, str], rule_fields: Mapping[str, str]) -> None:
+        """A form's own words for a field the model found fault with (``messages``, by
+        field id), and each broken rule shown beside the field it concerns as well
+        (``rule_fields``, by rule code)."""
+        for entry in self.summary:
+            if entry["rule"] and entry["field"] is None:
+                entry["field"] = rule_fields.get(entry["rule"])
+            elif not entry["rule"] and entry["field"] in messages:
+                entry["text"] = messages[entry["field"]]
+        self.fields = {}
+        for entry in self.summary:
+            if entry["field"] is not None:
+                self.fields.setdefault(entry["field"], entry["text"])
+
 
 def field_id(loc: Sequence[Any]) -> str:
     """The form field (and element id) for a location in a model: ``complainant-name``."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path") and not isinstance(p, int)]
     return "-".join(parts) or "form"
 
 
@@ -95,7 +113,7 @@ def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Refused
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    label = str(error.get("loc", ("this",))[-1]).replace("_", " ")
+    label = str((error.get("loc") or ("this",))[-1]).replace("_", " ")
     kind = error.get("type", "")
     if kind == "missing":
         return f"Enter {label}"
@@ -156,7 +174,7 @@ def refused_by_rule(broken: RuleViolation) -> Refused:
 
 def refused_by(problem: Problem) -> Refused:
     """An API problem (a 409 or 422 with its rule, or fields) as a form's refusal."""
-    refused = Refused(status=problem.status)
+    refused = Refused(status=problem.status, candidates=problem.extra.get("candidates") or [])
     for e in problem.extra.get("errors", []) or []:
         refused.add(
             str(e.get("message", "is not valid")).capitalize(),

@@ -355,6 +355,8 @@ PUBLIC_ROUTES = frozenset(
         "GET /app/sign-in",
         "POST /app/sign-in",
         "POST /app/sign-out",
+        "GET /app/sign-in/oidc",
+        "GET /app/sign-in/oidc/callback",
     }
 )
 

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web.pages import alerts, audit, audit_checks, caseload, disclosures, sars, signin
+from api.web.pages import (
+    alerts,
+    audit,
+    audit_checks,
+    case_commands,
+    case_commands_plan,
+    caseload,
+    complaints,
+    disclosures,
+    oidc_sign_in,
+    people,
+    sars,
+    signin,
+)
 
 PAGES: tuple[APIRouter, ...] = (
     signin.router,
+    oidc_sign_in.router,
     caseload.router,
+    complaints.router,
+    people.router,
+    case_commands.router,
+    case_commands_plan.router,
     disclosures.router,
     sars.router,
     alerts.router,

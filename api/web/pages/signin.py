@@ -6,7 +6,7 @@ their tokens); with an identity provider it offers only the provider's sign-in.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -47,17 +47,32 @@ def _sign_in(
     """The sign-in page: the identity provider's button where one is configured, the demo
     users on the embedded default; ``refused`` when no demo user was chosen."""
     settings: ApiSettings = request.app.state.settings
-    context = {
-        "users": DEMO_USERS if settings.dev_sign_in else (),
-        "oidc": getattr(request.app.state, "oidc", None) is not None,
-        "next": safe_next(next),
-        "ended": ended,
-    }
+    context = _context(request, next, ended=ended)
     if not refused:
         return page(request, "sign_in.html", context)
     errors = [{"field": "user", "text": "Choose who to sign in as"}]
     status = 422 if settings.dev_sign_in else 404
     return page(request, "sign_in.html", {**context, "errors": errors}, status=status)
+
+
+def _context(request: Request, next: str | None, *, ended: bool = False) -> dict[str, Any]:
+    settings: ApiSettings = request.app.state.settings
+    return {
+        "users": DEMO_USERS if settings.dev_sign_in else (),
+        "oidc": getattr(request.app.state, "oidc", None) is not None,
+        "next": safe_next(next),
+        "ended": ended,
+    }
+
+
+def sign_in_refused(
+    request: Request, next: str | None, status: int, text: str, detail: str | None = None
+) -> Response:
+    """The sign-in page again, saying why signing in did not work (no field to point to)."""
+    errors = [{"text": text, "detail": detail}]
+    return page(
+        request, "sign_in.html", {**_context(request, next), "errors": errors}, status=status
+    )
 
 
 @router.post("/app/sign-in", name="web.sign_in.dev", dependencies=[Csrf])
