@@ -58,6 +58,7 @@ class Action(Enum):
     CLOSE_ALERT = "dpo.close_alert"  # the DPO's review of a break-glass use
     MANAGE_HOLDS = "dpo.holds.manage"  # place and lift legal holds: the DPO only
     READ_HOLDS = "dpo.holds.read"  # the legal holds, in force and lifted: DPO and auditor
+    READ_CASE_ACCESSES = "case.accesses"  # who else has seen a case: DPO, auditor, supervisor
     SIGNED_IN = "web.signed_in"  # the web pages' own: home, sign-out; any signed-in person
 
 
@@ -97,6 +98,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.CLOSE_ALERT: frozenset({Role.DPO}),
     Action.MANAGE_HOLDS: frozenset({Role.DPO}),
     Action.READ_HOLDS: READERS,
+    Action.READ_CASE_ACCESSES: READERS | {Role.SUPERVISOR},
     Action.SIGNED_IN: frozenset(Role) - {Role.SYSTEM},
 }
 """What each role may do at all. Admins run the service and see no case data; analysts
