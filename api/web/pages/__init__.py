@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.web.pages import (
+    case,
     case_commands,
     case_commands_plan,
     caseload,
     complaints,
     oidc_sign_in,
+    partner,
     people,
     signin,
 )
@@ -22,5 +24,7 @@ PAGES: tuple[APIRouter, ...] = (
     people.router,
     case_commands.router,
     case_commands_plan.router,
+    case.router,
+    partner.router,
 )
 """Every router of pages the app includes, in order."""
