@@ -163,6 +163,19 @@ def test_a_caseworker_sees_every_section_of_their_case(demo: Demo) -> None:
     assert "Who has seen this case" not in html  # a caseworker is not entitled
 
 
+def test_an_erased_person_is_shown_as_erased(demo: Demo) -> None:
+    closed = demo.cases[1]  # closed: its complainant may be erased
+    dpo = demo.bearer(Role.DPO, "dpo-1")
+    body = {"person_ref": str(closed.complainant_ref), "ground": "subject_request"}
+    erased = demo.client.post("/dpo/erasures", json=body, headers=dpo)
+    assert erased.status_code == 201, erased.text
+    people = section(demo.page("demo-caseworker", f"/app/cases/{closed.id}"), "people")
+    for gone in ("Demo Resident C", "c@example.invalid", "22 Sample Road"):
+        assert gone not in people
+    assert "Erased (complainant) Role on this case Complainant" in people
+    assert "Contact Erased Address Erased" in people
+
+
 def test_the_page_links_to_the_forms_the_person_may_use(demo: Demo) -> None:
     case = demo.campaign
     html = demo.page("demo-caseworker", f"/app/cases/{case.id}")
@@ -383,6 +396,7 @@ def test_an_event_not_yet_logged_is_not_shown_as_covered(demo: Demo) -> None:
     recorded = demo.client.post(f"/cases/{case.id}/incidents", json=body, headers=headers)
     assert recorded.status_code == 201, recorded.text
     html = demo.page("demo-caseworker", f"/app/cases/{case.id}")
+    assert "still being brought up to date" in html  # the risk view has not seen it
     row = re.search(r'id="event-15">(.*?)</tr>', html, re.S)
     assert row is not None
     assert "Covered" not in row.group(1)
