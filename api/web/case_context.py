@@ -8,6 +8,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
 from api.policy import Action
 from api.schemas.views import CaseOut
 from api.web.rendering import working_days_late
@@ -23,11 +26,12 @@ FORMS: tuple[tuple[str, str, Action], ...] = (
     ("Refer for support", "support-referrals", Action.COMMAND),
     ("Share information with a partner", "shares", Action.COMMAND),
     ("Refer to the police", "police-referrals", Action.COMMAND),
+    ("Review the case", "reviews", Action.COMMAND),
     ("Assign the case", "assign", Action.ASSIGN),
     ("Close the case", "close", Action.COMMAND),
 )
 """The forms of an open case, by the API command path they post to, and the policy action
-of that command (``api/routes``)."""
+of that command (``api/routes``). A form is offered once the app has its page."""
 CLOSED_FORMS: tuple[tuple[str, str, Action], ...] = (("Reopen the case", "reopen", Action.COMMAND),)
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -114,12 +118,39 @@ def dated(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return [{**row, key: datetime.fromisoformat(row[key])} for row in rows]
 
 
-def forms(case: Case, may: Callable[[Action], bool]) -> list[tuple[str, str]]:
-    """The forms the person may use on the case: (label, path)."""
+def forms(
+    case: Case, may: Callable[[Action], bool], pages: frozenset[str]
+) -> list[tuple[str, str]]:
+    """The forms the person may use on the case, of those the app has a page for
+    (``pages``: its routes' paths): (label, path)."""
     offered = CLOSED_FORMS if case.closed else FORMS
     return [
-        (label, f"/app/cases/{case.id}/{path}") for label, path, action in offered if may(action)
+        (label, f"/app/cases/{case.id}/{path}")
+        for label, path, action in offered
+        if may(action) and f"/app/cases/{{case_id}}/{path}" in pages
     ]
+
+
+def case_pages(app: FastAPI) -> frozenset[str]:
+    """The paths of the app's pages under a case (read once: routes do not change once the
+    app is built)."""
+    found: frozenset[str] | None = getattr(app.state, "case_pages", None)
+    if found is None:
+        paths = (c.path for c in iter_route_contexts(app.routes))
+        found = frozenset(p for p in paths if p and p.startswith("/app/cases/"))
+        app.state.case_pages = found
+    return found
+
+
+ACTION_FORMS = ("complete", "cancel")
+"""What may be done to an open action, each a form at ``actions/{action_id}/<it>``."""
+
+
+def action_forms(may: Callable[[Action], bool], closed: bool, pages: frozenset[str]) -> list[str]:
+    """The forms an open action offers the person (none on a closed case)."""
+    if closed or not may(Action.COMMAND):
+        return []
+    return [f for f in ACTION_FORMS if f"/app/cases/{{case_id}}/actions/{{action_id}}/{f}" in pages]
 
 
 def arranged(view: CaseOut, parts: dict[str, Any], today: date) -> dict[str, Any]:

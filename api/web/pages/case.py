@@ -112,6 +112,7 @@ def case_view_page(
     if may(Action.READ_CASELOAD):
         dues = case_page.dues(caseload.entry(case.id, now=now), today)
     organisations = _organisations(ledger, view, context)
+    pages = case_context.case_pages(request.app)
     cases.shown(
         guard,
         case_id=case.id,
@@ -131,8 +132,8 @@ def case_view_page(
             "as_of": now,
             "behind": behind or _risk_behind(context["risk"], case),
             "break_glass": case.id in cases.grants,
-            "forms": case_context.forms(case, may),
-            "may_command": may(Action.COMMAND) and not case.closed,
+            "forms": case_context.forms(case, may, pages),
+            "action_forms": case_context.action_forms(may, case.closed, pages),
             "organisations": organisations,
             "seen_words": [
                 case_page.seen(e, organisations) for e in (context["seen"] or {}).get("items", [])
