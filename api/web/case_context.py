@@ -131,14 +131,13 @@ def forms(
     ]
 
 
-def case_pages(app: FastAPI) -> frozenset[str]:
-    """The paths of the app's pages under a case (read once: routes do not change once the
-    app is built)."""
-    found: frozenset[str] | None = getattr(app.state, "case_pages", None)
+def app_pages(app: FastAPI) -> frozenset[str]:
+    """The paths of the app's pages (read once: routes do not change once the app is built)."""
+    found: frozenset[str] | None = getattr(app.state, "app_pages", None)
     if found is None:
         paths = (c.path for c in iter_route_contexts(app.routes))
-        found = frozenset(p for p in paths if p and p.startswith("/app/cases/"))
-        app.state.case_pages = found
+        found = frozenset(p for p in paths if p and p.startswith("/app/"))
+        app.state.app_pages = found
     return found
 
 

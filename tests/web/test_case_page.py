@@ -133,6 +133,8 @@ def test_a_caseworker_sees_every_section_of_their_case(demo: Demo) -> None:
     assert "First contact (agreed)" in summary
     assert "working days late" in summary
     people = section(html, "people")
+    for ref in case.persons:  # each person's own page: their cases and risk
+        assert f'href="/app/people/{ref}"' in html
     assert "Demo Victim A (complainant)" in people
     assert "07700 900001" in people
     assert "Demo Neighbour B" in people
@@ -172,7 +174,7 @@ def test_an_erased_person_is_shown_as_erased(demo: Demo) -> None:
     people = section(demo.page("demo-caseworker", f"/app/cases/{closed.id}"), "people")
     for gone in ("Demo Resident C", "c@example.invalid", "22 Sample Road"):
         assert gone not in people
-    assert "Erased (complainant) Role on this case Complainant" in people
+    assert "People Erased (complainant)" in people  # the card's title: the name, erased
     assert "Contact Erased Address Erased" in people
 
 
@@ -304,7 +306,7 @@ def test_a_partner_sees_only_what_was_shared_with_their_organisation(demo: Demo)
     for secret in SECRETS_OF_THE_CAMPAIGN:
         assert secret not in words, secret
     for ref in case.persons:
-        assert str(ref) not in html
+        assert str(ref) not in html  # neither a reference nor a link to the person
     for hidden in ("audit", "linked", "seen", "people", "actions", "support", "police"):
         assert f'id="{hidden}"' not in html, hidden
     assert "Cumulative harm indicates" not in words  # the risk view is staff's

@@ -112,7 +112,7 @@ def case_view_page(
     if may(Action.READ_CASELOAD):
         dues = case_page.dues(caseload.entry(case.id, now=now), today)
     organisations = _organisations(ledger, view, context)
-    pages = case_context.case_pages(request.app)
+    pages = case_context.app_pages(request.app)
     cases.shown(
         guard,
         case_id=case.id,
@@ -134,6 +134,7 @@ def case_view_page(
             "break_glass": case.id in cases.grants,
             "forms": case_context.forms(case, may, pages),
             "action_forms": case_context.action_forms(may, case.closed, pages),
+            "person_pages": may(Action.READ_PERSON) and "/app/people/{person_ref}" in pages,
             "organisations": organisations,
             "seen_words": [
                 case_page.seen(e, organisations) for e in (context["seen"] or {}).get("items", [])
