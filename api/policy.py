@@ -59,6 +59,7 @@ class Action(Enum):
     MANAGE_HOLDS = "dpo.holds.manage"  # place and lift legal holds: the DPO only
     READ_HOLDS = "dpo.holds.read"  # the legal holds, in force and lifted: DPO and auditor
     AUDIT_CASE = "audit.case"  # the auditor's pages: replay, compare, verify and export a case
+    READ_CASE_ACCESSES = "case.accesses"  # who else has seen a case: DPO, auditor, supervisor
     SIGNED_IN = "web.signed_in"  # the web pages' own: home, sign-out; any signed-in person
 
 
@@ -99,6 +100,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_HOLDS: frozenset({Role.DPO}),
     Action.READ_HOLDS: READERS,
     Action.AUDIT_CASE: frozenset({Role.AUDITOR}),
+    Action.READ_CASE_ACCESSES: READERS | {Role.SUPERVISOR},
     Action.SIGNED_IN: frozenset(Role) - {Role.SYSTEM},
 }
 """What each role may do at all. Admins run the service and see no case data; analysts

@@ -169,7 +169,7 @@ def read_case(
     case = cases.load(guard, case_id, "case.detail")
     view, subjects = render(case, guard.caller, ledger.sealer, registered=ledger.people.current)
     if guard.caller.role in STAFF:
-        view.case_review = _case_review(reviews, case.id, guard, clock())
+        view.case_review = case_review_flag(reviews, case.id, guard, clock())
     cases.shown(
         guard,
         case_id=case.id,
@@ -180,7 +180,7 @@ def read_case(
     return JSONResponse(view.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
 
 
-def _case_review(
+def case_review_flag(
     reviews: CaseReviews, case_id: UUID, guard: Guard, now: datetime
 ) -> CaseReviewFlagOut | None:
     """The case's ASB Case Review flag now (None while the view has not reached the case);

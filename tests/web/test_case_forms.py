@@ -75,7 +75,7 @@ def test_an_incident_recorded_through_its_form_is_on_the_case(client: TestClient
         follow_redirects=False,
     )
     assert sent.status_code == 303, sent.text
-    assert sent.headers["location"] == f"/app/cases/{case.id}?done=incident"
+    assert sent.headers["location"] == f"/app/cases/{case.id}?done=IncidentRecorded"
     assert incidents(client, case) == before + 1
     ledger: CaseLedger = client.app.state.ledger  # type: ignore[attr-defined]
     recorded = list(ledger.get_case(case.id).incidents.values())[-1]

@@ -8,12 +8,14 @@ from api.web.pages import (
     alerts,
     audit,
     audit_checks,
+    case,
     case_commands,
     case_commands_plan,
     caseload,
     complaints,
     disclosures,
     oidc_sign_in,
+    partner,
     people,
     sars,
     signin,
@@ -32,5 +34,7 @@ PAGES: tuple[APIRouter, ...] = (
     alerts.router,
     audit.router,
     audit_checks.router,
+    case.router,
+    partner.router,
 )
 """Every router of pages the app includes, in order."""

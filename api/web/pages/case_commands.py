@@ -50,7 +50,7 @@ INCIDENT = CommandForm(
     model=IncidentIn,
     to_data=incident_data,
     build=lambda body, case_id: lambda ctx: body.to_command(case_id, ctx),
-    done="incident",
+    done="IncidentRecorded",
     context=_incident_choices,
 )
 
