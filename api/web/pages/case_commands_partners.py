@@ -4,15 +4,13 @@ reopening. Each on the API route's own request model, policy action and command.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
 from api.commanding import Build
-from api.policy import Action, Guard
+from api.policy import Action
 from api.schemas.closure import CloseIn, ReopenIn
 from api.schemas.partnership import (
     AgencyIn,
@@ -25,15 +23,13 @@ from api.schemas.partnership import (
     ShareIn,
     SupportReferralIn,
 )
-from api.schemas.views import CaseOut
+from api.web.pages import closure_fields as c
 from api.web.pages import partner_fields as f
 from api.web.pages.case_commands import options, people_in
-from api.web.pages.case_forms import CommandForm, Values, local_time, register
-from ledger.case import Case
+from api.web.pages.case_forms import CommandForm, local_time, register
 from ledger.enums import (
     ConsentStatus,
     EnforcementTool,
-    SharePurpose,
     SupportService,
 )
 from ledger.errors import Rule
@@ -62,31 +58,6 @@ def shared_by(body: ShareIn, case_id: UUID) -> Build:
     )
 
 
-def fields(*names: str) -> Callable[[Values, ZoneInfo], dict[str, Any]]:
-    """A form's data: each model field from the form's field of the same name."""
-
-    def data(values: Values, zone: ZoneInfo) -> dict[str, Any]:
-        return {name: values.get(name) for name in names}
-
-    return data
-
-
-def _share_choices(case: Case, shown: CaseOut, guard: Guard) -> dict[str, Any]:
-    return {
-        "items": f.share_items(case, shown),
-        "purposes": options(SharePurpose),
-        "lawful_bases": f.worded(f.LAWFUL_BASES),
-        "gateways": f.worded(f.GATEWAYS),
-        "conditions": f.worded(f.CONDITIONS),
-        "consents": options(ConsentStatus),
-        "may_authorise": guard.caller.role in AUTHORISERS,
-    }
-
-
-def _people(case: Case, shown: CaseOut, guard: Guard) -> dict[str, Any]:
-    return {"people": f.named_people(shown)}
-
-
 SHARE = CommandForm(
     path="shares",
     title="Share information with a partner",
@@ -96,7 +67,7 @@ SHARE = CommandForm(
     to_data=f.share_data,
     build=shared_by,
     done="InformationShared",
-    context=_share_choices,
+    context=f.share_choices,
     reference=f.register_choices,
     messages={
         "recipient-organisation": "Select the organisation to share with",
@@ -130,11 +101,11 @@ SUPPORT_REFERRAL = CommandForm(
     action=Action.COMMAND,
     template="forms/support_referral.html",
     model=SupportReferralIn,
-    to_data=fields("person_ref", "service", "organisation", "needs", "consent", "consent_note"),
+    to_data=f.fields("person_ref", "service", "organisation", "needs", "consent", "consent_note"),
     build=as_route,
     done="SupportReferralMade",
     context=lambda case, shown, guard: {
-        **_people(case, shown, guard),
+        **f.people_choices(case, shown, guard),
         "services": options(SupportService),
         "consents": options(ConsentStatus),
     },
@@ -159,7 +130,7 @@ AGENCY = CommandForm(
     action=Action.COMMAND,
     template="forms/agency.html",
     model=AgencyIn,
-    to_data=fields("organisation", "role", "contact"),
+    to_data=f.fields("organisation", "role", "contact"),
     build=as_route,
     done="AgencyJoined",
     reference=f.register_choices,
@@ -176,7 +147,7 @@ ENFORCEMENT = CommandForm(
     action=Action.COMMAND,
     template="forms/enforcement.html",
     model=EnforcementIn,
-    to_data=fields("tool", "subject_ref", "legislation", "outcome"),
+    to_data=f.fields("tool", "subject_ref", "legislation", "outcome"),
     build=as_route,
     done="EnforcementActionTaken",
     context=lambda case, shown, guard: {
@@ -208,7 +179,7 @@ CASE_REVIEW_REQUEST = CommandForm(
     },
     build=as_route,
     done="CaseReviewRequested",
-    context=_people,
+    context=f.people_choices,
     messages={
         "applicant_ref": "Select who made the request",
         "received_at": "Enter when it was received, as a real date and time",
@@ -227,7 +198,7 @@ def _step(path: str, title: str, template: str, model: Any, done: str, **more: A
         model=model,
         build=on_request,
         done=done,
-        context=f.case_review_choices,
+        context=c.case_review_choices,
         parameters={"request_id": UUID},
         exists=lambda case, parameters: parameters["request_id"] in case.case_reviews,
         **more,
@@ -250,7 +221,7 @@ CASE_REVIEW_DECISION = _step(
     "forms/case_review_decision.html",
     CaseReviewDecisionIn,
     "CaseReviewDecided",
-    to_data=fields("decision", "outcome"),
+    to_data=f.fields("decision", "outcome"),
     messages={
         "decision": "Select whether the threshold is met",
         "outcome": "Enter the reasons for the decision",
@@ -263,7 +234,7 @@ CASE_REVIEW_OUTCOME = _step(
     "forms/case_review_outcome.html",
     CaseReviewOutcomeIn,
     "CaseReviewConcluded",
-    to_data=fields("recommendations"),
+    to_data=f.fields("recommendations"),
     messages={"recommendations": "Enter the review's findings and recommendations"},
 )
 
@@ -273,11 +244,11 @@ CLOSE = CommandForm(
     action=Action.COMMAND,
     template="forms/close.html",
     model=CloseIn,
-    to_data=f.close_data,
+    to_data=c.close_data,
     build=as_route,
     done="CaseClosed",
     context=lambda case, shown, guard: {
-        **f.closure_choices(case),
+        **c.closure_choices(case),
         "may_close_any": guard.caller.role in CLOSERS,
     },
     messages={
@@ -286,7 +257,7 @@ CLOSE = CommandForm(
         "feedback-method": "Select how the feedback was given",
         "feedback-given_at": "Enter when the feedback was given, as a real date and time",
     },
-    rule_fields=f.CLOSE_RULE_FIELDS,
+    rule_fields=c.CLOSE_RULE_FIELDS,
 )
 
 REOPEN = CommandForm(
@@ -295,7 +266,7 @@ REOPEN = CommandForm(
     action=Action.COMMAND,
     template="forms/reopen.html",
     model=ReopenIn,
-    to_data=fields("reason"),
+    to_data=f.fields("reason"),
     build=as_route,
     done="CaseReopened",
     messages={"reason": "Enter why the case is being reopened"},

@@ -1,10 +1,11 @@
-"""What the partnership and closure forms read and offer: their fields as the API's request
+"""What the partnership forms read and offer: their fields as the API's request
 models' data, where each rule's message is shown, and the choices from the case and the
 council's registers (read as the API's own routes read them)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,20 +13,21 @@ from api.policy import Guard
 from api.schemas.reference import ReferenceDataOut
 from api.schemas.views import CaseOut
 from api.web.forms import Kept, as_list
+from api.web.pages.case_commands import options
 from api.web.pages.case_forms import Values, local_time, yes
 from api.web.rendering import humanise
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import (
     Agency,
-    CaseReviewDecision,
-    ClosureReason,
-    ContactMethod,
+    ConsentStatus,
     LawfulBasis,
     LegalGateway,
+    SharePurpose,
     SpecialCategoryCondition,
 )
 from ledger.errors import Rule
+from ledger.rules import AUTHORISERS
 from ledger.vocabulary import DEFAULT_POLICE_REFERENCE_FORMAT
 
 LAWFUL_BASES = {
@@ -60,22 +62,6 @@ SHARE_KINDS = {
     "support_referral": "Support referrals",
 }
 """The named parts of a case a share may include besides its summary, incidents and people."""
-
-REASONS = {
-    ClosureReason.RESOLVED: "Resolved, by early intervention or formal action",
-    ClosureReason.NO_FURTHER_ACTION: "No further action",
-    ClosureReason.NOT_ASB: "Not anti-social behaviour (for example normal living noise,"
-    " children playing or lifestyle differences)",
-    ClosureReason.INSUFFICIENT_EVIDENCE: "Insufficient evidence",
-    ClosureReason.NO_CONTACT: "No contact (3 phone attempts and a letter, then 10 working"
-    " days without a reply)",
-    ClosureReason.COMPLAINANT_WITHDREW: "The complainant withdrew",
-    ClosureReason.REFERRED_TO_OTHER_AGENCY: "Referred to another agency",
-    ClosureReason.EQUAL_FAULT_DISPUTE: "A dispute in which both sides are equally at fault",
-    ClosureReason.PERPETRATOR_MOVED: "The alleged perpetrator moved away",
-}
-
-EXPLAINED = tuple(r for r in ClosureReason if r.needs_explanation_and_advice)
 
 
 def worded(words: dict[Any, str]) -> list[tuple[str, str]]:
@@ -215,73 +201,26 @@ POLICE_RULE_FIELDS = {
 ORGANISATION_RULE_FIELDS = {rule: "organisation" for rule in ORGANISATION_RULES}
 
 
-def close_data(values: Values, zone: ZoneInfo) -> dict[str, Any]:
-    reason = values.get("reason")
-    explained = reason in {r.value for r in EXPLAINED}
-    how = values.get("feedback")
-    other = how == "other"
+def fields(*names: str) -> Callable[[Values, ZoneInfo], dict[str, Any]]:
+    """A form's data: each model field from the form's field of the same name."""
+
+    def data(values: Values, zone: ZoneInfo) -> dict[str, Any]:
+        return {name: values.get(name) for name in names}
+
+    return data
+
+
+def share_choices(case: Case, shown: CaseOut, guard: Guard) -> dict[str, Any]:
     return {
-        "reason": reason,
-        "full_reasons": values.get("full_reasons"),
-        "feedback": Kept(
-            given(
-                method=values.get("feedback-method") if other else how,
-                given_at=local_time(values.get("feedback-given_at"), zone),
-                why_not_preferred=values.get("feedback-why_not_preferred") if other else None,
-            )
-            if how
-            else None
-        ),
-        "explanation": values.get(f"explanation_{reason}") if explained else None,
-        "advice": values.get(f"advice_{reason}") if explained else None,
+        "items": share_items(case, shown),
+        "purposes": options(SharePurpose),
+        "lawful_bases": worded(LAWFUL_BASES),
+        "gateways": worded(GATEWAYS),
+        "conditions": worded(CONDITIONS),
+        "consents": options(ConsentStatus),
+        "may_authorise": guard.caller.role in AUTHORISERS,
     }
 
 
-CLOSE_RULE_FIELDS = {
-    Rule.CLOSURE_REASONS_REQUIRED.value: "full_reasons",
-    Rule.CLOSURE_FEEDBACK_REQUIRED.value: "feedback",
-    Rule.CLOSURE_PREFERRED_METHOD.value: "feedback-why_not_preferred",
-    Rule.CLOSURE_EXPLANATION_REQUIRED.value: "explanation_{reason}",
-    Rule.CLOSURE_NO_CONTACT_ATTEMPTS.value: "reason",
-}
-
-
-def closure_choices(case: Case) -> dict[str, Any]:
-    """The reasons (those that need the explanation and advice marked), and the
-    complainant's preferred contact method with the others."""
-    preferred = case.preferred_contact
-    return {
-        "reasons": [(r.value, REASONS[r]) for r in ClosureReason],
-        "explained": [r.value for r in EXPLAINED],
-        "preferred": preferred.value,
-        "preferred_words": humanise(preferred.value).lower(),
-        "other_methods": [
-            (m.value, humanise(m.value)) for m in ContactMethod if m is not preferred
-        ],
-    }
-
-
-def dated(request: dict[str, Any]) -> dict[str, Any]:
-    """A case review request as the case view gives it, its times as times again."""
-    return {
-        **request,
-        **{
-            k: datetime.fromisoformat(request[k])
-            for k in ("received_at", "acknowledged_at", "decided_at", "concluded_at")
-            if request.get(k)
-        },
-    }
-
-
-def case_review_choices(case: Case, shown: CaseOut, guard: Guard) -> dict[str, Any]:
-    """The case's ASB Case Review requests by id, the names of the people on it, and the
-    threshold decisions a request may take."""
-    return {
-        "requests": {r["request_id"]: dated(r) for r in shown.case_reviews},
-        "people": dict(named_people(shown)),
-        "decisions": [
-            (d.value, humanise(d.value))
-            for d in CaseReviewDecision
-            if d is not CaseReviewDecision.PENDING
-        ],
-    }
+def people_choices(case: Case, shown: CaseOut, guard: Guard) -> dict[str, Any]:
+    return {"people": named_people(shown)}
