@@ -152,6 +152,10 @@ def check_share(
 AUTHORISERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 """Roles whose members may authorise a share."""
 
+CLOSERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""Roles whose members may close a case that is high risk, has a victim never assessed, an
+unreferred criminal incident or an open action (``check_closure_authority``)."""
+
 
 def _check_items(items: Sequence[str], incidents: set[UUID], persons: set[UUID]) -> tuple[str, ...]:
     if not items:
@@ -208,7 +212,7 @@ def check_closure_authority(
         blockers.append("a criminal incident has not been referred to the police")
     if open_actions:
         blockers.append(f"actions are still open: {', '.join(open_actions)}")
-    if blockers and actor.role not in {Role.SUPERVISOR, Role.ADMIN}:
+    if blockers and actor.role not in CLOSERS:
         raise RuleViolation(
             Rule.CLOSURE_NEEDS_SUPERVISOR,
             "a supervisor must close this case: " + "; ".join(blockers),

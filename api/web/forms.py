@@ -95,9 +95,24 @@ def as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A field's value given to the model even when it is empty (null, an empty list). A
+    form marks so a field the API's model requires but lets be empty: the ledger's rule
+    about it (``share.purpose_required``) then speaks with every other rule the command
+    breaks, rather than the model's bare "missing"."""
+
+    value: Any
+
+
 def blank_to_none(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields left empty are fields not given (the models' defaults apply)."""
-    return {k: v for k, v in data.items() if v not in ("", None, [])}
+    """Fields left empty are fields not given (the models' defaults apply), but for those
+    the form keeps (``Kept``)."""
+    return {
+        k: v.value if isinstance(v, Kept) else v
+        for k, v in data.items()
+        if isinstance(v, Kept) or v not in ("", None, [])
+    }
 
 
 def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Refused]:

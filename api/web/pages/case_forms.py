@@ -14,6 +14,7 @@ errors, each beside its field, and for a stale form the case as it is now).
 # dependencies from local names, which FastAPI can only see as evaluated annotations.
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -79,7 +80,8 @@ class CommandForm:
     messages: Mapping[str, str] = field(default_factory=dict)
     # a field's message, by field id, for whatever the request model finds wrong with it
     rule_fields: Mapping[str, str] = field(default_factory=dict)
-    # the field a broken rule is shown beside, by rule code (it is in the summary too)
+    # the field a broken rule is shown beside, by rule code (it is in the summary too); it
+    # may name a field of the form whose value picks it: "explanation_{reason}"
 
 
 def local_time(value: Any, zone: ZoneInfo) -> str | None:
@@ -200,7 +202,7 @@ def register(router: APIRouter, form: CommandForm) -> None:
                 target = f"/app/cases/{outcome.receipt.case_id}?done={form.done}"
                 return RedirectResponse(target, status_code=303)
             refused = outcome
-        refused.beside(form.messages, form.rule_fields)
+        refused.beside(form.messages, picked(form.rule_fields, values))
         case = load(guard, cases, case_id, parameters)
         if refused.status == 412:  # drawn again on the case as it is now, with its version
             values = {k: v for k, v in values.items() if k != VERSION_FIELD}
@@ -213,6 +215,12 @@ def register(router: APIRouter, form: CommandForm) -> None:
     router.add_api_route(
         path, send_form, methods=["POST"], name=f"web.send.{slug}", dependencies=[Csrf]
     )
+
+
+def picked(rule_fields: Mapping[str, str], values: Values) -> dict[str, str]:
+    """Each rule's field, with the form's values it names filled in (blank if not given)."""
+    given = defaultdict(str, {k: v for k, v in values.items() if isinstance(v, str)})
+    return {rule: where.format_map(given) for rule, where in rule_fields.items()}
 
 
 def incident_data(values: Values, zone: ZoneInfo) -> dict[str, Any]:
