@@ -62,23 +62,32 @@ class TimelineLine:
     prev_hash: str
 
 
-def timeline(ledger: CaseLedger, case_id: UUID, *, upto: int | None = None) -> list[TimelineLine]:
-    """The case's lines, oldest first, up to version ``upto`` (all if None).
+def timeline(
+    ledger: CaseLedger, case_id: UUID, *, upto: int | None = None, after: int = 0
+) -> list[TimelineLine]:
+    """The case's lines, oldest first, after version ``after`` up to version ``upto`` (all
+    if None).
 
     Each stored event's hash is checked against its content and its link to the one before,
     so a line never shows a hash the event does not have (``IntegrityFailure`` otherwise).
-    """
+    For a page of lines (``after`` > 0) the event at ``after`` is read too, as the anchor
+    the first line's link is checked against (its own hash is checked; its link is its own
+    page's to check)."""
     lines: list[TimelineLine] = []
-    previous = GENESIS
-    for event in ledger.repository.event_store.get(case_id, lte=upto):
+    previous: str | None = GENESIS if after <= 0 else None
+    since = None if after <= 0 else after - 1
+    for event in ledger.repository.event_store.get(case_id, gt=since, lte=upto):
         if not isinstance(event, CaseEvent):
             raise IntegrityFailure(case_id, event.originator_version, "not a case event")
         recorded = vars(event).get(HASH_KEY) or ""
-        if recorded != hash_event(event) or event.prev_hash != previous:
+        linked = previous is None or event.prev_hash == previous
+        if recorded != hash_event(event) or not linked:
             raise IntegrityFailure(
                 case_id, event.originator_version, "event does not match its hash chain"
             )
         previous = recorded
+        if event.originator_version <= after:
+            continue  # the anchor, read only for the next one's link
         what, refs = describe(event)
         lines.append(
             TimelineLine(

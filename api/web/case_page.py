@@ -55,24 +55,32 @@ class AuditTrail:
     alarmed: bool
 
 
-def audit_trail(
-    case_id: UUID, lines: list[TimelineLine], notary: Notary | None, page: int
-) -> AuditTrail:
-    """Page ``page`` (from 1, newest events first) of the case's ``lines``, each marked by
-    whether the notary has logged it and its latest signed checkpoint covers it. A leaf
-    whose hash is not the event's is a mismatch, never covered."""
-    pages = max(1, -(-len(lines) // AUDIT_PAGE))
+def trail_window(total: int, page: int) -> tuple[int, int, int]:
+    """Page ``page`` (from 1, newest first) of a case of ``total`` events: the page as
+    clamped, and the versions it shows, after ``after`` up to ``upto``."""
+    pages = max(1, -(-total // AUDIT_PAGE))
     page = min(max(page, 1), pages)
-    newest = lines[::-1][(page - 1) * AUDIT_PAGE : page * AUDIT_PAGE]
+    upto = total - (page - 1) * AUDIT_PAGE
+    return page, max(0, upto - AUDIT_PAGE), upto
+
+
+def audit_trail(
+    case_id: UUID, lines: list[TimelineLine], total: int, notary: Notary | None, page: int
+) -> AuditTrail:
+    """Page ``page`` (from 1, newest events first) of a case of ``total`` events, whose
+    ``lines`` (oldest first) are that page's (``trail_window``), each marked by whether the
+    notary has logged it and its latest signed checkpoint covers it. A leaf whose hash is not
+    the event's is a mismatch, never covered."""
+    pages = max(1, -(-total // AUDIT_PAGE))
+    page = min(max(page, 1), pages)
+    newest = lines[::-1]
     if notary is None:
         shown = [AuditLine(line, "unknown", None) for line in newest]
-        return AuditTrail(shown, len(lines), page, pages, None, False, False)
+        return AuditTrail(shown, total, page, pages, None, False, False)
     leaves = {leaf.version: leaf for leaf in notary.leaves_of(case_id)} if newest else {}
     checkpoint = notary.latest_checkpoint()
     shown = [_covered(line, leaves.get(line.version), checkpoint) for line in newest]
-    return AuditTrail(
-        shown, len(lines), page, pages, checkpoint, True, bool(notary.active_alarms())
-    )
+    return AuditTrail(shown, total, page, pages, checkpoint, True, bool(notary.active_alarms()))
 
 
 def _covered(

@@ -230,3 +230,23 @@ def test_a_tampered_event_is_not_shown_with_its_old_hash(
     assert response.status_code == 500, response.text
     assert "pelice" not in response.text
     assert complaint()["ward"] == "Forebridge"
+
+
+def test_a_page_of_lines_checks_each_hash_and_its_link_from_the_anchor(
+    client: TestClient, tokens: Tokens
+) -> None:
+    api = Api(client, tokens())
+    scene = api.open(ward="Forebridge")
+    api.do("add_agency", scene)
+    ledger: CaseLedger = api.ledger
+    case_id = UUID(scene.case_id)
+    whole = timeline(ledger, case_id)
+    assert [line.version for line in timeline(ledger, case_id, after=1)] == [2, 3]
+    assert timeline(ledger, case_id, after=1, upto=2) == whole[1:2]
+    raw = RawEvents(ledger)
+    _topic, state = raw.row(case_id, 3)
+    raw.set_state(case_id, 3, state.replace(b"staffordshire-police", b"staffordshire-pelice"))
+    with pytest.raises(IntegrityFailure) as failure:
+        timeline(ledger, case_id, after=3)  # version 3 is the anchor: its own hash is checked
+    assert failure.value.version == 3
+    assert [line.version for line in timeline(ledger, case_id, after=1, upto=2)] == [2]

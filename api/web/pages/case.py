@@ -103,8 +103,9 @@ def case_view_page(
         context["links"] = ([LinkedCaseOut.of(c) for c in shown], hidden)
         subjects.update(r.person_ref for c in shown for r in c.reasons if r.person_ref)
     if may(Action.READ_TIMELINE):
-        lines = timeline(ledger, case.id, upto=case.version)
-        context["trail"] = case_page.audit_trail(case.id, lines, notary, events)
+        shown_page, after, upto = case_page.trail_window(case.version, events)
+        lines = timeline(ledger, case.id, upto=upto, after=after)
+        context["trail"] = case_page.audit_trail(case.id, lines, case.version, notary, shown_page)
         subjects.update(case.persons)
     if may(Action.READ_CASE_ACCESSES):
         context["seen"] = _seen(disclosures, case.id, seen)
