@@ -210,6 +210,24 @@ def test_the_success_banner_shows_only_the_words_of_a_known_event(demo: Demo) ->
         assert "Whatever" not in html
 
 
+def test_a_complainant_not_linked_as_a_victim_is_pointed_out(demo: Demo) -> None:
+    """A new complaint whose victim link failed lands with ``victim=not_linked``: the page
+    says so while the complainant is not a victim on the case, and never otherwise."""
+
+    def victim(case: Case) -> bool:
+        return PersonRole.VICTIM in case.persons[case.complainant_ref].roles
+
+    unlinked = next(c for c in demo.cases if not victim(c))
+    html = demo.page("demo-caseworker", f"/app/cases/{unlinked.id}?victim=not_linked")
+    assert "The complainant is not yet linked to this case as a victim" in text_of(html)
+    assert f'href="/app/cases/{unlinked.id}/people"' in html
+    assert 'id="victim-not-linked"' not in demo.page("demo-caseworker", f"/app/cases/{unlinked.id}")
+    linked = demo.campaign
+    assert victim(linked)
+    html = demo.page("demo-caseworker", f"/app/cases/{linked.id}?victim=not_linked")
+    assert 'id="victim-not-linked"' not in html
+
+
 def test_every_case_event_kind_has_words_for_the_banner() -> None:
     kinds = {name.split(".")[2] for name in stored_types() if name.startswith("asb.case.")}
     assert kinds - {"Case"} == set(DONE)
