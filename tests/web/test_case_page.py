@@ -155,7 +155,13 @@ def test_a_caseworker_sees_every_section_of_their_case(demo: Demo) -> None:
     assert "Information shared" in text_of(html)
     shares = section(html, "shares")
     assert "Shared with Staffordshire Police" in shares
-    assert "Public task" in shares
+    # the legal terms in the words the share form offers them in, not their codes
+    assert "Public task (UK GDPR Article 6(1)(e))" in shares
+    assert "Gateway: Crime and Disorder Act 1998, section 115" in shares
+    assert (
+        "condition: Preventing or detecting unlawful acts (Data Protection Act 2018, Schedule 1)"
+        in shares
+    )
     assert "SP/0001/26" in section(html, "police")
     assert "Staffordshire Victims Gateway" in section(html, "support")
     repeat = demo.cases[3]
