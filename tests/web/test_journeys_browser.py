@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -63,16 +63,16 @@ def landed(page: Page, done: str, words: str) -> None:
     )
 
 
-def shown_in_time(page: Page, target: Callable[[], Locator], text: str, tries: int = 10) -> None:
+def shown_in_time(page: Page, target: Locator, text: str, tries: int = 10) -> None:
     """The views behind a page catch up with the ledger a moment after a command: the case
     page waits for them briefly itself; should it still be behind, reload it, a bounded
     number of times, as a person would."""
     for _ in range(tries):
-        if text in target().inner_text():
+        if text in target.inner_text():
             return
         page.wait_for_timeout(300)
         page.reload()
-    expect(target()).to_contain_text(text)
+    expect(target).to_contain_text(text)
 
 
 def warned(page: Page) -> None:
@@ -192,11 +192,11 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
     choose(page, page.locator("#victim-2"))  # not a victim herself: a witness to it
     press(page, page.get_by_role("button", name="Open the case"))
     landed(page, "CaseOpened", "the case was opened")
-    case_url = page.url.split("?")[0]
     reference = page.locator("h1").inner_text().split()[0]
     people = section(page, "people")
     expect(people).to_contain_text("Demo Victim A")
     expect(people).to_contain_text("07700 900001")
+    shown_in_time(page, section(page, "linked"), "ASB-2026-000001")  # her other case
     pages.check(page, "case-opened")
 
     # Linked, not entered again: her page holds the demo's case and this one.
@@ -205,7 +205,7 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
     expect(page.locator("main")).to_contain_text("ASB-2026-000001")
     expect(page.locator("main")).to_contain_text(reference)
     pages.check(page, "person")
-    page.go_back()  # Alt+Left, as a person goes back
+    press(page, page.locator("main").get_by_role("link", name=reference, exact=True))
     expect(page.locator("h1")).to_contain_text(reference)
 
     # Incidents until cumulative harm escalates: targeted, hate-motivated, then violent.
@@ -218,7 +218,7 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
         False,
     )
     risk = section(page, "risk")
-    shown_in_time(page, lambda: section(page, "risk"), "1 hate-motivated incident in 90 days")
+    shown_in_time(page, risk, "1 hate-motivated incident in 90 days")
     expect(risk).to_contain_text("Cumulative harm indicates Standard")
     expect(risk).not_to_contain_text("Higher than assessed")
     pages.check(page, "case-one-incident")
@@ -230,12 +230,13 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
         ["Targeted", "Violence or threat"],
         True,
     )
-    shown_in_time(page, lambda: section(page, "risk"), "Higher than assessed")
+    shown_in_time(page, risk, "Higher than assessed")
     expect(risk).to_contain_text("Cumulative harm indicates High")
     expect(risk).to_contain_text(
         "High: 2 targeted incidents in 90 days, at least one hate-motivated or with violence"
     )
     expect(risk).to_contain_text("cumulative harm indicates high, above no assessment")
+    expect(section(page, "incidents").locator("tbody tr").first).to_contain_text("Not yet referred")
     pages.check(page, "case-escalated")
 
     # An action with a date it is due.
@@ -260,6 +261,9 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
     press(page, page.get_by_role("button", name="Record referral"))
     landed(page, "PoliceReferralMade", "a referral to the police")
     expect(section(page, "police")).to_contain_text(POLICE_REFERENCE)
+    expect(section(page, "incidents").locator("tbody tr").first).to_contain_text(
+        f"Referred: {POLICE_REFERENCE}"
+    )
     pages.check(page, "case-referred")
 
     # Sharing needs a supervisor's authorisation: said before and when the form is sent.
@@ -305,7 +309,7 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
     landed(other, "InformationShared", "information was shared with a partner")
     shares = section(other, "shares")
     expect(shares).to_contain_text("Shared with Staffordshire Police")
-    expect(shares).to_contain_text("Public task")
+    expect(shares).to_contain_text("Public task (UK GDPR Article 6(1)(e))")
     pages.check(other, "case-shared")
     open_form(other, "Close the case", "Close the case")
     pages.check(other, "close-supervisor")
@@ -317,10 +321,23 @@ def test_a_caseworker_works_a_case_from_complaint_to_closure_by_keyboard_alone(
     expect(section(other, "summary")).to_contain_text(EXPLANATION)
     pages.check(other, "case-closed")
 
-    # The caseworker's page, reloaded, shows the case as the supervisor left it.
-    page.goto(case_url)
+    # The caseworker leaves the form: the case as the supervisor left it, every step in its
+    # audit trail.
+    press(page, page.get_by_role("link", name="Cancel"))
     expect(page.locator("h1")).to_contain_text("Closed")
     expect(section(page, "shares")).to_contain_text("Shared with Staffordshire Police")
+    trail = section(page, "audit").locator("tbody tr")
+    expect(trail).to_have_count(8)
+    assert [row.split("\t")[1].split("\n")[0] for row in trail.all_inner_texts()] == [
+        "Case closed",
+        "Information shared",
+        "Police referral made",
+        "Action planned",
+        "Incident recorded",
+        "Incident recorded",
+        "Case assigned",
+        "Case opened",
+    ]
     pages.check(page, "case-closed-caseworker")
     assert pages.hosts == {pages.own_host}
 
@@ -375,6 +392,7 @@ def test_a_partner_sees_only_what_was_shared_and_a_dpo_and_an_auditor_follow_it(
     add_incident(worker, case_url, "Harassment or intimidation", FIRST_INCIDENT)
     add_incident(worker, case_url, "Threats or violence", SECOND_INCIDENT, crime=True)
     worker.goto(f"{case_url}/people")
+    pages.check(worker, "link-person")
     worker.get_by_label("Alleged perpetrator", exact=True).check()
     worker.get_by_label("Full name").fill(PERPETRATOR)
     worker.get_by_role("button", name="Link person").click()
@@ -430,13 +448,17 @@ def test_a_partner_sees_only_what_was_shared_and_a_dpo_and_an_auditor_follow_it(
         tab.get_by_label("What happened?").fill("Music played loud at 3am.")
     first.get_by_role("button", name="Record incident").click()
     landed(first, "IncidentRecorded", "an incident")
+    now = re.search(r"Version (\d+) of the case", first.locator("main").inner_text())
+    assert now is not None
     with second.expect_response(lambda r: r.request.method == "POST") as sent:
         second.get_by_role("button", name="Record incident").click()
     assert sent.value.status == 412
     expect(second.locator(".govuk-error-summary")).to_contain_text(
         "Someone else changed this case while you had this form open"
     )
-    expect(second.locator("#current-state")).to_contain_text("The case as it is now")
+    expect(second.locator("#current-state")).to_contain_text(
+        f"The case is at version {now.group(1)} and is open"
+    )
     expect(second.get_by_label("What happened?")).to_have_value("Music played loud at 3am.")
     pages.check(second, "incident-stale")
     second.goto(case_url)
@@ -446,10 +468,11 @@ def test_a_partner_sees_only_what_was_shared_and_a_dpo_and_an_auditor_follow_it(
     # The DPO finds who saw her data: the caseworker and the police among them.
     dpo = pages.new_page(pages.new_context())
     pages.sign_in(dpo, "Demo Data Protection Officer")
+    pages.check(dpo, "dpo-disclosures")
     dpo.get_by_label("Person reference").fill(victim_ref)
     dpo.get_by_role("button", name="Search").click()
     who = dpo.locator("#disclosures tbody tr td:nth-child(2) a")
-    shown_in_time(dpo, lambda: dpo.locator("main"), "demo-police-officer")
+    shown_in_time(dpo, dpo.locator("main"), "demo-police-officer")
     names = set(who.all_inner_texts())
     assert {"demo-caseworker", "demo-supervisor", "demo-police-officer"} <= names, names
     rows = dpo.locator("#disclosures tbody tr")
@@ -463,6 +486,7 @@ def test_a_partner_sees_only_what_was_shared_and_a_dpo_and_an_auditor_follow_it(
     # An auditor checks the case and downloads its bundle, which verifies offline.
     auditor = pages.new_page(pages.new_context())
     pages.sign_in(auditor, "Demo Auditor")
+    pages.check(auditor, "audit")
     auditor.get_by_label("Case reference or id").fill(reference)
     auditor.get_by_role("button", name="Find the case").click()
     expect(auditor.locator("h1")).to_contain_text(reference)
