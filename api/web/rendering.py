@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.principal import Principal
+from api.web.legal_words import LEGAL_WORDS
 from api.web.session import Sessions
 from ledger.calendar import working_days_between
 from ledger.enums import Role
@@ -115,6 +116,14 @@ def humanise(code: str | None) -> str:
     return words[:1].upper() + words[1:]
 
 
+def legal(code: str | None) -> str:
+    """A lawful basis, legal gateway or condition for processing in the words the share
+    form offers it in (``public_task`` as ``Public task (UK GDPR Article 6(1)(e))``)."""
+    if not code:
+        return ""
+    return LEGAL_WORDS.get(str(code)) or humanise(code)
+
+
 def query(base: dict[str, Any], **changes: Any) -> str:
     """A query string from ``base`` with ``changes`` (a ``None`` drops a parameter)."""
     merged = {**base, **changes}
@@ -124,6 +133,7 @@ def query(base: dict[str, Any], **changes: Any) -> str:
 templates.env.filters.update(
     plural=plural,
     humanise=humanise,
+    legal=legal,
 )
 templates.env.globals.update(query=query)
 

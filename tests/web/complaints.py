@@ -69,7 +69,9 @@ def send(client: TestClient, form: dict[str, Any], **hidden: str) -> Response:
 def opened(answer: Response) -> UUID:
     """The case a sent complaint opened (the page it went to)."""
     assert answer.status_code == 303, answer.text
-    found = re.fullmatch(r"/app/cases/([0-9a-f-]{36})\?done=opened", answer.headers["location"])
+    found = re.fullmatch(
+        r"/app/cases/([0-9a-f-]{36})\?done=CaseOpened&min_position=\d+", answer.headers["location"]
+    )
     assert found is not None, answer.headers["location"]
     return UUID(found.group(1))
 
@@ -77,6 +79,12 @@ def opened(answer: Response) -> UUID:
 def ledger_of(client: TestClient) -> CaseLedger:
     ledger: CaseLedger = client.app.state.ledger  # type: ignore[attr-defined]
     return ledger
+
+
+def last_position(ledger: CaseLedger, case_id: UUID) -> int:
+    """The ledger position of the case's latest event."""
+    found = ledger.recorder.select_notifications(1, 100_000)
+    return max(n.id for n in found if n.originator_id == case_id)
 
 
 def bearer(

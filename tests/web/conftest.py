@@ -65,6 +65,15 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
+_REFERENCES = """(links) => [...document.querySelectorAll(
+    "[src], [href], [action], [formaction], [poster], object[data]")]
+  .flatMap((el) => ["src", "href", "action", "formaction", "poster", "data"]
+    .filter((a) => links || !(a === "href" && el.localName === "a"))
+    .map((a) => el.getAttribute(a)).filter(Boolean))
+  .map((v) => { try { return new URL(v, location.href); } catch (e) { return null; } })
+  .filter((u) => u && u.protocol.startsWith("http")).map((u) => u.href)"""
+
+
 @dataclass
 class Pages:
     """A browser context on the server, with the checks every page of a journey gets."""
@@ -76,10 +85,12 @@ class Pages:
     console_errors: list[str] = field(default_factory=list)
 
     hosts: set[str] = field(default_factory=set)
+    others: list[BrowserContext] = field(default_factory=list)
 
-    def new_page(self) -> Page:
-        """A page whose console errors and every host it asks are kept for the checks."""
-        page = self.context.new_page()
+    def new_page(self, context: BrowserContext | None = None) -> Page:
+        """A page whose console errors and every host it asks are kept for the checks (in
+        ``context``, from ``new_context``, or the first browser context)."""
+        page = (context or self.context).new_page()
         page.on(
             "console",
             lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
@@ -91,13 +102,24 @@ class Pages:
         if url.startswith(("http:", "https:")):  # not data: or blob:
             self.hosts.add(urlsplit(url).netloc)
 
+    def new_context(self) -> BrowserContext:
+        """Another browser context on the server, with its own cookies: a second person
+        signed in at the same time. Its pages (``new_page(context)``) get the same checks,
+        and it is closed with the first."""
+        browser = self.context.browser
+        assert browser is not None
+        other = browser.new_context(base_url=self.server.base_url)
+        self.others.append(other)
+        return other
+
     @property
     def own_host(self) -> str:
         return urlsplit(self.server.base_url).netloc
 
     def check(self, page: Page, name: str) -> None:
         """axe-core finds no violation (WCAG 2.2 A and AA, and best practice); the page
-        has a title, a skip link and one h1; a screenshot is saved."""
+        has a title, a skip link and one h1, and refers to no other host; a screenshot is
+        saved."""
         from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
         self.shots.mkdir(parents=True, exist_ok=True)
@@ -108,8 +130,18 @@ class Pages:
         violations = results.response["violations"]
         assert violations == [], f"{name}: {results.generate_report()}"
         assert page.title().endswith("ASB case ledger"), page.title()
+        referenced = self.referenced(page)
+        assert referenced.keys() <= {self.own_host}, f"{name} refers to {referenced}"
         assert page.locator("a.govuk-skip-link").count() == 1
         assert page.locator("h1").count() == 1
+
+    def referenced(self, page: Page, links: bool = True) -> dict[str, list[str]]:
+        """The addresses the page refers to (in any element's src, href, action, ...; with
+        ``links=False``, not a link's href), by host."""
+        found: dict[str, list[str]] = {}
+        for url in page.evaluate(_REFERENCES, links):
+            found.setdefault(urlsplit(url).netloc, []).append(url)
+        return found
 
     def sign_in(self, page: Page, name: str) -> None:
         """Signs in through the development sign-in as the demo user of that name."""
@@ -118,16 +150,21 @@ class Pages:
         page.get_by_role("button", name="Sign in").click()
 
 
-@pytest.fixture
-def web_server(tmp_path: Path) -> Iterator[Server]:
+def demo_server(path: Path) -> Iterator[Server]:
     """``asb-ledger serve`` on SQLite with the demo loaded, as ``make run`` starts it."""
     require_browser()
-    data = tmp_path / "data"
+    data = path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASB_")}
     env["ASB_DATA_DIR"] = str(data)
-    done = _cli(tmp_path, env, "demo")
+    done = _cli(path, env, "demo")
     assert done.returncode == 0, done.stderr
-    yield from _start(tmp_path)
+    yield from _start(path)
+
+
+@pytest.fixture
+def web_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own (a module may share one: see test_journeys_browser)."""
+    yield from demo_server(tmp_path)
 
 
 @pytest.fixture
@@ -139,6 +176,8 @@ def pages(web_server: Server, chromium: Browser, request: pytest.FixtureRequest)
     try:
         yield found
     finally:
+        for other in found.others:
+            other.close()
         context.close()
     csp = [e for e in found.console_errors if "Content Security Policy" in e]
     assert csp == [], csp

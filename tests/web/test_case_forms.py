@@ -18,6 +18,7 @@ from api.demo import load_demo
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
 from ledger.case import Case
+from tests.web.complaints import last_position
 from tests.web.test_frame import sign_in
 
 
@@ -75,9 +76,12 @@ def test_an_incident_recorded_through_its_form_is_on_the_case(client: TestClient
         follow_redirects=False,
     )
     assert sent.status_code == 303, sent.text
-    assert sent.headers["location"] == f"/app/cases/{case.id}?done=IncidentRecorded"
-    assert incidents(client, case) == before + 1
     ledger: CaseLedger = client.app.state.ledger  # type: ignore[attr-defined]
+    # the case page waits, briefly, for its views to reach what was recorded
+    assert sent.headers["location"] == (
+        f"/app/cases/{case.id}?done=IncidentRecorded&min_position={last_position(ledger, case.id)}"
+    )
+    assert incidents(client, case) == before + 1
     recorded = list(ledger.get_case(case.id).incidents.values())[-1]
     assert recorded.occurred_at == datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # GMT in December
 

@@ -155,7 +155,13 @@ def test_a_caseworker_sees_every_section_of_their_case(demo: Demo) -> None:
     assert "Information shared" in text_of(html)
     shares = section(html, "shares")
     assert "Shared with Staffordshire Police" in shares
-    assert "Public task" in shares
+    # the legal terms in the words the share form offers them in, not their codes
+    assert "Public task (UK GDPR Article 6(1)(e))" in shares
+    assert "Gateway: Crime and Disorder Act 1998, section 115" in shares
+    assert (
+        "condition: Preventing or detecting unlawful acts (Data Protection Act 2018, Schedule 1)"
+        in shares
+    )
     assert "SP/0001/26" in section(html, "police")
     assert "Staffordshire Victims Gateway" in section(html, "support")
     repeat = demo.cases[3]
@@ -208,6 +214,24 @@ def test_the_success_banner_shows_only_the_words_of_a_known_event(demo: Demo) ->
         assert "govuk-notification-banner" not in html
         assert "alert(1)" not in html
         assert "Whatever" not in html
+
+
+def test_a_complainant_not_linked_as_a_victim_is_pointed_out(demo: Demo) -> None:
+    """A new complaint whose victim link failed lands with ``victim=not_linked``: the page
+    says so while the complainant is not a victim on the case, and never otherwise."""
+
+    def victim(case: Case) -> bool:
+        return PersonRole.VICTIM in case.persons[case.complainant_ref].roles
+
+    unlinked = next(c for c in demo.cases if not victim(c))
+    html = demo.page("demo-caseworker", f"/app/cases/{unlinked.id}?victim=not_linked")
+    assert "The complainant is not yet linked to this case as a victim" in text_of(html)
+    assert f'href="/app/cases/{unlinked.id}/people"' in html
+    assert 'id="victim-not-linked"' not in demo.page("demo-caseworker", f"/app/cases/{unlinked.id}")
+    linked = demo.campaign
+    assert victim(linked)
+    html = demo.page("demo-caseworker", f"/app/cases/{linked.id}?victim=not_linked")
+    assert 'id="victim-not-linked"' not in html
 
 
 def test_every_case_event_kind_has_words_for_the_banner() -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Pages
 
-OPENED = re.compile(r"/app/cases/([0-9a-f-]{36})\?done=opened$")
+OPENED = re.compile(r"/app/cases/([0-9a-f-]{36})\?done=CaseOpened&min_position=\d+$")
 
 
 def test_a_caseworker_links_a_complainant_the_demo_holds_and_finds_her_again(

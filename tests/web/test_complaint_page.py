@@ -32,6 +32,7 @@ from tests.web.complaints import (
     bearer,
     complaint,
     drawn,
+    last_position,
     ledger_of,
     opened,
     recorded,
@@ -63,8 +64,13 @@ def test_a_complaint_sent_opens_the_case_with_what_was_entered(client: TestClien
         vulnerabilities=["disability", "living_alone"],
         vulnerability_note="Uses a wheelchair.",
     )
-    case_id = opened(send(client, form))
+    sent = send(client, form)
+    case_id = opened(sent)
     ledger = ledger_of(client)
+    # the case page waits, briefly, for its views to reach the victim's link
+    assert sent.headers["location"].endswith(f"&min_position={last_position(ledger, case_id)}")
+    landed = client.get(sent.headers["location"])
+    assert "Recorded: the case was opened" in text_of(landed.text)
     case = ledger.get_case(case_id)
     assert (case.channel, case.category, case.lead_department) == (
         Channel.PHONE,

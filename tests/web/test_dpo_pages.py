@@ -82,6 +82,11 @@ def test_filters_by_case_actor_and_time_window(dpo: Demo) -> None:
     assert rows
     assert all(r[3].startswith(case.reference) for r in rows)
     assert len(rows) == len(api_rows(dpo, case=case.reference, to=f"{DAY}T23:59:59Z"))
+    shared = [r for r in rows if r[2].startswith("Shared with")]
+    assert shared
+    for row in shared:  # in the words the share form offers, not their codes
+        assert "Lawful basis: Public task (UK GDPR Article 6(1)(e))" in row[5]
+        assert "Gateway: Crime and Disorder Act 1998, section 115" in row[5]
 
     by_actor = dpo.client.get(
         "/app/dpo/disclosures", params={"actor": "demo-police-officer", "to": DAY}

@@ -41,7 +41,9 @@ def test_a_supervisor_shares_with_a_partner_and_closes_a_case_as_no_further_acti
         "Seeking consent would prejudice the prevention of disorder."
     )
     page.get_by_role("button", name="Share information").click()
-    page.wait_for_url(re.compile(r"/app/cases/[0-9a-f-]{36}\?done=InformationShared$"))
+    page.wait_for_url(
+        re.compile(r"/app/cases/[0-9a-f-]{36}\?done=InformationShared&min_position=\d+$")
+    )
     page.goto(f"/app/cases/{HIGH_RISK}/shares")
     expect(page.locator("#shared-already")).to_contain_text("Demo Homes Housing Association")
 
@@ -60,7 +62,7 @@ def test_a_supervisor_shares_with_a_partner_and_closes_a_case_as_no_further_acti
     page.get_by_label("Yes, by email").check()
     pages.check(page, "close-filled")
     page.get_by_role("button", name="Close case").click()
-    page.wait_for_url(re.compile(r"/app/cases/[0-9a-f-]{36}\?done=CaseClosed$"))
+    page.wait_for_url(re.compile(r"/app/cases/[0-9a-f-]{36}\?done=CaseClosed&min_position=\d+$"))
 
     page.goto(f"/app/cases/{TEAM_CASE}/reopen")
     expect(page.locator("#closed-as")).to_contain_text("Closed as no further action")

@@ -45,6 +45,7 @@ from api.web.guard import page_guard
 from api.web.rendering import page
 from ledger.application import CaseLedger
 from ledger.case import Case
+from ledger.enums import PersonRole
 from projections import View
 from projections.disclosures.model import DisclosureQuery
 from projections.disclosures.projection import DisclosureLog
@@ -74,10 +75,13 @@ def case_view_page(
     done: Annotated[str | None, Query(max_length=60)] = None,
     events: Annotated[int, Query(ge=1, le=10**6)] = 1,
     seen: Annotated[str | None, Query(max_length=200)] = None,
+    victim: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     """The case page (by id or reference). ``done`` names the kind of event a form has just
-    recorded (a banner in fixed words); ``events`` is the audit trail's page, ``seen`` the
-    disclosures' cursor; ``min_position`` waits briefly for the views to show a command."""
+    recorded (a banner in fixed words), ``victim=not_linked`` that a new complaint's
+    complainant could not be linked as a victim; ``events`` is the audit trail's page,
+    ``seen`` the disclosures' cursor; ``min_position`` waits briefly for the views to show
+    a command."""
     case = cases.load(guard, case_id, "web.case")
     now = clock()
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
@@ -141,6 +145,7 @@ def case_view_page(
                 case_page.seen(e, organisations) for e in (context["seen"] or {}).get("items", [])
             ],
             "notice": case_page.done_words(done),
+            "victim_not_linked": victim == "not_linked" and not _complainant_a_victim(case),
             "seen_cursor": seen,
             "breadcrumbs": [("Home", "/app"), (f"Case {view.reference}", None)],
         },
@@ -151,6 +156,11 @@ def case_view_page(
 def _caught_up(views: list[View], position: int) -> bool:
     """Whether every view has reached ``position`` (waiting, bounded, as a query would)."""
     return all(v.wait_for(position, v.read_timeout) for v in views)
+
+
+def _complainant_a_victim(case: Case) -> bool:
+    complainant = case.persons.get(case.complainant_ref)
+    return complainant is not None and PersonRole.VICTIM in complainant.roles
 
 
 def _risk_behind(risk: CaseRiskOut | None, case: Case) -> bool:

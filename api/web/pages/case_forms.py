@@ -6,8 +6,9 @@ own path, with any further parameter it names, as ``actions/{action_id}/complete
 action the policy checks, the template, the API's request model, how the form's fields
 become the model's data, and how the model becomes the command (as the API route does).
 ``register`` gives it a GET (the form, drawn with the case's version and a new idempotency
-key) and a POST (validated, carried out, then back to the case; or the form again with its
-errors, each beside its field, and for a stale form the case as it is now).
+key) and a POST (validated, carried out, then back to the case, which waits briefly for its
+views to show what was recorded; or the form again with its errors, each beside its field,
+and for a stale form the case as it is now).
 """
 
 # No "from __future__ import annotations": the routes register defines take their
@@ -199,7 +200,10 @@ def register(router: APIRouter, form: CommandForm) -> None:
             build = form.build(body, case_id, **parameters)
             outcome = submit(commands, guard, body, build, case_id=case_id, data=values)
             if not isinstance(outcome, Refused):
-                target = f"/app/cases/{outcome.receipt.case_id}?done={form.done}"
+                receipt = outcome.receipt  # the case page waits, briefly, for its views
+                target = (
+                    f"/app/cases/{receipt.case_id}?done={form.done}&min_position={receipt.position}"
+                )
                 return RedirectResponse(target, status_code=303)
             refused = outcome
         refused.beside(form.messages, picked(form.rule_fields, values))

@@ -112,16 +112,22 @@ def _open(
     if isinstance(outcome, Refused):
         merge(refused, outcome, values)
         return _again(request, guard, commands.ledger, form, values, refused, risk, access)
-    case_id = outcome.receipt.case_id
-    to = f"/app/cases/{case_id}?done=opened"
-    if form.victim and not _victim_linked(commands, guard, form, outcome, values):
-        to += "&victim=not_linked"
+    case_id, position = outcome.receipt.case_id, outcome.receipt.position
+    warning = ""
+    if form.victim:
+        linked = _victim_linked(commands, guard, form, outcome, values)
+        if linked is None:
+            warning = "&victim=not_linked"
+        else:
+            position = linked.receipt.position
+    # the case page waits, briefly, for its views to show the case
+    to = f"/app/cases/{case_id}?done=CaseOpened&min_position={position}{warning}"
     return RedirectResponse(to, status_code=303)
 
 
 def _victim_linked(
     commands: Commands, guard: Guard, form: Complaint, opened: Done, values: Mapping[str, Any]
-) -> bool:
+) -> Done | None:
     """Links the complainant, as the case now names them, as a victim too: at the version
     the opening made, under a key of the form's own (so a form sent twice links once)."""
     case_id = opened.receipt.case_id
@@ -140,8 +146,8 @@ def _victim_linked(
     )
     if isinstance(done, Refused):
         log.warning("web.victim_not_linked", rules=[e["rule"] for e in done.summary])
-        return False
-    return True
+        return None
+    return done
 
 
 def _again(

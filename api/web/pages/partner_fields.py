@@ -13,45 +13,17 @@ from api.policy import Guard
 from api.schemas.reference import ReferenceDataOut
 from api.schemas.views import CaseOut
 from api.web.forms import Kept, as_list
+from api.web.legal_words import CONDITIONS, GATEWAYS, LAWFUL_BASES
 from api.web.pages.case_commands import options
 from api.web.pages.case_forms import Values, local_time, yes
 from api.web.rendering import humanise
 from ledger.application import CaseLedger
 from ledger.case import Case
-from ledger.enums import (
-    Agency,
-    ConsentStatus,
-    LawfulBasis,
-    LegalGateway,
-    SharePurpose,
-    SpecialCategoryCondition,
-)
+from ledger.enums import Agency, ConsentStatus, SharePurpose
 from ledger.errors import Rule
 from ledger.rules import AUTHORISERS
 from ledger.vocabulary import DEFAULT_POLICE_REFERENCE_FORMAT
 
-LAWFUL_BASES = {
-    LawfulBasis.PUBLIC_TASK: "Public task (UK GDPR Article 6(1)(e))",
-    LawfulBasis.LEGAL_OBLIGATION: "Legal obligation (UK GDPR Article 6(1)(c))",
-    LawfulBasis.VITAL_INTERESTS: "Vital interests (UK GDPR Article 6(1)(d))",
-    LawfulBasis.CONSENT: "Consent (UK GDPR Article 6(1)(a))",
-    LawfulBasis.LAW_ENFORCEMENT: "Law enforcement (Data Protection Act 2018, Part 3)",
-}
-GATEWAYS = {
-    LegalGateway.CRIME_AND_DISORDER_ACT_S115: "Crime and Disorder Act 1998, section 115",
-    LegalGateway.ASB_CRIME_POLICING_ACT_2014: "Anti-social Behaviour, Crime and Policing Act 2014",
-    LegalGateway.NONE: "No statutory gateway",
-}
-CONDITIONS = {
-    SpecialCategoryCondition.STATUTORY_PURPOSES: "Statutory and government purposes"
-    " (Data Protection Act 2018, Schedule 1)",
-    SpecialCategoryCondition.PREVENTING_UNLAWFUL_ACTS: "Preventing or detecting unlawful acts"
-    " (Data Protection Act 2018, Schedule 1)",
-    SpecialCategoryCondition.SAFEGUARDING: "Safeguarding of children and of individuals at"
-    " risk (Data Protection Act 2018, Schedule 1)",
-    SpecialCategoryCondition.LAW_ENFORCEMENT_SCH8: "Law enforcement processing"
-    " (Data Protection Act 2018, Schedule 8)",
-}
 SHARE_KINDS = {
     "risk_assessment": "Risk assessment",
     "action_plan": "Action plan",
