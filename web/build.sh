@@ -18,14 +18,21 @@ cp node_modules/htmx.org/dist/htmx.min.js "$out/vendor/htmx.min.js"
 cp node_modules/swagger-ui-dist/swagger-ui-bundle.js "$out/vendor/swagger-ui-bundle.js"
 cp node_modules/swagger-ui-dist/swagger-ui.css "$out/vendor/swagger-ui.css"
 cp node_modules/redoc/bundles/redoc.standalone.js "$out/vendor/redoc.standalone.js"
-# ReDoc's sidebar shows Redocly's logo from cdn.redoc.ly: the one thing it would fetch from
-# another host. The element is dropped (its link and words stay); the build fails if this
-# version of the bundle no longer matches, rather than ship a page that reaches out.
-sed -i 's|n.createElement(pw,null),"API docs by Redocly"|"API docs by Redocly"|' "$out/vendor/redoc.standalone.js"
-if grep -q 'createElement(pw,null)' "$out/vendor/redoc.standalone.js"; then
-    echo "build: ReDoc's logo element was not removed; update build.sh for this version" >&2
+# ReDoc's sidebar ends with Redocly's logo, fetched from cdn.redoc.ly, in a link to
+# redocly.com: the one thing on the page that would reach or point at another host. That
+# footer element is dropped; the build fails if this version of the bundle no longer
+# matches, rather than ship a page that reaches out.
+footer='n.createElement(hv,null,n.createElement("a",{target:"_blank",rel:"noopener noreferrer",href:"https://redocly.com/redoc/"},n.createElement(pw,null),"API docs by Redocly"))'
+if ! grep -qF "$footer" "$out/vendor/redoc.standalone.js"; then
+    echo "build: ReDoc's Redocly footer was not found; update build.sh for this version" >&2
     exit 1
 fi
+python3 - "$out/vendor/redoc.standalone.js" "$footer" <<'PY'
+import sys
+path, footer = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+open(path, "w", encoding="utf-8").write(text.replace(footer, "null", 1))
+PY
 for package in govuk-frontend htmx.org swagger-ui-dist redoc; do
     cp "node_modules/$package/LICENSE"* "$out/vendor/LICENSE.$package" 2>/dev/null || true
 done
