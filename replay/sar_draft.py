@@ -13,26 +13,29 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from itertools import chain, islice
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from ledger import fields as F  # noqa: N812
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, committed_fields
 from ledger.enums import Category, SarDecision
 from ledger.events import CaseEvent, CaseOpened, PersonLinked
-from ledger.sar import SubjectAccessRequest
+from ledger.sar import Decided, SubjectAccessRequest
 from ledger.sealing import Erased
 from ledger.settings import Retention
-from ledger.type_names import kind_of
+from ledger.type_names import kind_of, stored_class
 from ledger.values import Actor, PersonDetails, Sealed
 from projections.disclosures.model import Disclosure
 from replay.history import PERSON_FIELDS
-from replay.sar_items import Item, Redactor, actor_id, record_id, third_party_id
+from replay.sar_items import Item, Redactor, actor_id, third_party_id
 
 ERASED = "[erased]"
 _NAME_LIKE = {F.PERSON_NAME}
@@ -124,14 +127,14 @@ def assemble(
     caller found them) and the disclosure log's entries about them."""
     refs = ledger.people.same_person(sar.person_ref)
     own = set(refs)
-    builder = _Builder(ledger, own)
+    builder = _Builder(ledger, own, sar.decisions)
     register = ledger.people.current(sar.person_ref) or {}
     for name, value in register.items():
         builder.redactor.own(value, name == "name")
-    loaded = [(case_id, list(ledger.repository.event_store.get(case_id))) for case_id in case_ids]
-    for _, events in loaded:  # every third party's words first, so all text is redacted
-        builder.learn(events)
-    summaries = [builder.case(case_id, events, retention) for case_id, events in loaded]
+    stored = [(case_id, ledger.recorder.select_events(case_id)) for case_id in case_ids]
+    for case_id, rows in stored:  # every third party's words first, so all text is redacted
+        builder.learn(case_id, rows)
+    summaries = [builder.case(case_id, rows, retention) for case_id, rows in stored]
     recipients, accesses = [], []
     for entry in disclosures:
         if entry.kind == "access":
@@ -140,11 +143,6 @@ def assemble(
                 builder.actor_item(entry.actor_id, entry.actor_role, entry.actor_organisation)
         else:
             recipients.append(entry)
-    for item_name, decided in sar.decisions.items():
-        if item_name in builder.items:
-            builder.items[item_name].decide(decided)
-    for record in builder.records:  # redaction follows the decisions
-        builder.render(record)
     return Draft(
         sar_id=sar.id,
         person_ref=sar.person_ref,
@@ -158,29 +156,36 @@ def assemble(
     )
 
 
-@dataclass
-class _Raw:
-    label: str
-    value: str | None  # plaintext, before redaction
-    free_text: bool
-    item: str | None
+Part = tuple[str, str | None, bool, str | None]
+"""One field of an event before redaction: its label, its plaintext (None if erased),
+whether it is free text to redact, and the item that decides it (a third party's field)."""
 
 
 class _Builder:
-    def __init__(self, ledger: CaseLedger, own: set[UUID]) -> None:
+    """Builds the items and the records case by case. Every item takes the request's
+    decision on it as it is made, and every record is rendered as it is read: the
+    redaction needs only the words ``learn`` found first and those decisions, so no
+    case's events are kept once its records are built."""
+
+    def __init__(
+        self, ledger: CaseLedger, own: set[UUID], decisions: Mapping[str, Decided]
+    ) -> None:
         self.ledger = ledger
         self.own = own
+        self.decisions = decisions
         self.redactor = Redactor()
         self.items: dict[str, Item] = {}
         self.records: list[Record] = []
-        self._raw: dict[int, list[_Raw]] = {}
         self._roles: dict[UUID, str] = {}
         self._organisations: dict[str, str] = {}
+        self._actors: dict[tuple[str, str, str], tuple[str, str]] = {}
 
-    def learn(self, events: list[Any]) -> None:
+    def learn(self, case_id: UUID, rows: Sequence[StoredEvent]) -> None:
         """Registers every person's identifiers: the subject's as their own, others' as items."""
-        case_id = events[0].originator_id if events else None
-        for event in events:
+        for row in rows:
+            if not _names_a_person(row.topic):
+                continue
+            event: Any = self.ledger.mapper.to_domain_event(row)
             ref, details = _person_of(event)
             if ref is None or details is None:
                 continue
@@ -195,8 +200,13 @@ class _Builder:
                     item = self._third_party(ref, name, value, event)
                     self.redactor.watch(item.id, value, name == "name")
 
-    def case(self, case_id: UUID, events: list[Any], retention: RetentionText) -> CaseSummary:
-        opened = events[0]
+    def case(
+        self, case_id: UUID, rows: Sequence[StoredEvent], retention: RetentionText
+    ) -> CaseSummary:
+        decode = self.ledger.mapper.to_domain_event
+        opened: Any = decode(rows[0])
+        events = chain((opened,), map(decode, islice(rows, 1, None)))
+        prefix = f"record:{case_id}:"
         roles: set[str] = set()
         contributors: dict[str, None] = {}
         closed_on: date | None = None
@@ -211,7 +221,7 @@ class _Builder:
                 closed_on = event.occurred_at.date()
             elif kind == "CaseReopened":
                 closed_on = None
-            self.records.append(self._record(opened.reference, event))
+            self.records.append(self._record(opened.reference, prefix, kind, event))
         return CaseSummary(
             case_id=case_id,
             reference=opened.reference,
@@ -227,77 +237,105 @@ class _Builder:
     def actor_item(self, user_id: str, role: str, organisation: str) -> str:
         key = actor_id(user_id)
         if key not in self.items:
-            self.items[key] = Item(
-                id=key,
-                describes=f"the identity of a {role} at {self._organisation(organisation)}",
-                value=user_id,
-                default=SarDecision.WITHHOLD,
+            self._item(
+                key,
+                f"the identity of a {role} at {self._organisation(organisation)}",
+                user_id,
+                SarDecision.WITHHOLD,
             )
         return key
 
-    def render(self, record: Record) -> None:
-        """The record's lines with the current decisions applied."""
-        raw = self._raw[id(record)]
-        where = f"{record.reference} version {record.version} ({record.kind})"
-        whole = self.items[record_id(record.case_id, record.version)]
-        if not whole.released:
-            record.lines = [Line("record", whole.withheld_text(), whole.id)]
-            return
-        lines = []
-        for part in raw:
-            if part.item is not None and not self.items[part.item].released:
-                lines.append(Line(part.label, self.items[part.item].withheld_text(), part.item))
-            elif part.value is not None and part.free_text:
-                lines.append(Line(part.label, self.redactor.apply(part.value, self.items, where)))
-            else:
-                lines.append(Line(part.label, ERASED if part.value is None else part.value))
-        record.lines = lines
-
     # ------------------------------------------------------------------ helpers
 
-    def _record(self, reference: str, event: CaseEvent) -> Record:
-        case_id, version = event.originator_id, event.originator_version
-        key = record_id(case_id, version)
-        kind = _kind(type(event))
-        self.items[key] = Item(
-            id=key,
-            describes=f"the record of {kind} on {reference} (version {version})",
-            value=None,
-            default=SarDecision.RELEASE,
+    def _item(self, key: str, describes: str, value: str | None, default: SarDecision) -> Item:
+        item = self.items[key] = Item(id=key, describes=describes, value=value, default=default)
+        decided = self.decisions.get(key)
+        if decided is not None:
+            item.decide(decided)
+        return item
+
+    def _record(self, reference: str, prefix: str, kind: str, event: CaseEvent) -> Record:
+        version = event.originator_version
+        key = f"{prefix}{version}"  # record_id(case_id, version)
+        whole = self._item(
+            key,
+            f"the record of {kind} on {reference} (version {version})",
+            None,
+            SarDecision.RELEASE,
         )
         actor: Actor = event.actor
+        by, by_item = self._actor(actor)
         record = Record(
-            case_id=case_id,
+            case_id=event.originator_id,
             reference=reference,
             version=version,
             kind=kind,
             occurred_at=event.occurred_at,
             event_hash=vars(event).get(HASH_KEY) or "",
-            by=f"a {actor.role.value} at {self._organisation(actor.organisation)}",
-            by_item=self.actor_item(actor.user_id, actor.role.value, actor.organisation),
+            by=by,
+            by_item=by_item,
         )
-        self._raw[id(record)] = list(self._parts(event, kind))
+        parts = self._parts(event, kind)
+        if not whole.released:  # its parts are still read: they make the third parties' items
+            for _ in parts:
+                pass
+            record.lines = [Line("record", whole.withheld_text(), whole.id)]
+            return record
+        items = self.items
+        where: str | None = None
+        lines = record.lines
+        for label, value, free_text, item in parts:
+            if item is not None and not items[item].released:
+                lines.append(Line(label, items[item].withheld_text(), item))
+            elif value is not None and free_text:
+                if where is None:
+                    where = f"{reference} version {version} ({kind})"
+                lines.append(Line(label, self.redactor.apply(value, items, where)))
+            else:
+                lines.append(Line(label, ERASED if value is None else value))
         return record
 
-    def _parts(self, event: CaseEvent, kind: str) -> Iterable[_Raw]:
+    def _actor(self, actor: Actor) -> tuple[str, str]:
+        """Who recorded an event, as a record shows them, and their item."""
+        key = (actor.user_id, actor.role.value, actor.organisation)
+        found = self._actors.get(key)
+        if found is None:
+            found = self._actors[key] = (
+                f"a {key[1]} at {self._organisation(key[2])}",
+                self.actor_item(*key),
+            )
+        return found
+
+    def _parts(self, event: CaseEvent, kind: str) -> Iterator[Part]:
         ref, _ = _person_of(event)
         other = ref is not None and ref not in self.own
         bound = F.BOUND.get(kind, {})
-        for name in _fields_of(type(event)):
+        for name, label in _fields_of(type(event)):
             given = getattr(event, name)
-            if type(given) in _AS_TEXT and name not in _SPECIAL and not other:
-                yield _Raw(_label(name), _AS_TEXT[type(given)](given), False, None)
+            convert = _AS_TEXT.get(type(given))
+            if convert is not None and name not in _SPECIAL and not other:
+                yield label, convert(given), False, None
+            elif given is None or given == () or given == []:
                 continue
-            for path, value in _flatten(given, name):
-                label = _label(path)
-                if isinstance(value, Sealed):
-                    yield self._sealed(event, path, value, bound, ref if other else None, label)
-                elif other and name in _PROFILE:
-                    assert ref is not None
-                    item = self._third_party(ref, "profile", None, event)
-                    yield _Raw(label, _plain(value), False, item.id)
-                else:
-                    yield _Raw(label, self._shown(name, value), False, None)
+            elif isinstance(given, Sealed):
+                yield self._sealed(event, name, given, bound, ref if other else None, label)
+            elif not dataclasses.is_dataclass(given):
+                yield self._part(event, name, name, given, ref if other else None, label)
+            else:  # a value of several fields (a person's details): each field its own line
+                for path, value in _flatten(given, name):
+                    other_ref = ref if other else None
+                    if isinstance(value, Sealed):
+                        yield self._sealed(event, path, value, bound, other_ref, _label(path))
+                    else:
+                        yield self._part(event, name, path, value, other_ref, _label(path))
+
+    def _part(
+        self, event: CaseEvent, top: str, path: str, value: Any, other: UUID | None, label: str
+    ) -> Part:
+        if other is not None and top in _PROFILE:
+            item = self._third_party(other, "profile", None, event)
+            return label, _plain(value), False, item.id
+        return label, self._shown(top, value), False, None
 
     def _sealed(
         self,
@@ -307,13 +345,13 @@ class _Builder:
         bound: dict[str, str],
         other: UUID | None,
         label: str,
-    ) -> _Raw:
+    ) -> Part:
         plain = self._unseal(value, event.originator_id, bound[path])
         personal = value.scope.startswith("person:")
         if other is not None and personal:
             item = self._third_party(other, path.split(".")[-1], plain, event)
-            return _Raw(label, plain, False, item.id)
-        return _Raw(label, plain, not personal, None)
+            return label, plain, False, item.id
+        return label, plain, not personal, None
 
     def _third_party(self, ref: UUID, name: str, value: str | None, event: Any) -> Item:
         key = third_party_id(ref, name)
@@ -322,11 +360,11 @@ class _Builder:
             role = _value(getattr(event, "role", None) or "complainant")
             self._roles.setdefault(ref, role)
             what = "details" if name == "profile" else name.replace("_", " ")
-            item = self.items[key] = Item(
-                id=key,
-                describes=f"the {what} of another person (a {self._roles[ref]})",
-                value=value,
-                default=SarDecision.WITHHOLD,
+            item = self._item(
+                key,
+                f"the {what} of another person (a {self._roles[ref]})",
+                value,
+                SarDecision.WITHHOLD,
             )
         elif item.value is None and value is not None:
             item.value = value
@@ -380,9 +418,16 @@ def _flatten(value: Any, path: str) -> Iterable[tuple[str, Any]]:
 
 
 @functools.cache
-def _fields_of(cls: type) -> tuple[str, ...]:
-    """The fields of an event class a response shows, in the order its hash commits to."""
-    return tuple(name for name in committed_fields(cls) if name not in _SKIP)
+def _fields_of(cls: type) -> tuple[tuple[str, str], ...]:
+    """The fields of an event class a response shows, in the order its hash commits to,
+    each with its label."""
+    return tuple((name, _label(name)) for name in committed_fields(cls) if name not in _SKIP)
+
+
+@functools.cache
+def _names_a_person(topic: str) -> bool:
+    """Whether events stored under ``topic`` may record a person's details (``_person_of``)."""
+    return issubclass(stored_class(topic), CaseOpened | PersonLinked)
 
 
 @functools.cache
