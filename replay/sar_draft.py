@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -156,11 +156,6 @@ def assemble(
     )
 
 
-Part = tuple[str, str | None, bool, str | None]
-"""One field of an event before redaction: its label, its plaintext (None if erased),
-whether it is free text to redact, and the item that decides it (a third party's field)."""
-
-
 class _Builder:
     """Builds the items and the records case by case. Every item takes the request's
     decision on it as it is made, and every record is rendered as it is read: the
@@ -221,7 +216,7 @@ class _Builder:
                 closed_on = event.occurred_at.date()
             elif kind == "CaseReopened":
                 closed_on = None
-            self.records.append(self._record(opened.reference, prefix, kind, event))
+            self.records.append(self._record(case_id, opened.reference, prefix, kind, event))
         return CaseSummary(
             case_id=case_id,
             reference=opened.reference,
@@ -254,7 +249,9 @@ class _Builder:
             item.decide(decided)
         return item
 
-    def _record(self, reference: str, prefix: str, kind: str, event: CaseEvent) -> Record:
+    def _record(
+        self, case_id: UUID, reference: str, prefix: str, kind: str, event: CaseEvent
+    ) -> Record:
         version = event.originator_version
         key = f"{prefix}{version}"  # record_id(case_id, version)
         whole = self._item(
@@ -263,10 +260,14 @@ class _Builder:
             None,
             SarDecision.RELEASE,
         )
-        actor: Actor = event.actor
-        by, by_item = self._actor(actor)
-        record = Record(
-            case_id=event.originator_id,
+        by, by_item = self._actor(event.actor)
+        if whole.released:
+            lines = self._lines(event, kind, f"{reference} version {version} ({kind})")
+        else:  # its fields are still read: they make the third parties' items
+            self._lines(event, kind, None)
+            lines = [Line("record", whole.withheld_text(), whole.id)]
+        return Record(
+            case_id=case_id,  # the event's own copy of it is not kept for each record
             reference=reference,
             version=version,
             kind=kind,
@@ -274,26 +275,8 @@ class _Builder:
             event_hash=vars(event).get(HASH_KEY) or "",
             by=by,
             by_item=by_item,
+            lines=lines,
         )
-        parts = self._parts(event, kind)
-        if not whole.released:  # its parts are still read: they make the third parties' items
-            for _ in parts:
-                pass
-            record.lines = [Line("record", whole.withheld_text(), whole.id)]
-            return record
-        items = self.items
-        where: str | None = None
-        lines = record.lines
-        for label, value, free_text, item in parts:
-            if item is not None and not items[item].released:
-                lines.append(Line(label, items[item].withheld_text(), item))
-            elif value is not None and free_text:
-                if where is None:
-                    where = f"{reference} version {version} ({kind})"
-                lines.append(Line(label, self.redactor.apply(value, items, where)))
-            else:
-                lines.append(Line(label, ERASED if value is None else value))
-        return record
 
     def _actor(self, actor: Actor) -> tuple[str, str]:
         """Who recorded an event, as a record shows them, and their item."""
@@ -306,52 +289,78 @@ class _Builder:
             )
         return found
 
-    def _parts(self, event: CaseEvent, kind: str) -> Iterator[Part]:
+    def _lines(self, event: CaseEvent, kind: str, where: str | None) -> list[Line]:
+        """The lines of an event's fields, with the decisions applied and the free text
+        redacted (noting ``where`` on the items it names); with ``where`` None (the record
+        is withheld) none, but the fields are still read, for the third parties' items."""
         ref, _ = _person_of(event)
-        other = ref is not None and ref not in self.own
+        other = ref if ref is not None and ref not in self.own else None
         bound = F.BOUND.get(kind, {})
+        lines: list[Line] = []
         for name, label in _fields_of(type(event)):
             given = getattr(event, name)
             convert = _AS_TEXT.get(type(given))
-            if convert is not None and name not in _SPECIAL and not other:
-                yield label, convert(given), False, None
+            if convert is not None and other is None and name not in _SPECIAL:
+                if where is not None:
+                    lines.append(Line(label, convert(given)))
             elif given is None or given == () or given == []:
                 continue
             elif isinstance(given, Sealed):
-                yield self._sealed(event, name, given, bound, ref if other else None, label)
+                self._sealed(lines, where, event, name, given, bound, other, label)
             elif not dataclasses.is_dataclass(given):
-                yield self._part(event, name, name, given, ref if other else None, label)
+                self._plain_part(lines, where, event, name, given, other, label)
             else:  # a value of several fields (a person's details): each field its own line
                 for path, value in _flatten(given, name):
-                    other_ref = ref if other else None
                     if isinstance(value, Sealed):
-                        yield self._sealed(event, path, value, bound, other_ref, _label(path))
+                        self._sealed(lines, where, event, path, value, bound, other, _label(path))
                     else:
-                        yield self._part(event, name, path, value, other_ref, _label(path))
+                        self._plain_part(lines, where, event, name, value, other, _label(path))
+        return lines
 
-    def _part(
-        self, event: CaseEvent, top: str, path: str, value: Any, other: UUID | None, label: str
-    ) -> Part:
+    def _plain_part(
+        self,
+        lines: list[Line],
+        where: str | None,
+        event: CaseEvent,
+        top: str,
+        value: Any,
+        other: UUID | None,
+        label: str,
+    ) -> None:
         if other is not None and top in _PROFILE:
             item = self._third_party(other, "profile", None, event)
-            return label, _plain(value), False, item.id
-        return label, self._shown(top, value), False, None
+            text = _plain(value)
+            if where is not None:
+                lines.append(_decided(label, text, item))
+            return
+        text = self._shown(top, value)
+        if where is not None:
+            lines.append(Line(label, text))
 
     def _sealed(
         self,
+        lines: list[Line],
+        where: str | None,
         event: CaseEvent,
         path: str,
         value: Sealed,
         bound: dict[str, str],
         other: UUID | None,
         label: str,
-    ) -> Part:
+    ) -> None:
         plain = self._unseal(value, event.originator_id, bound[path])
         personal = value.scope.startswith("person:")
         if other is not None and personal:
             item = self._third_party(other, path.split(".")[-1], plain, event)
-            return label, plain, False, item.id
-        return label, plain, not personal, None
+            if where is not None:
+                lines.append(_decided(label, plain, item))
+        elif where is not None:
+            if plain is None:
+                lines.append(Line(label, ERASED))
+            elif personal:
+                lines.append(Line(label, plain))
+            else:  # free text about the case: other people's words redacted
+                lines.append(Line(label, self.redactor.apply(plain, self.items, where)))
 
     def _third_party(self, ref: UUID, name: str, value: str | None, event: Any) -> Item:
         key = third_party_id(ref, name)
@@ -375,7 +384,7 @@ class _Builder:
         "another person"."""
         if top in PERSON_FIELDS:
             values = value if isinstance(value, list | tuple) else [value]
-            return ", ".join("you" if v in self.own else "another person" for v in values)
+            return ", ".join(["you" if v in self.own else "another person" for v in values])
         if top == "items":
             return ", ".join(self._item_shared(str(v)) for v in value)
         return _plain(value)
@@ -395,6 +404,13 @@ class _Builder:
         if name is None:
             name = self._organisations[org_id] = self.ledger.organisations.name_of(org_id)
         return name
+
+
+def _decided(label: str, value: str | None, item: Item) -> Line:
+    """A line that an item decides: its value if released, else the ground it is withheld on."""
+    if item.released:
+        return Line(label, ERASED if value is None else value)
+    return Line(label, item.withheld_text(), item.id)
 
 
 def _person_of(event: CaseEvent) -> tuple[UUID | None, PersonDetails | None]:
@@ -441,12 +457,12 @@ def _kind(cls: type) -> str:
 
 
 def _value(value: Any) -> str:
-    return value.value if isinstance(value, Enum) else str(value)
+    return value._value_ if isinstance(value, Enum) else str(value)  # _value_: .value, sooner
 
 
 def _words(value: Any) -> str:
     """A code as words ("community_safety": "community safety")."""
-    return value.value.replace("_", " ") if isinstance(value, Enum) else str(value)
+    return value._value_.replace("_", " ") if isinstance(value, Enum) else str(value)
 
 
 def _plain(value: Any) -> str:
@@ -459,7 +475,7 @@ def _plain(value: Any) -> str:
         _AS_TEXT[kind] = _words
         return _words(value)
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(_plain(v) for v in value)
+        return ", ".join([_plain(v) for v in value])
     return str(value)
 
 
