@@ -49,7 +49,7 @@ RetentionText = Callable[[str, date | None], str]
 while open), a sentence saying how long it is kept."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One field of a recorded event as the response shows it."""
 
@@ -58,7 +58,7 @@ class Line:
     item: str | None = None  # the item that decides it (a third party's field)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One recorded event."""
 

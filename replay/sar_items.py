@@ -49,7 +49,7 @@ NAME_PART_MIN = 3
 """Shorter parts of a name (initials, "Al") are not searched for: they match too much."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One thing the reviewer may release or withhold, with what it would show."""
 
