@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -131,10 +132,13 @@ def assemble(
     register = ledger.people.current(sar.person_ref) or {}
     for name, value in register.items():
         builder.redactor.own(value, name == "name")
-    stored = [(case_id, ledger.recorder.select_events(case_id)) for case_id in case_ids]
+    stored = deque((case_id, ledger.recorder.select_events(case_id)) for case_id in case_ids)
     for case_id, rows in stored:  # every third party's words first, so all text is redacted
         builder.learn(case_id, rows)
-    summaries = [builder.case(case_id, rows, retention) for case_id, rows in stored]
+    summaries = []
+    while stored:  # each case's rows let go once its records are made
+        case_id, rows = stored.popleft()
+        summaries.append(builder.case(case_id, rows, retention))
     recipients, accesses = [], []
     for entry in disclosures:
         if entry.kind == "access":
