@@ -50,9 +50,10 @@ RetentionText = Callable[[str, date | None], str]
 while open), a sentence saying how long it is kept."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Line:
-    """One field of a recorded event as the response shows it."""
+    """One field of a recorded event as the response shows it. Frozen: records share the
+    lines of codes and references (``_Builder._shared_line``)."""
 
     label: str
     text: str
@@ -178,6 +179,10 @@ class _Builder:
         self._roles: dict[UUID, str] = {}
         self._organisations: dict[str, str] = {}
         self._actors: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._shared_lines: dict[tuple[str, str], Line] = {}
+        """The lines of codes, yes-or-no fields and references, made once a draft and shared
+        by every record that shows them (most of a record's lines: fewer objects made and
+        kept, for the garbage collector to walk)."""
 
     def learn(self, case_id: UUID, rows: Sequence[StoredEvent]) -> None:
         """Registers every person's identifiers: the subject's as their own, others' as items."""
@@ -305,7 +310,11 @@ class _Builder:
             given = getattr(event, name)
             convert = _AS_TEXT.get(type(given))
             if convert is not None and other is None and name not in _SPECIAL:
-                if where is not None:
+                if where is None:
+                    continue
+                if convert is _words or convert is _yes_no:
+                    lines.append(self._shared_line(label, convert(given)))
+                else:
                     lines.append(Line(label, convert(given)))
             elif given is None or given == () or given == []:
                 continue
@@ -320,6 +329,16 @@ class _Builder:
                     else:
                         self._plain_part(lines, where, event, name, value, other, _label(path))
         return lines
+
+    def _shared_line(self, label: str, text: str) -> Line:
+        """The line for ``label`` and ``text``, made once a draft. Used for the fields
+        shown as codes, yes or no, lists of codes or references to people, whose text
+        repeats from record to record; a time, an id or a text gets a line of its own."""
+        key = (label, text)
+        line = self._shared_lines.get(key)
+        if line is None:
+            line = self._shared_lines[key] = Line(label, text)
+        return line
 
     def _plain_part(
         self,
@@ -339,7 +358,7 @@ class _Builder:
             return
         text = self._shown(top, value)
         if where is not None:
-            lines.append(Line(label, text))
+            lines.append(self._shared_line(label, text))
 
     def _sealed(
         self,
@@ -483,11 +502,15 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 _AS_TEXT: dict[type, Callable[[Any], str]] = {
     str: str,
     int: str,
     UUID: str,
-    bool: lambda flag: "yes" if flag else "no",
+    bool: _yes_no,
     datetime: datetime.isoformat,
     date: date.isoformat,
 }
