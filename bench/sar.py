@@ -14,9 +14,11 @@ else done. Target ≥ 0.3x.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +28,7 @@ from uuid import UUID, uuid4
 import psycopg
 from psycopg import sql
 
-from bench.common import Figure, Store, compare, store
+from bench.common import Figure, Store, compare, quiet_logging, store
 from commands import link_person, open_case, record_incident
 from commands.common import PersonText
 from commands.unit_of_work import UnitOfWork
@@ -217,10 +219,9 @@ def product(
     return run
 
 
-def sar_assembly(where: Store, seconds: float, *, quick: bool) -> list[Figure]:
+def sar_assembly(where: Store, seconds: float, cases: int, events: int) -> list[Figure]:
     ledger = where.ledger()
     try:
-        cases, events = (QUICK_CASES, QUICK_EVENTS) if quick else (CASES, EVENTS)
         t0 = time.perf_counter()
         a_ref, case_ids = build(ledger, cases, events)
         built = time.perf_counter() - t0
@@ -250,9 +251,39 @@ def sar_assembly(where: Store, seconds: float, *, quick: bool) -> list[Figure]:
     ]
 
 
-def run(stores: list[str], seconds: float, *, quick: bool = False) -> list[Figure]:
+def run(
+    stores: list[str],
+    seconds: float,
+    *,
+    quick: bool = False,
+    cases: int | None = None,
+    events: int | None = None,
+) -> list[Figure]:
+    default_cases, default_events = (QUICK_CASES, QUICK_EVENTS) if quick else (CASES, EVENTS)
     figures = []
     for kind in stores:
         with store(kind) as where:
-            figures.extend(sar_assembly(where, seconds, quick=quick))
+            figures.extend(
+                sar_assembly(where, seconds, cases or default_cases, events or default_events)
+            )
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.sar", description=__doc__)
+    parser.add_argument("--cases", type=int, default=CASES, help="cases the person is on")
+    parser.add_argument("--events", type=int, default=EVENTS, help="events a case")
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--seconds", type=float, default=6.0, help="time per comparison")
+    args = parser.parse_args(argv)
+    from bench.run import table
+
+    quiet_logging()
+    print(f"command: python -m bench.sar {' '.join(sys.argv[1:] if argv is None else argv)}")
+    stores = [kind.strip() for kind in args.stores.split(",") if kind.strip()]
+    print(table(run(stores, args.seconds, cases=args.cases, events=args.events)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,6 +39,16 @@ def declared_fields(cls: type) -> frozenset[str]:
     return frozenset(f.name for f in fields(cls))
 
 
+@cache
+def _stored_shapes(cls: type) -> tuple[frozenset[str], ...] | None:
+    """The field sets a stored case event of ``cls`` may have (its declared fields, with or
+    without its recorded hash); None for anything but a case event."""
+    if not issubclass(cls, CaseEvent):
+        return None
+    declared = declared_fields(cls)
+    return declared, declared | {HASH_KEY}
+
+
 class ChainMapper(Mapper[UUID]):
     """Stores every event under its stable type name and reads back only registered names
     (a row naming anything else is unreadable: never resolved by importing a module path).
@@ -52,10 +62,10 @@ class ChainMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         stored_class(stored_event.topic)  # raises UnknownTypeName (a TopicError)
         event = super().to_domain_event(stored_event)
-        if isinstance(event, CaseEvent):
+        shapes = _stored_shapes(type(event))
+        if shapes is not None:
             state = vars(event)
-            declared = declared_fields(type(event))
-            if state.keys() - declared - {HASH_KEY} or declared - state.keys():
+            if state.keys() not in shapes:
                 raise IntegrityFailure(
                     event.originator_id,
                     event.originator_version,

@@ -13,26 +13,30 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from itertools import chain, islice
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from ledger import fields as F  # noqa: N812
 from ledger.application import CaseLedger
 from ledger.chain import HASH_KEY, committed_fields
 from ledger.enums import Category, SarDecision
 from ledger.events import CaseEvent, CaseOpened, PersonLinked
-from ledger.sar import SubjectAccessRequest
+from ledger.sar import Decided, SubjectAccessRequest
 from ledger.sealing import Erased
 from ledger.settings import Retention
-from ledger.type_names import kind_of
+from ledger.type_names import kind_of, stored_class
 from ledger.values import Actor, PersonDetails, Sealed
 from projections.disclosures.model import Disclosure
 from replay.history import PERSON_FIELDS
-from replay.sar_items import Item, Redactor, actor_id, record_id, third_party_id
+from replay.sar_items import Item, Redactor, actor_id, third_party_id
 
 ERASED = "[erased]"
 _NAME_LIKE = {F.PERSON_NAME}
@@ -46,16 +50,17 @@ RetentionText = Callable[[str, date | None], str]
 while open), a sentence saying how long it is kept."""
 
 
-@dataclass
+@dataclass(slots=True, frozen=True)
 class Line:
-    """One field of a recorded event as the response shows it."""
+    """One field of a recorded event as the response shows it. Frozen: records share the
+    lines of codes and references (``_Builder._shared_line``)."""
 
     label: str
     text: str
     item: str | None = None  # the item that decides it (a third party's field)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One recorded event."""
 
@@ -124,14 +129,17 @@ def assemble(
     caller found them) and the disclosure log's entries about them."""
     refs = ledger.people.same_person(sar.person_ref)
     own = set(refs)
-    builder = _Builder(ledger, own)
+    builder = _Builder(ledger, own, sar.decisions)
     register = ledger.people.current(sar.person_ref) or {}
     for name, value in register.items():
         builder.redactor.own(value, name == "name")
-    loaded = [(case_id, list(ledger.repository.event_store.get(case_id))) for case_id in case_ids]
-    for _, events in loaded:  # every third party's words first, so all text is redacted
-        builder.learn(events)
-    summaries = [builder.case(case_id, events, retention) for case_id, events in loaded]
+    stored = deque((case_id, ledger.recorder.select_events(case_id)) for case_id in case_ids)
+    for case_id, rows in stored:  # every third party's words first, so all text is redacted
+        builder.learn(case_id, rows)
+    summaries = []
+    while stored:  # each case's rows let go once its records are made
+        case_id, rows = stored.popleft()
+        summaries.append(builder.case(case_id, rows, retention))
     recipients, accesses = [], []
     for entry in disclosures:
         if entry.kind == "access":
@@ -140,11 +148,6 @@ def assemble(
                 builder.actor_item(entry.actor_id, entry.actor_role, entry.actor_organisation)
         else:
             recipients.append(entry)
-    for item_name, decided in sar.decisions.items():
-        if item_name in builder.items:
-            builder.items[item_name].decide(decided)
-    for record in builder.records:  # redaction follows the decisions
-        builder.render(record)
     return Draft(
         sar_id=sar.id,
         person_ref=sar.person_ref,
@@ -158,29 +161,35 @@ def assemble(
     )
 
 
-@dataclass
-class _Raw:
-    label: str
-    value: str | None  # plaintext, before redaction
-    free_text: bool
-    item: str | None
-
-
 class _Builder:
-    def __init__(self, ledger: CaseLedger, own: set[UUID]) -> None:
+    """Builds the items and the records case by case. Every item takes the request's
+    decision on it as it is made, and every record is rendered as it is read: the
+    redaction needs only the words ``learn`` found first and those decisions, so no
+    case's events are kept once its records are built."""
+
+    def __init__(
+        self, ledger: CaseLedger, own: set[UUID], decisions: Mapping[str, Decided]
+    ) -> None:
         self.ledger = ledger
         self.own = own
+        self.decisions = decisions
         self.redactor = Redactor()
         self.items: dict[str, Item] = {}
         self.records: list[Record] = []
-        self._raw: dict[int, list[_Raw]] = {}
         self._roles: dict[UUID, str] = {}
         self._organisations: dict[str, str] = {}
+        self._actors: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._shared_lines: dict[tuple[str, str], Line] = {}
+        """The lines of codes, yes-or-no fields and references, made once a draft and shared
+        by every record that shows them (most of a record's lines: fewer objects made and
+        kept, for the garbage collector to walk)."""
 
-    def learn(self, events: list[Any]) -> None:
+    def learn(self, case_id: UUID, rows: Sequence[StoredEvent]) -> None:
         """Registers every person's identifiers: the subject's as their own, others' as items."""
-        case_id = events[0].originator_id if events else None
-        for event in events:
+        for row in rows:
+            if not _names_a_person(row.topic):
+                continue
+            event: Any = self.ledger.mapper.to_domain_event(row)
             ref, details = _person_of(event)
             if ref is None or details is None:
                 continue
@@ -195,8 +204,13 @@ class _Builder:
                     item = self._third_party(ref, name, value, event)
                     self.redactor.watch(item.id, value, name == "name")
 
-    def case(self, case_id: UUID, events: list[Any], retention: RetentionText) -> CaseSummary:
-        opened = events[0]
+    def case(
+        self, case_id: UUID, rows: Sequence[StoredEvent], retention: RetentionText
+    ) -> CaseSummary:
+        decode = self.ledger.mapper.to_domain_event
+        opened: Any = decode(rows[0])
+        events = chain((opened,), map(decode, islice(rows, 1, None)))
+        prefix = f"record:{case_id}:"
         roles: set[str] = set()
         contributors: dict[str, None] = {}
         closed_on: date | None = None
@@ -211,7 +225,7 @@ class _Builder:
                 closed_on = event.occurred_at.date()
             elif kind == "CaseReopened":
                 closed_on = None
-            self.records.append(self._record(opened.reference, event))
+            self.records.append(self._record(case_id, opened.reference, prefix, kind, event))
         return CaseSummary(
             case_id=case_id,
             reference=opened.reference,
@@ -227,93 +241,149 @@ class _Builder:
     def actor_item(self, user_id: str, role: str, organisation: str) -> str:
         key = actor_id(user_id)
         if key not in self.items:
-            self.items[key] = Item(
-                id=key,
-                describes=f"the identity of a {role} at {self._organisation(organisation)}",
-                value=user_id,
-                default=SarDecision.WITHHOLD,
+            self._item(
+                key,
+                f"the identity of a {role} at {self._organisation(organisation)}",
+                user_id,
+                SarDecision.WITHHOLD,
             )
         return key
 
-    def render(self, record: Record) -> None:
-        """The record's lines with the current decisions applied."""
-        raw = self._raw[id(record)]
-        where = f"{record.reference} version {record.version} ({record.kind})"
-        whole = self.items[record_id(record.case_id, record.version)]
-        if not whole.released:
-            record.lines = [Line("record", whole.withheld_text(), whole.id)]
-            return
-        lines = []
-        for part in raw:
-            if part.item is not None and not self.items[part.item].released:
-                lines.append(Line(part.label, self.items[part.item].withheld_text(), part.item))
-            elif part.value is not None and part.free_text:
-                lines.append(Line(part.label, self.redactor.apply(part.value, self.items, where)))
-            else:
-                lines.append(Line(part.label, ERASED if part.value is None else part.value))
-        record.lines = lines
-
     # ------------------------------------------------------------------ helpers
 
-    def _record(self, reference: str, event: CaseEvent) -> Record:
-        case_id, version = event.originator_id, event.originator_version
-        key = record_id(case_id, version)
-        kind = _kind(type(event))
-        self.items[key] = Item(
-            id=key,
-            describes=f"the record of {kind} on {reference} (version {version})",
-            value=None,
-            default=SarDecision.RELEASE,
+    def _item(self, key: str, describes: str, value: str | None, default: SarDecision) -> Item:
+        item = self.items[key] = Item(id=key, describes=describes, value=value, default=default)
+        decided = self.decisions.get(key)
+        if decided is not None:
+            item.decide(decided)
+        return item
+
+    def _record(
+        self, case_id: UUID, reference: str, prefix: str, kind: str, event: CaseEvent
+    ) -> Record:
+        version = event.originator_version
+        key = f"{prefix}{version}"  # record_id(case_id, version)
+        whole = self._item(
+            key,
+            f"the record of {kind} on {reference} (version {version})",
+            None,
+            SarDecision.RELEASE,
         )
-        actor: Actor = event.actor
-        record = Record(
-            case_id=case_id,
+        by, by_item = self._actor(event.actor)
+        if whole.released:
+            lines = self._lines(event, kind, f"{reference} version {version} ({kind})")
+        else:  # its fields are still read: they make the third parties' items
+            self._lines(event, kind, None)
+            lines = [Line("record", whole.withheld_text(), whole.id)]
+        return Record(
+            case_id=case_id,  # the event's own copy of it is not kept for each record
             reference=reference,
             version=version,
             kind=kind,
             occurred_at=event.occurred_at,
             event_hash=vars(event).get(HASH_KEY) or "",
-            by=f"a {actor.role.value} at {self._organisation(actor.organisation)}",
-            by_item=self.actor_item(actor.user_id, actor.role.value, actor.organisation),
+            by=by,
+            by_item=by_item,
+            lines=lines,
         )
-        self._raw[id(record)] = list(self._parts(event, kind))
-        return record
 
-    def _parts(self, event: CaseEvent, kind: str) -> Iterable[_Raw]:
+    def _actor(self, actor: Actor) -> tuple[str, str]:
+        """Who recorded an event, as a record shows them, and their item."""
+        key = (actor.user_id, actor.role.value, actor.organisation)
+        found = self._actors.get(key)
+        if found is None:
+            found = self._actors[key] = (
+                f"a {key[1]} at {self._organisation(key[2])}",
+                self.actor_item(*key),
+            )
+        return found
+
+    def _lines(self, event: CaseEvent, kind: str, where: str | None) -> list[Line]:
+        """The lines of an event's fields, with the decisions applied and the free text
+        redacted (noting ``where`` on the items it names); with ``where`` None (the record
+        is withheld) none, but the fields are still read, for the third parties' items."""
         ref, _ = _person_of(event)
-        other = ref is not None and ref not in self.own
+        other = ref if ref is not None and ref not in self.own else None
         bound = F.BOUND.get(kind, {})
-        for name in _fields_of(type(event)):
+        lines: list[Line] = []
+        for name, label in _fields_of(type(event)):
             given = getattr(event, name)
-            if type(given) in _AS_TEXT and name not in _SPECIAL and not other:
-                yield _Raw(_label(name), _AS_TEXT[type(given)](given), False, None)
-                continue
-            for path, value in _flatten(given, name):
-                label = _label(path)
-                if isinstance(value, Sealed):
-                    yield self._sealed(event, path, value, bound, ref if other else None, label)
-                elif other and name in _PROFILE:
-                    assert ref is not None
-                    item = self._third_party(ref, "profile", None, event)
-                    yield _Raw(label, _plain(value), False, item.id)
+            convert = _AS_TEXT.get(type(given))
+            if convert is not None and other is None and name not in _SPECIAL:
+                if where is None:
+                    continue
+                if convert is _words or convert is _yes_no:
+                    lines.append(self._shared_line(label, convert(given)))
                 else:
-                    yield _Raw(label, self._shown(name, value), False, None)
+                    lines.append(Line(label, convert(given)))
+            elif given is None or given == () or given == []:
+                continue
+            elif isinstance(given, Sealed):
+                self._sealed(lines, where, event, name, given, bound, other, label)
+            elif not dataclasses.is_dataclass(given):
+                self._plain_part(lines, where, event, name, given, other, label)
+            else:  # a value of several fields (a person's details): each field its own line
+                for path, value in _flatten(given, name):
+                    if isinstance(value, Sealed):
+                        self._sealed(lines, where, event, path, value, bound, other, _label(path))
+                    else:
+                        self._plain_part(lines, where, event, name, value, other, _label(path))
+        return lines
+
+    def _shared_line(self, label: str, text: str) -> Line:
+        """The line for ``label`` and ``text``, made once a draft. Used for the fields
+        shown as codes, yes or no, lists of codes or references to people, whose text
+        repeats from record to record; a time, an id or a text gets a line of its own."""
+        key = (label, text)
+        line = self._shared_lines.get(key)
+        if line is None:
+            line = self._shared_lines[key] = Line(label, text)
+        return line
+
+    def _plain_part(
+        self,
+        lines: list[Line],
+        where: str | None,
+        event: CaseEvent,
+        top: str,
+        value: Any,
+        other: UUID | None,
+        label: str,
+    ) -> None:
+        if other is not None and top in _PROFILE:
+            item = self._third_party(other, "profile", None, event)
+            text = _plain(value)
+            if where is not None:
+                lines.append(_decided(label, text, item))
+            return
+        text = self._shown(top, value)
+        if where is not None:
+            lines.append(self._shared_line(label, text))
 
     def _sealed(
         self,
+        lines: list[Line],
+        where: str | None,
         event: CaseEvent,
         path: str,
         value: Sealed,
         bound: dict[str, str],
         other: UUID | None,
         label: str,
-    ) -> _Raw:
+    ) -> None:
         plain = self._unseal(value, event.originator_id, bound[path])
         personal = value.scope.startswith("person:")
         if other is not None and personal:
             item = self._third_party(other, path.split(".")[-1], plain, event)
-            return _Raw(label, plain, False, item.id)
-        return _Raw(label, plain, not personal, None)
+            if where is not None:
+                lines.append(_decided(label, plain, item))
+        elif where is not None:
+            if plain is None:
+                lines.append(Line(label, ERASED))
+            elif personal:
+                lines.append(Line(label, plain))
+            else:  # free text about the case: other people's words redacted
+                lines.append(Line(label, self.redactor.apply(plain, self.items, where)))
 
     def _third_party(self, ref: UUID, name: str, value: str | None, event: Any) -> Item:
         key = third_party_id(ref, name)
@@ -322,11 +392,11 @@ class _Builder:
             role = _value(getattr(event, "role", None) or "complainant")
             self._roles.setdefault(ref, role)
             what = "details" if name == "profile" else name.replace("_", " ")
-            item = self.items[key] = Item(
-                id=key,
-                describes=f"the {what} of another person (a {self._roles[ref]})",
-                value=value,
-                default=SarDecision.WITHHOLD,
+            item = self._item(
+                key,
+                f"the {what} of another person (a {self._roles[ref]})",
+                value,
+                SarDecision.WITHHOLD,
             )
         elif item.value is None and value is not None:
             item.value = value
@@ -337,7 +407,7 @@ class _Builder:
         "another person"."""
         if top in PERSON_FIELDS:
             values = value if isinstance(value, list | tuple) else [value]
-            return ", ".join("you" if v in self.own else "another person" for v in values)
+            return ", ".join(["you" if v in self.own else "another person" for v in values])
         if top == "items":
             return ", ".join(self._item_shared(str(v)) for v in value)
         return _plain(value)
@@ -357,6 +427,13 @@ class _Builder:
         if name is None:
             name = self._organisations[org_id] = self.ledger.organisations.name_of(org_id)
         return name
+
+
+def _decided(label: str, value: str | None, item: Item) -> Line:
+    """A line that an item decides: its value if released, else the ground it is withheld on."""
+    if item.released:
+        return Line(label, ERASED if value is None else value)
+    return Line(label, item.withheld_text(), item.id)
 
 
 def _person_of(event: CaseEvent) -> tuple[UUID | None, PersonDetails | None]:
@@ -380,9 +457,16 @@ def _flatten(value: Any, path: str) -> Iterable[tuple[str, Any]]:
 
 
 @functools.cache
-def _fields_of(cls: type) -> tuple[str, ...]:
-    """The fields of an event class a response shows, in the order its hash commits to."""
-    return tuple(name for name in committed_fields(cls) if name not in _SKIP)
+def _fields_of(cls: type) -> tuple[tuple[str, str], ...]:
+    """The fields of an event class a response shows, in the order its hash commits to,
+    each with its label."""
+    return tuple((name, _label(name)) for name in committed_fields(cls) if name not in _SKIP)
+
+
+@functools.cache
+def _names_a_person(topic: str) -> bool:
+    """Whether events stored under ``topic`` may record a person's details (``_person_of``)."""
+    return issubclass(stored_class(topic), CaseOpened | PersonLinked)
 
 
 @functools.cache
@@ -396,12 +480,12 @@ def _kind(cls: type) -> str:
 
 
 def _value(value: Any) -> str:
-    return value.value if isinstance(value, Enum) else str(value)
+    return value._value_ if isinstance(value, Enum) else str(value)  # _value_: .value, sooner
 
 
 def _words(value: Any) -> str:
     """A code as words ("community_safety": "community safety")."""
-    return value.value.replace("_", " ") if isinstance(value, Enum) else str(value)
+    return value._value_.replace("_", " ") if isinstance(value, Enum) else str(value)
 
 
 def _plain(value: Any) -> str:
@@ -414,15 +498,19 @@ def _plain(value: Any) -> str:
         _AS_TEXT[kind] = _words
         return _words(value)
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(_plain(v) for v in value)
+        return ", ".join([_plain(v) for v in value])
     return str(value)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 _AS_TEXT: dict[type, Callable[[Any], str]] = {
     str: str,
     int: str,
     UUID: str,
-    bool: lambda flag: "yes" if flag else "no",
+    bool: _yes_no,
     datetime: datetime.isoformat,
     date: date.isoformat,
 }

@@ -49,7 +49,7 @@ NAME_PART_MIN = 3
 """Shorter parts of a name (initials, "Al") are not searched for: they match too much."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One thing the reviewer may release or withhold, with what it would show."""
 
@@ -64,7 +64,9 @@ class Item:
     decision: SarDecision | None = None
     ground: WithholdGround | None = None
     decided_by: str | None = None
-    _places: set[str] = field(default_factory=set, repr=False)
+    _places: set[str] | None = field(default=None, repr=False, compare=False)
+    """The places of ``context`` as a set, made when the first is noted (most items, a
+    draft's records, never appear in free text)."""
 
     def __post_init__(self) -> None:
         if self.decision is None:
@@ -74,6 +76,8 @@ class Item:
 
     def seen_in(self, where: str) -> None:
         """Notes a place the item appears (once each, however often it appears there)."""
+        if self._places is None:
+            self._places = set()
         if where not in self._places:
             self._places.add(where)
             self.context.append(where)
