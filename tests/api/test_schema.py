@@ -486,10 +486,19 @@ def test_the_stateful_phase_reaches_every_command_through_the_links(live: Live) 
     failures: list[str] = []
     for headers in (live.caseworker, live.supervisor):
         _run_scenarios(live, headers, reached, failures)
-    assert failures == []
     # Which commands a random walk reaches varies from run to run (the links guarantee
-    # that every one can be: test_every_command_is_reached_by_links_from_an_opening).
-    assert len(reached & set(COMMANDS)) >= len(COMMANDS) - 5, sorted(set(COMMANDS) - reached)
+    # that every one can be: test_every_command_is_reached_by_links_from_an_opening), and
+    # on a loaded machine the live app's views lag differently under the same seeds: a walk
+    # that fell short walks again, with other seeds, a bounded number of times.
+    wanted = len(COMMANDS) - 5
+    for extra in range(3):
+        if len(reached & set(COMMANDS)) >= wanted:
+            break
+        _run_scenarios(
+            live, live.caseworker, reached, failures, seeds=range(10 + 5 * extra, 15 + 5 * extra)
+        )
+    assert failures == []
+    assert len(reached & set(COMMANDS)) >= wanted, sorted(set(COMMANDS) - reached)
 
 
 def _run_scenarios(
@@ -497,6 +506,7 @@ def _run_scenarios(
     headers: dict[str, str],
     reached: set[str],
     failures: list[str],
+    seeds: range = range(5),
 ) -> None:
     class Scenario(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
@@ -529,7 +539,7 @@ def _run_scenarios(
     # (as schemathesis's own runner does): the live app's cases change under the scenarios,
     # so the links a replay can follow are not those of the first run.
     scenarios: list[int] = []
-    for seed in range(5):
+    for seed in seeds:
         with suppress(hypothesis.errors.Flaky):
             hypothesis.seed(seed)(Scenario).run(
                 settings=settings(
