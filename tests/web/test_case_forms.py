@@ -13,22 +13,16 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.demo import load_demo
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
 from ledger.case import Case
 from tests.web.complaints import last_position
-from tests.web.test_frame import sign_in
+from tests.web.test_frame import page_client, sign_in
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(ApiSettings(data_dir=tmp_path))
-    with TestClient(app, base_url="https://testserver") as c:
-        ledger: CaseLedger = app.state.ledger
-        load_demo(ledger, datetime.now(UTC))
-        yield c
+    yield from page_client(ApiSettings(data_dir=tmp_path), demo=True)
 
 
 def open_case(client: TestClient) -> Case:

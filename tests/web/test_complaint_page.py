@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import ApiSettings
 from api.web.intake import CATEGORIES, CHANNELS, CONTACT_METHODS, DEPARTMENTS, VULNERABILITIES
 from ledger.enums import (
@@ -39,15 +38,12 @@ from tests.web.complaints import (
     send,
     text_of,
 )
-from tests.web.test_frame import sign_in
+from tests.web.test_frame import page_client, sign_in
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(ApiSettings(data_dir=tmp_path))
-    with TestClient(app, base_url="https://testserver") as c:
-        sign_in(c)
-        yield c
+    yield from page_client(ApiSettings(data_dir=tmp_path), user="demo-caseworker")
 
 
 def topics(client: TestClient, stored_as: str) -> int:

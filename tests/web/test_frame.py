@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import mint_token
+from api.demo import load_demo
 from api.settings import ApiSettings
 from api.web.guard import csrf_checked
 from api.web.rendering import STATIC
@@ -25,11 +26,23 @@ from ledger.enums import Role
 from ledger.errors import Rule
 
 
+def page_client(
+    settings: ApiSettings, *, demo: bool = False, user: str | None = None
+) -> Iterator[TestClient]:
+    """A started app over https (so the cookies are Secure), with the demo cases loaded and
+    a person signed in where asked: what the pages' TestClient tests start from."""
+    app = create_app(settings)
+    with TestClient(app, base_url="https://testserver") as c:
+        if demo:
+            load_demo(app.state.ledger, datetime.now(UTC))
+        if user is not None:
+            sign_in(c, user)
+        yield c
+
+
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(ApiSettings(data_dir=tmp_path, web_session_idle_minutes=1))
-    with TestClient(app, base_url="https://testserver") as c:
-        yield c
+    yield from page_client(ApiSettings(data_dir=tmp_path, web_session_idle_minutes=1))
 
 
 def csrf(client: TestClient, path: str = "/app/sign-in") -> str:

@@ -16,14 +16,12 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.demo import load_demo
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import CaseReviewDecision, PersonRole
 from tests.web.test_case_forms import hidden
-from tests.web.test_frame import sign_in
+from tests.web.test_frame import page_client, sign_in
 
 HIGH_RISK = "ASB-2026-000001"  # the caseworker's: high risk, an open action; prefers phone
 CLOSED = "ASB-2026-000002"
@@ -32,10 +30,7 @@ TEAM_CASE = "ASB-2026-000003"  # the supervisor's: standard risk, an open action
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(ApiSettings(data_dir=tmp_path))
-    with TestClient(app, base_url="https://testserver") as c:
-        load_demo(app.state.ledger, datetime.now(UTC))
-        yield c
+    yield from page_client(ApiSettings(data_dir=tmp_path), demo=True)
 
 
 def ledger_of(client: TestClient) -> CaseLedger:

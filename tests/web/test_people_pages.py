@@ -15,7 +15,6 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import ApiSettings
 from ledger.enums import AccessOutcome, Role
 from tests.api.conftest import complaint as api_complaint
@@ -29,15 +28,12 @@ from tests.web.complaints import (
     send,
     text_of,
 )
-from tests.web.test_frame import sign_in
+from tests.web.test_frame import page_client, sign_in
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(ApiSettings(data_dir=tmp_path))
-    with TestClient(app, base_url="https://testserver") as c:
-        sign_in(c)
-        yield c
+    yield from page_client(ApiSettings(data_dir=tmp_path), user="demo-caseworker")
 
 
 def search(client: TestClient, **fields: str) -> tuple[int, str]:

@@ -16,23 +16,18 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.demo import load_demo
 from api.settings import ApiSettings
 from ledger.application import CaseLedger
 from ledger.case import Case
 from ledger.enums import ActionStatus, Agency, PersonRole, ReviewOutcome, RiskLevel
 from ledger.risk import ASB_VRA_V1
 from tests.web.test_case_forms import hidden
-from tests.web.test_frame import sign_in
+from tests.web.test_frame import page_client, sign_in
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(ApiSettings(data_dir=tmp_path))
-    with TestClient(app, base_url="https://testserver") as c:
-        load_demo(app.state.ledger, datetime.now(UTC))
-        yield c
+    yield from page_client(ApiSettings(data_dir=tmp_path), demo=True)
 
 
 def ledger_of(client: TestClient) -> CaseLedger:
