@@ -15,22 +15,21 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import urlsplit
 
-import requests
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oidc.core import CodeIDToken
-from authlib.oidc.discovery import OpenIDProviderMetadata
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
 
 from api.settings import ApiSettings
 from api.web.session import Sessions
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
+
+# Authlib, joserfc and requests (about 0.15 s to import) are imported where a sign-in uses
+# them, so a service or command without an identity provider never pays for them at start-up.
 
 CALLBACK_PATH = "/app/sign-in/oidc/callback"
 FLOW_COOKIE = "asb_oidc"
@@ -128,6 +127,9 @@ class OidcClient:
     def finish(self, flow: Flow, code: str) -> str:
         """Exchanges the code (with the flow's verifier) and checks the ID token; the access
         token, which the caller verifies as the API verifies a bearer token."""
+        import requests
+        from authlib.integrations.base_client import OAuthError
+
         metadata = self.metadata()
         try:
             with self._client(flow.redirect_uri) as client:
@@ -152,6 +154,10 @@ class OidcClient:
 
     def check_id_token(self, id_token: str, *, nonce: str, access_token: str) -> None:
         """The ID token is the provider's, for this client and this sign-in, and current."""
+        from authlib.oidc.core import CodeIDToken
+        from joserfc import jwt
+        from joserfc.errors import InvalidKeyIdError, JoseError
+
         offered = self.metadata().get("id_token_signing_alg_values_supported") or ["RS256"]
         algorithms = [a for a in SIGNING_ALGORITHMS if a in offered]
         if not algorithms:
@@ -186,6 +192,8 @@ class OidcClient:
         with self._lock:
             if self._metadata is not None and time.monotonic() < self._metadata[0]:
                 return self._metadata[1]
+        from authlib.oidc.discovery import OpenIDProviderMetadata
+
         found = self._get_json(self.discovery_url, "discovery")
         try:
             OpenIDProviderMetadata(found).validate()
@@ -198,6 +206,9 @@ class OidcClient:
         return found
 
     def _key_set(self, *, fresh: bool = False) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         now = time.monotonic()
         with self._lock:
             cached = self._keys
@@ -216,6 +227,8 @@ class OidcClient:
         return keys
 
     def _get_json(self, url: str, what: str) -> dict[str, Any]:
+        import requests
+
         try:
             answer = requests.get(
                 url, timeout=TIMEOUT_SECONDS, headers={"Accept": "application/json"}
@@ -231,6 +244,8 @@ class OidcClient:
         return found
 
     def _client(self, redirect_uri: str) -> OAuth2Session:
+        from authlib.integrations.requests_client import OAuth2Session
+
         secret = self._secret.get_secret_value() if self._secret is not None else None
         return OAuth2Session(
             client_id=self.client_id,
