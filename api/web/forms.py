@@ -181,7 +181,7 @@ def submit(
 
 def refused_by_rule(broken: RuleViolation) -> Refused:
     """A broken rule (every rule, where several broke) as a form's refusal."""
-    refused = Refused(status=409 if broken.rule.value in _conflicts() else 422)
+    refused = Refused(status=409 if broken.rule in CONFLICTS else 422)
     for v in broken.all:
         refused.add(plain_words(v.rule.value), detail=v.detail, rule=v.rule.value)
     return refused
@@ -216,7 +216,3 @@ def _stale(current: int | None) -> Refused:
         rule="case.stale_version",
     )
     return refused
-
-
-def _conflicts() -> frozenset[str]:
-    return frozenset(rule.value for rule in CONFLICTS)
